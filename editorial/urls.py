@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+from explainers import editor_endpoints
+
+admin.site.site_header = "Explainers editorial"
+admin.site.site_title = "Explainers editorial"
+admin.site.index_title = "Newsroom"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    # django-markdownx's own URLs are open to anyone; ours wrap them for staff editors.
+    path("markdownx/", include(editor_endpoints.urlpatterns)),
+    path("", include("explainers.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    # Development only (SERVE_MEDIA defaults to DEBUG); production serves media elsewhere.
+    media_prefix = settings.MEDIA_URL.lstrip("/")
+    urlpatterns += [
+        re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    ]

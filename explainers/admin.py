@@ -1,0 +1,232 @@
+from django import forms
+from django.contrib import admin, messages
+from django.utils.html import format_html
+from markdownx.models import MarkdownxField
+from markdownx.widgets import AdminMarkdownxWidget
+
+from .models import (
+    Article,
+    Citation,
+    ContentWarning,
+    Credit,
+    Image,
+    Person,
+    Section,
+    Source,
+    SpoilerLevel,
+    Work,
+    WorkPart,
+)
+from .rendering import CitationNumbering, render_markdown
+
+
+def _live_forms(formset):
+    """Forms that will be saved: filled in and not marked for deletion."""
+    return [
+        form
+        for form in formset.forms
+        if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+    ]
+
+
+class SectionFormSet(forms.BaseInlineFormSet):
+    """Checks sections as the reader will meet them, and against the article's citations.
+
+    ``citation_formset`` is attached by ``ArticleAdmin`` so unknown keys can be reported
+    before anything is saved.
+    """
+
+    citation_formset = None
+
+    def known_citation_keys(self):
+        citations = self.citation_formset
+        if citations is None:
+            return {citation.key for citation in self.instance.citations.all()}
+        citations.is_valid()  # cleans once; the result is cached for the admin's own check
+        return {form.cleaned_data.get("key") for form in _live_forms(citations)} - {None, ""}
+
+    def clean(self):
+        super().clean()
+        live = sorted(_live_forms(self), key=lambda form: form.cleaned_data.get("order") or 0)
+        numbering = CitationNumbering(self.known_citation_keys())
+        problems = []
+        for position, form in enumerate(live, start=1):
+            data = form.cleaned_data
+            level = data.get("spoiler_level")
+            heading = data.get("heading") or "untitled"
+            name = f"Section {position} (“{heading}”)"
+            if level is not None and level.rank > 0 and not data.get("safe_heading", "").strip():
+                message = (
+                    f"{name} is marked {level.name} but has no safe heading. Add a heading "
+                    "that gives nothing away; readers see it while the section is collapsed."
+                )
+                form.add_error("safe_heading", message)
+                problems.append(message)
+            image = data.get("image")
+            if level is not None and image is not None and image.spoiler_level.rank > level.rank:
+                message = (
+                    f"The image in {name.lower()} is marked {image.spoiler_level.name}, above "
+                    f"the section's level ({level.name}). Raise the section's level or pick "
+                    "another image."
+                )
+                form.add_error("image", message)
+                problems.append(message)
+            rendered = render_markdown(data.get("body", ""), numbering=numbering)
+            for key in rendered.unknown_keys:
+                message = (
+                    f"Unknown citation key '{key}' in section {position} (“{heading}”). Add a "
+                    f"citation with the key '{key}' under Citations, or correct the marker."
+                )
+                form.add_error("body", message)
+                problems.append(message)
+        if problems:
+            raise forms.ValidationError(problems)
+
+
+class SectionInline(admin.StackedInline):
+    model = Section
+    formset = SectionFormSet
+    extra = 1
+    fields = [
+        ("order", "spoiler_level"),
+        "heading",
+        "safe_heading",
+        "body",
+        ("image", "reveals_through"),
+        "content_warnings",
+    ]
+    formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
+    autocomplete_fields = ["image"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "content_warnings":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "spoiler_level":
+            kwargs.setdefault("initial", SpoilerLevel.objects.filter(rank=0).first())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class CitationInline(admin.TabularInline):
+    model = Citation
+    extra = 1
+    fields = ["key", "source", "locator", "quotation", "number"]
+    readonly_fields = ["number"]
+    autocomplete_fields = ["source"]
+    formfield_overrides = {
+        Citation._meta.get_field("quotation").__class__: {
+            "widget": forms.Textarea(attrs={"rows": 2, "cols": 40})
+        }
+    }
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = ["title", "work", "status", "is_published", "published_at", "updated_at"]
+    list_filter = ["status", "work", "sections__spoiler_level"]
+    search_fields = ["title", "dek", "slug", "sections__heading", "work__title"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["work", "hero_image"]
+    filter_horizontal = ["authors", "related"]
+    date_hierarchy = "published_at"
+    inlines = [SectionInline, CitationInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "dek", "work", "hero_image"]}),
+        ("Publishing", {"fields": ["status", "published_at", "authors"]}),
+        ("Further reading", {"fields": ["related"], "classes": ["collapse"]}),
+    ]
+
+    class Media:
+        js = ["explainers/admin/markdownx-inlines.js"]
+
+    def _create_formsets(self, request, obj, change):
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        citations = next((fs for fs in formsets if fs.model is Citation), None)
+        for formset in formsets:
+            if isinstance(formset, SectionFormSet):
+                formset.citation_formset = citations
+        return formsets, inline_instances
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        report = form.instance.render_sections()
+        for key in report.unused_keys:
+            self.message_user(
+                request,
+                f"Citation '{key}' is not cited in any section, so it is not shown as a "
+                f"note. Cite it with [@{key}] or remove it.",
+                level=messages.WARNING,
+            )
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "author", "publisher", "published_on"]
+    list_filter = ["kind"]
+    search_fields = ["title", "author", "publisher"]
+    autocomplete_fields = ["work"]
+
+
+class CreditInline(admin.TabularInline):
+    model = Credit
+    extra = 1
+    autocomplete_fields = ["person"]
+    fields = ["role", "person", "character_name", "order"]
+
+
+class WorkPartInline(admin.TabularInline):
+    model = WorkPart
+    extra = 1
+    fields = ["position", "label"]
+
+
+@admin.register(Work)
+class WorkAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "year", "platform"]
+    list_filter = ["kind"]
+    search_fields = ["title"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["poster"]
+    inlines = [CreditInline, WorkPartInline]
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    list_display = ["thumbnail", "alt_text", "credit", "spoiler_level", "created_at"]
+    list_filter = ["spoiler_level"]
+    search_fields = ["alt_text", "caption", "credit"]
+    fields = ["file", "alt_text", "credit", "caption", "spoiler_level"]
+
+    @admin.display(description="image")
+    def thumbnail(self, obj):
+        if not obj.file:
+            return "—"
+        return format_html('<img src="{}" alt="" style="height:48px;width:auto">', obj.file.url)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "spoiler_level":
+            kwargs.setdefault("initial", SpoilerLevel.objects.filter(rank=0).first())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(SpoilerLevel)
+class SpoilerLevelAdmin(admin.ModelAdmin):
+    list_display = ["rank", "name", "reader_warning"]
+    list_display_links = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(ContentWarning)
+class ContentWarningAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_spoiler", "description"]
+    list_filter = ["is_spoiler"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}

@@ -1,0 +1,83 @@
+"""django-markdownx's preview and upload endpoints, restricted to staff editors.
+
+The package's own views answer anyone; these wrap them so only logged-in staff who may
+write articles reach them (anonymous and other users get 403), uploads go through the
+same image validation as the admin, and a malformed request gets a 400, not a 500.
+"""
+
+from uuid import uuid4
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.urls import path
+from markdownx.settings import MARKDOWNX_MEDIA_PATH
+from markdownx.views import ImageUploadView, MarkdownifyView
+
+from explainers.imaging import check_image_upload
+from explainers.rendering import MAX_MARKDOWN_CHARS
+
+
+def may_write_articles(user):
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and (user.has_perm("explainers.change_article") or user.has_perm("explainers.add_article"))
+    )
+
+
+class EditorOnlyMixin:
+    def dispatch(self, request, *args, **kwargs):
+        if not may_write_articles(request.user):
+            raise PermissionDenied("Only editors may use the Markdown editor's endpoints.")
+        return super().dispatch(request, *args, **kwargs)
+
+
+class PreviewView(EditorOnlyMixin, MarkdownifyView):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        content = request.POST.get("content")
+        if content is None:
+            return HttpResponseBadRequest("Missing 'content'.")
+        if len(content) > MAX_MARKDOWN_CHARS:
+            return HttpResponseBadRequest("This section is too long to preview.")
+        return super().post(request, *args, **kwargs)
+
+
+class EditorImageForm(forms.Form):
+    image = forms.FileField()
+
+    def clean_image(self):
+        upload = self.cleaned_data["image"]
+        self.checked = check_image_upload(upload)
+        return upload
+
+    def save(self, commit=True):
+        upload = self.cleaned_data["image"]
+        # The stored name comes from what Pillow found, never from the uploaded name.
+        name = f"{MARKDOWNX_MEDIA_PATH}{uuid4().hex}.{self.checked.extension}"
+        upload.seek(0)
+        stored = default_storage.save(name, upload)
+        return default_storage.url(stored)
+
+
+class UploadView(EditorOnlyMixin, ImageUploadView):
+    http_method_names = ["post"]
+    form_class = EditorImageForm
+
+    def form_invalid(self, form):
+        # Always JSON: the editor shows the message; a plain form post gets it too.
+        return JsonResponse(form.errors, status=400)
+
+    def form_valid(self, form):
+        url = form.save()
+        return JsonResponse({"image_code": f"![Describe the image]({url})"})
+
+
+urlpatterns = [
+    path("markdownify/", PreviewView.as_view(), name="markdownx_markdownify"),
+    path("upload/", UploadView.as_view(), name="markdownx_upload"),
+]

@@ -1,0 +1,298 @@
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.urls import reverse
+from django.utils import timezone
+from markdownx.models import MarkdownxField
+
+from explainers.rendering import CitationNumbering, render_markdown
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """The one gate to anything public: published, and its go-live time has passed."""
+        return self.filter(
+            status=Article.Status.PUBLISHED,
+            published_at__isnull=False,
+            published_at__lte=timezone.now(),
+        )
+
+    def visible_to(self, user):
+        """Published articles, plus every draft for staff who may preview them."""
+        if Article.can_preview(user):
+            return self.all()
+        return self.published()
+
+
+@dataclass
+class RenderReport:
+    """What rendering an article found: problems editors must fix or should know."""
+
+    unknown_keys: dict = field(default_factory=dict)  # section position -> [keys]
+    unused_keys: list = field(default_factory=list)
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        PUBLISHED = "published", "Published"
+        RETRACTED = "retracted", "Retracted"
+
+    title = models.CharField(
+        max_length=200,
+        help_text="Spoiler-free: it appears in listings, feeds, search results and link "
+        "previews. “The Perfection’s ending, explained” is fine; naming the twist is not.",
+    )
+    slug = models.SlugField(
+        max_length=200, unique=True, help_text="The URL. Spoiler-free, like the title."
+    )
+    dek = models.TextField(
+        "dek",
+        max_length=400,
+        help_text="A one-paragraph summary under the title, shown wherever the article is "
+        "listed. Spoiler-free: say what the article explains, not what happens.",
+    )
+    work = models.ForeignKey(
+        "explainers.Work",
+        on_delete=models.PROTECT,
+        related_name="articles",
+        help_text="The film, series, book or game this explainer is about.",
+    )
+    authors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="articles", blank=True)
+    hero_image = models.ForeignKey(
+        "explainers.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        limit_choices_to={"spoiler_level__rank": 0},
+        help_text="Shown at the top and in link previews: only spoiler-free images (level 0).",
+    )
+    status = models.CharField(max_length=12, choices=Status, default=Status.DRAFT, db_index=True)
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="When it goes live. Left empty, publishing sets it to now.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    related = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="+",
+        help_text="Further reading, shown with spoiler-safe teasers.",
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [models.Index(fields=["status", "-published_at"])]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("explainers:article", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.hero_image_id and self.hero_image.spoiler_level.rank > 0:
+            raise ValidationError(
+                {
+                    "hero_image": "The hero image is shown before any reveal and in link "
+                    "previews, so it must be spoiler-free (level 0). Pick a level-0 image "
+                    "or move this one into a spoiler section."
+                }
+            )
+
+    def is_published(self):
+        """Instance twin of ``ArticleQuerySet.published``."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    is_published.boolean = True
+    is_published.short_description = "live"
+
+    @staticmethod
+    def can_preview(user):
+        return bool(
+            user and user.is_active and user.is_staff and user.has_perm("explainers.change_article")
+        )
+
+    def render_sections(self):
+        """Render every section body and number the citations, in reading order.
+
+        Runs on save (admin, demo command); readers' requests only read ``body_html``.
+        """
+        sections = list(self.sections.select_related("spoiler_level").order_by("order", "id"))
+        citations = list(self.citations.all())
+        numbering = CitationNumbering({citation.key for citation in citations})
+        report = RenderReport()
+        first_rank = {}
+        for position, section in enumerate(sections, start=1):
+            rendered = render_markdown(
+                section.body, numbering=numbering, defer_media=section.is_spoiler
+            )
+            section.body_html = rendered.html
+            if rendered.unknown_keys:
+                report.unknown_keys[position] = rendered.unknown_keys
+            for key in rendered.citation_keys:
+                rank = section.spoiler_level.rank
+                first_rank[key] = min(rank, first_rank.get(key, rank))
+        for citation in citations:
+            citation.number = numbering.numbers.get(citation.key)
+            citation.spoiler_rank = first_rank.get(citation.key)
+        report.unused_keys = numbering.unused()
+        with transaction.atomic():
+            Section.objects.bulk_update(sections, ["body_html"])
+            Citation.objects.bulk_update(citations, ["number", "spoiler_rank"])
+        return report
+
+
+class Section(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sections")
+    order = models.PositiveIntegerField(default=0, help_text="Sections are read in this order.")
+    heading = models.CharField(
+        max_length=200,
+        help_text="Shown only once the section is revealed, so it may name the twist.",
+    )
+    safe_heading = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Shown while a spoiler section is collapsed, and in the article's map. "
+        "Required above level 0, and it must not give anything away: "
+        "“What the final scene means”, not “Why Lizzie and Charlotte team up”.",
+    )
+    spoiler_level = models.ForeignKey(
+        "explainers.SpoilerLevel",
+        on_delete=models.PROTECT,
+        related_name="sections",
+        help_text="How much of the story this section gives away. Sections above 0 stay "
+        "collapsed until the reader chooses to see them.",
+    )
+    body = MarkdownxField(
+        help_text="Markdown. Cite a source with its key in brackets, e.g. [@shepard-interview] "
+        "(add the key under Citations below); hide a phrase inline with ||double bars||."
+    )
+    body_html = models.TextField(blank=True, editable=False)
+    content_warnings = models.ManyToManyField(
+        "explainers.ContentWarning", related_name="sections", blank=True
+    )
+    reveals_through = models.ForeignKey(
+        "explainers.WorkPart",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The last chapter or episode this section gives away, if the work has parts.",
+    )
+    image = models.ForeignKey(
+        "explainers.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sections",
+        help_text="A still shown at the top of the section, with its credit. Its level "
+        "must not be above the section's.",
+    )
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.display_heading
+
+    @property
+    def is_spoiler(self):
+        return self.spoiler_level.rank > 0
+
+    @property
+    def display_heading(self):
+        """The heading that may be shown while the section is collapsed."""
+        return self.safe_heading if self.is_spoiler else self.heading
+
+    @property
+    def anchor(self):
+        return f"section-{self.pk}"
+
+
+class Source(models.Model):
+    class Kind(models.TextChoices):
+        INTERVIEW = "interview", "Interview"
+        ARTICLE = "article", "Article"
+        REVIEW = "review", "Review"
+        BOOK = "book", "Book"
+        VIDEO = "video", "Video"
+        PRESS_RELEASE = "press_release", "Press release"
+        SOCIAL_POST = "social_post", "Social post"
+        WORK = "work", "The work itself"
+
+    kind = models.CharField(max_length=16, choices=Kind)
+    title = models.CharField(max_length=300)
+    author = models.CharField(max_length=200, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    published_on = models.DateField(null=True, blank=True)
+    accessed_on = models.DateField(null=True, blank=True)
+    archive_url = models.URLField(max_length=500, blank=True)
+    work = models.ForeignKey(
+        "explainers.Work",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sources",
+        help_text="For “the work itself”: which work.",
+    )
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return f"{self.title} ({self.get_kind_display()})"
+
+
+class Citation(models.Model):
+    """An article's use of a source, referenced inline as ``[@key]``."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    key = models.SlugField(
+        max_length=60,
+        help_text="Type [@key] in a section body to cite this source, e.g. "
+        "[@shepard-interview]. Letters, digits, hyphens and underscores.",
+    )
+    locator = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="Where in the source: “p. 12”, “01:12:30”, “chapter Duet”.",
+    )
+    quotation = models.TextField(blank=True, help_text="An optional short quotation.")
+    number = models.PositiveSmallIntegerField(null=True, editable=False)
+    spoiler_rank = models.PositiveSmallIntegerField(
+        null=True,
+        editable=False,
+        help_text="The lowest spoiler level of the sections citing it; above 0 the "
+        "note's locator and quotation stay hidden until revealed.",
+    )
+
+    class Meta:
+        ordering = ["number", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "key"], name="unique_citation_key"),
+        ]
+
+    def __str__(self):
+        return f"[@{self.key}]"

@@ -1,0 +1,116 @@
+from django.db import models
+from django.urls import reverse
+
+
+class Person(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        return self.name
+
+
+class Work(models.Model):
+    class Kind(models.TextChoices):
+        FILM = "film", "Film"
+        SERIES = "series", "Series"
+        SEASON = "season", "Season"
+        EPISODE = "episode", "Episode"
+        BOOK = "book", "Book"
+        GAME = "game", "Game"
+
+    kind = models.CharField(max_length=10, choices=Kind, default=Kind.FILM)
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    release_date = models.DateField(
+        null=True, blank=True, help_text="First general release (streaming or cinema)."
+    )
+    platform = models.CharField(
+        "platform or publisher",
+        max_length=120,
+        blank=True,
+        help_text="Where readers find it: Netflix, a cinema release, a publisher, a console.",
+    )
+    synopsis = models.TextField(
+        blank=True,
+        help_text="Spoiler-free: no more than a trailer or the platform's own blurb says.",
+    )
+    poster = models.ForeignKey(
+        "explainers.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A spoiler-free image (level 0).",
+    )
+    people = models.ManyToManyField(Person, through="Credit", related_name="works", blank=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+    def get_absolute_url(self):
+        return reverse("explainers:work", kwargs={"slug": self.slug})
+
+    def credits_for(self, role):
+        """Credits of one role; uses prefetched ``credits`` when present."""
+        return [credit for credit in self.credits.all() if credit.role == role]
+
+    @property
+    def directors(self):
+        return self.credits_for(Credit.Role.DIRECTOR)
+
+    @property
+    def writers(self):
+        return self.credits_for(Credit.Role.WRITER)
+
+    @property
+    def cast(self):
+        return self.credits_for(Credit.Role.CAST)
+
+
+class WorkPart(models.Model):
+    """A chapter, episode or act, in order: the unit of a reader's progress."""
+
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="parts")
+    label = models.CharField(max_length=120, help_text="As readers know it: “Episode 3”.")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["work", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["work", "position"], name="unique_part_position"),
+        ]
+
+    def __str__(self):
+        return f"{self.work.title}: {self.label}"
+
+
+class Credit(models.Model):
+    class Role(models.TextChoices):
+        DIRECTOR = "director", "Director"
+        WRITER = "writer", "Writer"
+        CREATOR = "creator", "Creator"
+        AUTHOR = "author", "Author"
+        CAST = "cast", "Cast"
+
+    work = models.ForeignKey(Work, on_delete=models.CASCADE, related_name="credits")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="credits")
+    role = models.CharField(max_length=10, choices=Role)
+    character_name = models.CharField(max_length=120, blank=True, help_text="Cast only.")
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["work", "role", "order", "id"]
+
+    def __str__(self):
+        if self.character_name:
+            return f"{self.person} as {self.character_name}"
+        return f"{self.person} ({self.get_role_display()})"

@@ -1,0 +1,66 @@
+"""The one render pipeline: Markdown in, sanitized HTML out.
+
+Everything that turns an editor's Markdown into HTML goes through ``render_markdown``:
+section bodies on save, and django-markdownx's live preview (via
+``markdownify_preview``), so the preview shows exactly what readers get. This package
+knows no model; callers pass in what it needs (the article's citation keys).
+"""
+
+import re
+from dataclasses import dataclass, field
+
+import markdown
+
+from .citations import CitationNumbering, note_anchor, reference_anchor
+from .extensions import ExplainerExtension
+from .sanitize import sanitize_html
+
+__all__ = [
+    "CitationNumbering",
+    "Rendered",
+    "markdownify_preview",
+    "note_anchor",
+    "reference_anchor",
+    "render_markdown",
+    "sanitize_html",
+]
+
+# Python-Markdown uses STX/ETX as internal placeholders; other C0 controls have no
+# place in prose either. Tabs and newlines stay.
+_CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+MAX_MARKDOWN_CHARS = 200_000
+
+
+@dataclass
+class Rendered:
+    html: str
+    citation_keys: list = field(default_factory=list)
+    unknown_keys: list = field(default_factory=list)
+
+
+def render_markdown(text, *, numbering=None, defer_media=False):
+    """Render ``text`` to safe HTML.
+
+    ``numbering`` (a ``CitationNumbering`` shared across an article's sections) turns
+    ``[@key]`` markers into numbered note references; without it markers render as a
+    preview showing the key. ``defer_media`` keeps images from loading until revealed.
+    """
+    source = _CONTROL_CHARS_RE.sub("", text or "")[:MAX_MARKDOWN_CHARS]
+    extension = ExplainerExtension(numbering=numbering, defer_media=defer_media)
+    md = markdown.Markdown(
+        extensions=["sane_lists", "tables", "fenced_code", "smarty", extension],
+        extension_configs={"tables": {"use_align_attribute": True}},
+        output_format="html",
+    )
+    html = sanitize_html(md.convert(source), defer_media=defer_media)
+    keys = list(dict.fromkeys(extension.citations.seen))
+    unknown = (
+        [key for key in keys if key not in numbering.known_keys] if numbering is not None else []
+    )
+    return Rendered(html=html, citation_keys=keys, unknown_keys=unknown)
+
+
+def markdownify_preview(text):
+    """django-markdownx's ``MARKDOWNX_MARKDOWNIFY_FUNCTION``."""
+    return render_markdown(text).html

@@ -1,0 +1,109 @@
+"""The allowlist every rendered body passes through before it is stored.
+
+Editors write Markdown and may paste raw HTML; whatever they write, readers get only
+these tags and attributes: no script, no event handlers, no inline styles, no frames,
+and only http(s), mailto and same-site URLs.
+"""
+
+import nh3
+
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "hr",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "s",
+    "del",
+    "ins",
+    "mark",
+    "small",
+    "sub",
+    "sup",
+    "code",
+    "pre",
+    "kbd",
+    "blockquote",
+    "q",
+    "cite",
+    "abbr",
+    "ul",
+    "ol",
+    "li",
+    "dl",
+    "dt",
+    "dd",
+    "a",
+    "img",
+    "figure",
+    "figcaption",
+    "span",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "caption",
+}
+
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height", "loading", "data-src", "data-alt"},
+    "abbr": {"title"},
+    "ol": {"start"},
+    "sup": {"id"},
+    "span": {"data-nosnippet", "tabindex"},
+    "th": {"align"},
+    "td": {"align"},
+}
+
+ALLOWED_CLASSES = {
+    "sup": {"cite", "cite--preview", "cite--unknown"},
+    "span": {"spoiler"},
+    "img": {"deferred-media"},
+}
+
+URL_SCHEMES = {"http", "https", "mailto"}
+
+# In a spoiler section an image may only carry a deferred source (set by the Markdown
+# extension); a raw <img src> pasted as HTML loses its src rather than load early.
+DEFERRED_ATTRIBUTES = {
+    **ALLOWED_ATTRIBUTES,
+    "img": ALLOWED_ATTRIBUTES["img"] - {"src"},
+}
+
+
+def _is_safe_deferred_url(value):
+    return value.startswith(("https://", "http://")) or (
+        value.startswith("/") and not value.startswith("//")
+    )
+
+
+def _filter_attribute(tag, attribute, value):
+    if attribute == "data-src" and not _is_safe_deferred_url(value.strip()):
+        return None
+    if attribute == "tabindex" and value != "0":
+        return None
+    if attribute == "loading" and value not in {"lazy", "eager"}:
+        return None
+    return value
+
+
+def sanitize_html(html, *, defer_media=False):
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=DEFERRED_ATTRIBUTES if defer_media else ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
+        attribute_filter=_filter_attribute,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )

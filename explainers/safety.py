@@ -1,0 +1,115 @@
+"""The spoiler-safe projection: everything shown outside an article body comes from here.
+
+Listings, the page's <head>, link previews, the work page's teasers and the article's
+collapsed states take their text and images from these functions, which only ever hand
+out level-0 material. A door to the public never reads spoiler fields off the models.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class SafeImage:
+    url: str
+    alt: str
+    width: int | None
+    height: int | None
+    credit: str
+    caption: str
+
+
+@dataclass(frozen=True)
+class SafeArticle:
+    title: str
+    dek: str
+    url: str
+    work_title: str
+    work_url: str
+    work_kind: str
+    published_at: datetime | None
+    image: SafeImage | None
+
+    @property
+    def description(self):
+        return self.dek
+
+
+def safe_image(image):
+    """The image, if it is spoiler-free; otherwise nothing."""
+    if image is None or image.spoiler_level.rank > 0:
+        return None
+    return SafeImage(
+        url=image.file.url,
+        alt=image.alt_text,
+        width=image.width,
+        height=image.height,
+        credit=image.credit,
+        caption=image.caption,
+    )
+
+
+def project_article(article):
+    """The spoiler-safe view of an article. Expects ``work`` and ``hero_image`` loaded."""
+    work = article.work
+    return SafeArticle(
+        title=article.title,
+        dek=article.dek,
+        url=article.get_absolute_url(),
+        work_title=str(work),
+        work_url=work.get_absolute_url(),
+        work_kind=work.get_kind_display(),
+        published_at=article.published_at,
+        image=safe_image(article.hero_image),
+    )
+
+
+@dataclass(frozen=True)
+class WarningSummary:
+    """Content warnings for an article: plain ones by name, plot-revealing ones counted."""
+
+    named: list
+    withheld: list
+
+    @property
+    def withheld_count(self):
+        return len(self.withheld)
+
+    def __bool__(self):
+        return bool(self.named or self.withheld)
+
+
+def summarize_warnings(sections):
+    seen = {}
+    for section in sections:
+        for warning in section.content_warnings.all():
+            seen.setdefault(warning.pk, warning)
+    ordered = sorted(seen.values(), key=lambda warning: warning.name)
+    return WarningSummary(
+        named=[warning for warning in ordered if not warning.is_spoiler],
+        withheld=[warning for warning in ordered if warning.is_spoiler],
+    )
+
+
+@dataclass(frozen=True)
+class MapEntry:
+    anchor: str
+    heading: str
+    level: object
+
+
+def spoiler_map(sections):
+    """How far the article goes: each section by level, under its collapsed-safe heading."""
+    return [MapEntry(s.anchor, s.display_heading, s.spoiler_level) for s in sections]
+
+
+def strongest_section(sections):
+    """The first section of the article's highest level, if that level is a spoiler.
+
+    The page puts its strongest warning right before it.
+    """
+    spoilers = [section for section in sections if section.is_spoiler]
+    if not spoilers:
+        return None
+    top = max(section.spoiler_level.rank for section in spoilers)
+    return next(section for section in spoilers if section.spoiler_level.rank == top)

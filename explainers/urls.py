@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "explainers"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="article"),
+    path("works/<slug:slug>/", views.WorkDetailView.as_view(), name="work"),
+]

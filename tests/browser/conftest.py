@@ -1,0 +1,73 @@
+"""Browser tests: Playwright driving Debian's Chromium (``playwright install`` is not
+used; set CHROMIUM_PATH to use another binary). Without Chromium they skip on a
+developer's machine and fail in CI, where they must run."""
+
+import os
+import shutil
+
+import pytest
+from django.core.management import call_command
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls our tests
+# make there are ordinary blocking calls, not async code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = (
+    os.environ.get("CHROMIUM_PATH")
+    or shutil.which("chromium")
+    or shutil.which("chromium-browser")
+    or shutil.which("google-chrome")
+)
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM:
+        message = "Chromium not found: install it (apt-get install chromium) or set CHROMIUM_PATH"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}. CI must run the browser tests.")
+        pytest.skip(f"{message}; browser tests skipped.")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("playwright is not installed (make test installs it)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo_site(transactional_db, live_server):
+    call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    return live_server
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def page_without_js(browser):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()

@@ -1,0 +1,107 @@
+"""The demo's explainer in a real browser: spoilers stay hidden until the reader acts."""
+
+import pytest
+
+from explainers.models import Article, Section
+
+pytestmark = pytest.mark.browser
+
+
+def ending_section():
+    """The demo's strongest section that carries a still: the Ending of The Perfection."""
+    return (
+        Section.objects.filter(
+            article__in=Article.objects.published().filter(work__slug="the-perfection"),
+            spoiler_level__rank=3,
+            image__isnull=False,
+        )
+        .select_related("article", "image")
+        .first()
+    )
+
+
+def gate(page, section):
+    return page.locator(f"#{section.anchor} details.spoiler-gate")
+
+
+def test_demo_spoiler_text_is_hidden_and_a_click_reveals_it(demo_site, page):
+    section = ending_section()
+    assert section is not None, "the demo must have an Ending section with a still"
+    page.goto(demo_site.url + section.article.get_absolute_url())
+    heading = page.locator(f"#{section.anchor} h2.section__heading")
+    safe = page.locator(f"#{section.anchor} .spoiler-gate__heading")
+    assert safe.is_visible()
+    assert safe.inner_text().strip() == section.safe_heading
+    assert heading.is_hidden()
+    assert page.locator(f"#{section.anchor} .prose").is_hidden()
+
+    page.locator(f"#{section.anchor} summary").click()
+    assert heading.is_visible()
+    assert heading.inner_text().strip() == section.heading
+    assert page.locator(f"#{section.anchor} .prose").is_visible()
+
+    # And it folds away again.
+    page.locator(f"#{section.anchor} summary").click()
+    assert heading.is_hidden()
+
+
+def test_keyboard_alone_reveals_a_spoiler_section(demo_site, page):
+    section = ending_section()
+    page.goto(demo_site.url + section.article.get_absolute_url())
+    summary = page.locator(f"#{section.anchor} summary")
+    body = page.locator(f"#{section.anchor} .prose")
+    summary.focus()
+    assert body.is_hidden()
+    page.keyboard.press("Enter")
+    assert body.is_visible()
+    page.keyboard.press("Space")
+    assert body.is_hidden()
+
+
+def test_spoiler_still_is_not_fetched_until_the_section_is_revealed(demo_site, page):
+    section = ending_section()
+    still_path = section.image.file.url
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(demo_site.url + section.article.get_absolute_url(), wait_until="networkidle")
+    assert not [url for url in requested if url.endswith(still_path)], requested
+
+    with page.expect_response(lambda response: response.url.endswith(still_path)) as still:
+        page.locator(f"#{section.anchor} summary").click()
+    assert still.value.status == 200
+    img = page.locator(f"#{section.anchor} figure img")
+    assert img.get_attribute("alt") == section.image.alt_text
+    page.wait_for_function(
+        "el => el.complete && el.naturalWidth > 0", arg=img.element_handle()
+    )
+
+
+def test_without_javascript_details_still_hides_and_reveals(demo_site, page_without_js):
+    section = ending_section()
+    page = page_without_js
+    page.goto(demo_site.url + section.article.get_absolute_url())
+    body = page.locator(f"#{section.anchor} .prose")
+    assert body.is_hidden()
+    page.locator(f"#{section.anchor} summary").click()
+    assert body.is_visible()
+
+
+def test_inline_spoiler_is_a_button_that_reveals_on_click_and_keyboard(demo_site, page):
+    article = (
+        Article.objects.published()
+        .filter(sections__body__contains="||", sections__spoiler_level__rank=0)
+        .first()
+    )
+    assert article is not None, "the demo must use an inline spoiler in a level-0 section"
+    page.goto(demo_site.url + article.get_absolute_url())
+    spoiler = page.locator("section[data-level='0'] .spoiler").first
+    assert spoiler.get_attribute("role") == "button"
+    assert spoiler.get_attribute("aria-expanded") == "false"
+    # Hidden: the text is drawn transparent on a dark bar.
+    assert spoiler.evaluate("el => getComputedStyle(el).color") == "rgba(0, 0, 0, 0)"
+    spoiler.click()
+    assert spoiler.get_attribute("aria-expanded") == "true"
+    assert spoiler.evaluate("el => getComputedStyle(el).color") != "rgba(0, 0, 0, 0)"
+    spoiler.focus()
+    page.keyboard.press("Enter")
+    assert spoiler.get_attribute("aria-expanded") == "false"

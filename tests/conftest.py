@@ -1,0 +1,120 @@
+import io
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from PIL import Image as PILImage
+
+from explainers.models import Article, Citation, Image, Section, Source, SpoilerLevel, Work
+
+
+def image_bytes(fmt="PNG", size=(64, 36), color=(120, 40, 30)):
+    """A real image file made with Pillow."""
+    buffer = io.BytesIO()
+    PILImage.new("RGB", size, color).save(buffer, fmt)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def levels(db):
+    """The default ladder seeded by the data migration, by rank."""
+    return {level.rank: level for level in SpoilerLevel.objects.all()}
+
+
+@pytest.fixture
+def work(db):
+    return Work.objects.create(
+        kind=Work.Kind.FILM,
+        title="The Perfection",
+        slug="the-perfection",
+        year=2019,
+        platform="Netflix",
+        synopsis="A former cello prodigy returns to her old music academy.",
+    )
+
+
+@pytest.fixture
+def source(db):
+    return Source.objects.create(
+        kind=Source.Kind.INTERVIEW, title="Interview with the director", author="R. Shepard"
+    )
+
+
+@pytest.fixture
+def make_image(db, levels):
+    def make(rank=0, alt="A concert hall", fmt="PNG"):
+        image = Image(alt_text=alt, credit="Drawn for the tests", spoiler_level=levels[rank])
+        image.file.save(f"test.{fmt.lower()}", ContentFile(image_bytes(fmt)), save=False)
+        image.save()
+        return image
+
+    return make
+
+
+@pytest.fixture
+def make_article(db, work, levels, source):
+    """Build an article: ``sections`` is a list of (rank, heading, safe_heading, body);
+    ``citations`` a list of keys (all citing ``source``)."""
+
+    counter = {"n": 0}
+
+    def make(
+        sections=(),
+        citations=(),
+        status=Article.Status.PUBLISHED,
+        published_at=None,
+        title=None,
+        dek="What the closing minutes mean, without giving them away.",
+    ):
+        counter["n"] += 1
+        title = title or f"The Perfection explained {counter['n']}"
+        if status == Article.Status.PUBLISHED and published_at is None:
+            published_at = timezone.now() - timedelta(days=1)
+        article = Article.objects.create(
+            title=title,
+            slug=f"the-perfection-explained-{counter['n']}",
+            dek=dek,
+            work=work,
+            status=status,
+            published_at=published_at,
+        )
+        for order, (rank, heading, safe_heading, body) in enumerate(sections, start=1):
+            Section.objects.create(
+                article=article,
+                order=order,
+                heading=heading,
+                safe_heading=safe_heading,
+                spoiler_level=levels[rank],
+                body=body,
+            )
+        for key in citations:
+            Citation.objects.create(article=article, source=source, key=key)
+        article.render_sections()
+        return article
+
+    return make
+
+
+@pytest.fixture
+def editor(db, django_user_model):
+    """A staff editor with the permissions the demo's editor gets for articles."""
+    user = django_user_model.objects.create_user(
+        "eda", password="pw-for-tests", is_staff=True, first_name="Eda", last_name="Editor"
+    )
+    codenames = [
+        f"{action}_{model}"
+        for model in ("article", "section", "citation", "source", "image", "work")
+        for action in ("add", "change", "view", "delete")
+    ]
+    user.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="explainers", codename__in=codenames)
+    )
+    return user
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client

@@ -1,0 +1,299 @@
+"""What readers see: home, article and work pages, and what they must never see."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+
+from explainers.models import Article, Citation, ContentWarning, Section
+
+TWIST_BODY = "Charlotte drugged Lizzie with her mother's medication on the bus [@film]."
+ENDING_BODY = "The two women play one cello together in the final image [@interview]."
+
+SPOILER_SECTIONS = [
+    (0, "What kind of film this is", "", "A thriller about a cello prodigy [@interview]."),
+    (2, "Charlotte drugged Lizzie", "What really happened on the trip", TWIST_BODY),
+    (3, "The two women share one cello", "What the final scene means", ENDING_BODY),
+]
+
+
+@pytest.fixture
+def article(make_article):
+    return make_article(sections=SPOILER_SECTIONS, citations=["interview", "film"])
+
+
+def head_of(response):
+    html = response.content.decode()
+    return html.split("</head>", 1)[0]
+
+
+def summaries_of(response):
+    html = response.content.decode()
+    return re.findall(r"<summary.*?</summary>", html, flags=re.S)
+
+
+def test_published_article_shows_title_dek_byline_and_spoiler_free_sections(client, article):
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert article.title in html
+    assert article.dek in html
+    assert "A thriller about a cello prodigy" in html
+    assert "What kind of film this is" in html
+
+
+def test_spoiler_text_is_absent_from_head(client, article):
+    head = head_of(client.get(article.get_absolute_url()))
+    for spoiler in ("drugged", "Charlotte drugged Lizzie", "final image", "share one cello"):
+        assert spoiler not in head
+    assert f'<meta name="description" content="{article.dek}">' in head
+    assert f'<meta property="og:title" content="{article.title}">' in head
+
+
+def test_collapsed_spoiler_sections_show_only_the_safe_heading_and_warning(client, article):
+    summaries = summaries_of(client.get(article.get_absolute_url()))
+    assert len(summaries) == 2
+    twist, ending = summaries
+    assert "What really happened on the trip" in twist
+    assert "Reveals a twist from the middle of the story." in twist
+    assert "Charlotte drugged Lizzie" not in twist
+    assert "What the final scene means" in ending
+    assert "share one cello" not in ending
+
+
+def test_spoiler_sections_are_closed_details_marked_nosnippet(client, article):
+    html = client.get(article.get_absolute_url()).content.decode()
+    blocks = re.findall(r'<section class="section section--spoiler[^>]*>', html)
+    assert len(blocks) == 2
+    assert all("data-nosnippet" in block for block in blocks)
+    assert "<details open" not in html
+    # The real heading and body sit inside the closed <details>, after its summary.
+    twist_block = html.split("What really happened on the trip", 1)[1].split("</details>", 1)[0]
+    assert "Charlotte drugged Lizzie" in twist_block
+
+
+def test_strongest_warning_stands_right_before_the_strongest_section(client, article):
+    html = client.get(article.get_absolute_url()).content.decode()
+    warning_at = html.index('class="final-warning"')
+    ending_at = html.index("What the final scene means</span>")
+    twist_at = html.index("What really happened on the trip</span>")
+    assert twist_at < warning_at < ending_at
+    assert "Reveals how it ends" in html[warning_at:ending_at]
+
+
+def test_spoiler_map_lists_sections_by_level_with_safe_headings(client, article):
+    html = client.get(article.get_absolute_url()).content.decode()
+    spoiler_map = html.split('class="spoiler-map"', 1)[1].split("</nav>", 1)[0]
+    assert "What kind of film this is" in spoiler_map
+    assert "What really happened on the trip" in spoiler_map
+    assert "Twist" in spoiler_map and "Ending" in spoiler_map
+    assert "drugged" not in spoiler_map
+
+
+def test_notes_are_numbered_by_first_use_and_link_back(client, article):
+    html = client.get(article.get_absolute_url()).content.decode()
+    notes = html.split('class="notes__list"', 1)[1].split("</ol>", 1)[0]
+    assert notes.index('id="note-1"') < notes.index('id="note-2"')
+    assert 'href="#cite-ref-1-1"' in notes
+    numbers = dict(Citation.objects.filter(article=article).values_list("key", "number"))
+    assert numbers == {"interview": 1, "film": 2}
+
+
+def test_note_details_first_cited_in_a_spoiler_section_are_hidden(client, make_article):
+    article = make_article(
+        sections=[(2, "Twist", "Safe", "It happens [@film].")], citations=["film"]
+    )
+    Citation.objects.filter(article=article).update(locator="Chapter: Duet")
+    html = client.get(article.get_absolute_url()).content.decode()
+    notes = html.split('class="notes__list"', 1)[1]
+    assert re.search(r'<span class="spoiler"[^>]*>Chapter: Duet', notes)
+
+
+def test_content_warnings_show_names_and_count_the_ones_that_spoil(client, article):
+    abuse = ContentWarning.objects.create(name="Sexual abuse", slug="abuse", is_spoiler=True)
+    violence = ContentWarning.objects.create(name="Graphic violence", slug="violence")
+    twist, ending = article.sections.filter(spoiler_level__rank__gt=0)
+    twist.content_warnings.add(abuse)
+    ending.content_warnings.add(violence)
+    html = client.get(article.get_absolute_url()).content.decode()
+    warnings = html.split('class="warnings"', 1)[1].split("</section>", 1)[0]
+    assert "Graphic violence" in warnings
+    assert "and 1 more that reveals a plot point" in warnings
+    visible_part, withheld = warnings.split("<details", 1)
+    assert "Sexual abuse" not in visible_part
+    assert "Sexual abuse" in withheld.split("</summary>", 1)[1]
+    # Content warnings come before any section.
+    assert html.index('class="warnings"') < html.index('class="section')
+
+
+def test_spoiler_section_image_is_not_requested_before_reveal(client, article, make_image):
+    still = make_image(rank=3, alt="Two women share one cello")
+    section = article.sections.get(spoiler_level__rank=3)
+    section.image = still
+    section.save()
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert not re.search(rf'(?<![\w-])src="{re.escape(still.file.url)}"', html)
+    assert f'data-src="{still.file.url}"' in html
+    assert "Two women share one cello" not in head_of(client.get(article.get_absolute_url()))
+
+
+def test_hero_image_in_head_only_when_spoiler_free(client, article, make_image):
+    article.hero_image = make_image(rank=0, alt="A concert hall")
+    article.save()
+    head = head_of(client.get(article.get_absolute_url()))
+    assert 'property="og:image"' in head
+    assert article.hero_image.file.url in head
+
+
+def test_work_box_names_director_year_and_platform(client, article):
+    from explainers.models import Credit, Person
+
+    shepard = Person.objects.create(name="Richard Shepard", slug="richard-shepard")
+    Credit.objects.create(work=article.work, person=shepard, role=Credit.Role.DIRECTOR)
+    html = client.get(article.get_absolute_url()).content.decode()
+    box = html.split('class="workbox"', 1)[1].split("</aside>", 1)[0]
+    assert "Richard Shepard" in box and "2019" in box and "Netflix" in box
+
+
+@pytest.mark.parametrize(
+    "status", [Article.Status.DRAFT, Article.Status.IN_REVIEW, Article.Status.RETRACTED]
+)
+def test_unpublished_articles_are_404_to_the_public(client, make_article, status):
+    article = make_article(sections=SPOILER_SECTIONS[:1], status=status)
+    assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def test_scheduled_article_is_404_until_its_time(client, make_article):
+    article = make_article(
+        sections=SPOILER_SECTIONS[:1], published_at=timezone.now() + timedelta(hours=2)
+    )
+    assert client.get(article.get_absolute_url()).status_code == 404
+    assert not article.is_published()
+
+
+def test_logged_in_reader_without_permission_cannot_see_a_draft(client, make_article, django_user_model):
+    article = make_article(sections=SPOILER_SECTIONS[:1], status=Article.Status.DRAFT)
+    reader = django_user_model.objects.create_user("reader", password="x")
+    client.force_login(reader)
+    assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def test_staff_without_change_permission_cannot_see_unpublished_article(
+    client, make_article, django_user_model
+):
+    article = make_article(sections=SPOILER_SECTIONS[:1], status=Article.Status.DRAFT)
+    staff = django_user_model.objects.create_user("intern", password="x", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_article"))
+    client.force_login(staff)
+    assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def test_staff_editor_previews_a_draft_with_banner_never_cached_and_noindex(
+    editor_client, make_article
+):
+    article = make_article(sections=SPOILER_SECTIONS, status=Article.Status.DRAFT)
+    response = editor_client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="draft-banner"' in html and "DRAFT" in html
+    assert "no-cache" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
+    assert response["X-Robots-Tag"] == "noindex, nofollow"
+    assert '<meta name="robots" content="noindex, nofollow">' in head_of(response)
+
+
+def test_published_article_seen_by_staff_has_no_draft_banner(editor_client, article):
+    response = editor_client.get(article.get_absolute_url())
+    assert 'class="draft-banner"' not in response.content.decode()
+    assert "X-Robots-Tag" not in response
+
+
+def test_published_gate_and_instance_predicate_agree(make_article):
+    now = timezone.now()
+    cases = [
+        make_article(status=Article.Status.PUBLISHED, published_at=now - timedelta(minutes=1)),
+        make_article(status=Article.Status.PUBLISHED, published_at=now + timedelta(days=1)),
+        make_article(status=Article.Status.DRAFT, published_at=now - timedelta(days=1)),
+        make_article(status=Article.Status.IN_REVIEW),
+        make_article(status=Article.Status.RETRACTED, published_at=now - timedelta(days=3)),
+    ]
+    gated = set(Article.objects.published().values_list("pk", flat=True))
+    assert gated == {article.pk for article in cases if article.is_published()}
+    assert gated == {cases[0].pk}
+
+
+def test_home_lists_published_teasers_only(client, make_article):
+    live = make_article(sections=SPOILER_SECTIONS, title="Live explainer")
+    draft = make_article(sections=SPOILER_SECTIONS, status=Article.Status.DRAFT, title="Secret draft")
+    html = client.get("/").content.decode()
+    assert live.title in html and live.dek in html
+    assert draft.title not in html
+    for spoiler in ("drugged", "final image", "Charlotte drugged Lizzie"):
+        assert spoiler not in html
+
+
+def test_work_page_lists_published_explainers_only(client, make_article):
+    live = make_article(sections=SPOILER_SECTIONS, title="Live explainer")
+    draft = make_article(sections=SPOILER_SECTIONS, status=Article.Status.DRAFT, title="Secret draft")
+    response = client.get(live.work.get_absolute_url())
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "A former cello prodigy returns" in html
+    assert live.title in html and draft.title not in html
+    assert "drugged" not in html
+
+
+def test_unknown_article_and_work_are_404(client, db):
+    assert client.get("/articles/no-such-article/").status_code == 404
+    assert client.get("/works/no-such-work/").status_code == 404
+
+
+ARTICLE_PAGE_QUERIES = 6
+
+
+def _grow(article, levels, times):
+    base = article.sections.count()
+    for n in range(times):
+        Section.objects.create(
+            article=article,
+            order=base + n + 1,
+            heading=f"Extra {n}",
+            safe_heading=f"Safe extra {n}",
+            spoiler_level=levels[n % 4],
+            body=f"More [@extra-{n}] and [@interview].",
+        )
+        Citation.objects.create(article=article, source=article.citations.first().source, key=f"extra-{n}")
+    article.render_sections()
+
+
+def test_article_page_query_count_is_pinned_and_constant(
+    client, article, levels, django_assert_num_queries, make_image
+):
+    warning = ContentWarning.objects.create(name="Graphic violence", slug="violence")
+    for section in article.sections.all():
+        section.content_warnings.add(warning)
+        section.image = make_image(rank=section.spoiler_level.rank)
+        section.save()
+    with django_assert_num_queries(ARTICLE_PAGE_QUERIES):
+        assert client.get(article.get_absolute_url()).status_code == 200
+    _grow(article, levels, times=article.sections.count())
+    assert article.sections.count() == 6 and article.citations.count() == 5
+    with django_assert_num_queries(ARTICLE_PAGE_QUERIES):
+        assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_home_and_work_page_query_counts_do_not_grow_with_articles(
+    client, make_article, django_assert_num_queries
+):
+    first = make_article(sections=SPOILER_SECTIONS)
+    with django_assert_num_queries(2):
+        client.get("/")
+    with django_assert_num_queries(3):
+        client.get(first.work.get_absolute_url())
+    for _ in range(5):
+        make_article(sections=SPOILER_SECTIONS)
+    with django_assert_num_queries(2):
+        client.get("/")
+    with django_assert_num_queries(3):
+        client.get(first.work.get_absolute_url())
