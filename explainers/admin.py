@@ -45,9 +45,20 @@ class SectionFormSet(forms.BaseInlineFormSet):
         citations.is_valid()  # cleans once; the result is cached for the admin's own check
         return {form.cleaned_data.get("key") for form in _live_forms(citations)} - {None, ""}
 
+    def assign_missing_orders(self, live):
+        """Sections left at order 0 go after the others, in the order they are listed."""
+        next_order = max((form.cleaned_data.get("order") or 0 for form in live), default=0)
+        for form in live:
+            if not form.cleaned_data.get("order"):
+                next_order += 1
+                form.cleaned_data["order"] = next_order
+                form.instance.order = next_order
+
     def clean(self):
         super().clean()
-        live = sorted(_live_forms(self), key=lambda form: form.cleaned_data.get("order") or 0)
+        live = _live_forms(self)
+        self.assign_missing_orders(live)
+        live.sort(key=lambda form: form.cleaned_data["order"])
         numbering = CitationNumbering(self.known_citation_keys())
         problems = []
         for position, form in enumerate(live, start=1):

@@ -297,3 +297,9 @@ def test_home_and_work_page_query_counts_do_not_grow_with_articles(
         client.get("/")
     with django_assert_num_queries(3):
         client.get(first.work.get_absolute_url())
+
+
+def test_missing_page_gets_the_styled_not_found_page(client, db):
+    response = client.get("/articles/no-such-article/")
+    assert response.status_code == 404
+    assert "Nothing here" in response.content.decode()

@@ -164,7 +164,11 @@ class Article(models.Model):
 
 class Section(models.Model):
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="sections")
-    order = models.PositiveIntegerField(default=0, help_text="Sections are read in this order.")
+    order = models.PositiveIntegerField(
+        default=0,
+        help_text="Sections are read in this order. Leave 0 to place a new section after "
+        "the others.",
+    )
     heading = models.CharField(
         max_length=200,
         help_text="Shown only once the section is revealed, so it may name the twist.",
