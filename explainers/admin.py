@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.utils.html import format_html
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
@@ -17,6 +18,7 @@ from .models import (
     Work,
     WorkPart,
 )
+from .models.articles import HERO_IMAGE_MESSAGE
 from .rendering import CitationNumbering, render_markdown
 
 
@@ -76,7 +78,8 @@ class SectionFormSet(forms.BaseInlineFormSet):
             image = data.get("image")
             if level is not None and image is not None and image.spoiler_level.rank > level.rank:
                 message = (
-                    f"The image in {name.lower()} is marked {image.spoiler_level.name}, above "
+                    f"The image in section {position} (“{heading}”) is marked "
+                    f"{image.spoiler_level.name}, above "
                     f"the section's level ({level.name}). Raise the section's level or pick "
                     "another image."
                 )
@@ -152,6 +155,13 @@ class ArticleAdmin(admin.ModelAdmin):
     class Media:
         js = ["explainers/admin/markdownx-inlines.js"]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "hero_image":
+            # Only level-0 images are choices; say why when another one is posted.
+            field.error_messages["invalid_choice"] = HERO_IMAGE_MESSAGE
+        return field
+
     def _create_formsets(self, request, obj, change):
         formsets, inline_instances = super()._create_formsets(request, obj, change)
         citations = next((fs for fs in formsets if fs.model is Citation), None)
@@ -178,6 +188,11 @@ class SourceAdmin(admin.ModelAdmin):
     list_filter = ["kind"]
     search_fields = ["title", "author", "publisher"]
     autocomplete_fields = ["work"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.URLField):
+            kwargs["assume_scheme"] = "https"  # an address typed without a scheme
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class CreditInline(admin.TabularInline):

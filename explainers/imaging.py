@@ -73,7 +73,7 @@ def check_image_upload(upload):
         raise ValidationError(
             "This file is not a readable image (it may be damaged, truncated, or another "
             "kind of file renamed). Upload a JPEG, PNG, WebP or GIF image.",
-            code="invalid",
+            code="unreadable",
         ) from exc
     finally:
         upload.seek(position)

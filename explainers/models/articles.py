@@ -10,6 +10,12 @@ from markdownx.models import MarkdownxField
 from explainers.rendering import CitationNumbering, render_markdown
 
 
+HERO_IMAGE_MESSAGE = (
+    "The hero image is shown before any reveal and in link previews, so it must be "
+    "spoiler-free (level 0). Pick a level-0 image, or use this one inside a spoiler section."
+)
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """The one gate to anything public: published, and its go-live time has passed."""
@@ -107,13 +113,7 @@ class Article(models.Model):
 
     def clean(self):
         if self.hero_image_id and self.hero_image.spoiler_level.rank > 0:
-            raise ValidationError(
-                {
-                    "hero_image": "The hero image is shown before any reveal and in link "
-                    "previews, so it must be spoiler-free (level 0). Pick a level-0 image "
-                    "or move this one into a spoiler section."
-                }
-            )
+            raise ValidationError({"hero_image": HERO_IMAGE_MESSAGE})
 
     def is_published(self):
         """Instance twin of ``ArticleQuerySet.published``."""
