@@ -173,7 +173,9 @@ def test_scheduled_article_is_404_until_its_time(client, make_article):
     assert not article.is_published()
 
 
-def test_logged_in_reader_without_permission_cannot_see_a_draft(client, make_article, django_user_model):
+def test_logged_in_reader_without_permission_cannot_see_a_draft(
+    client, make_article, django_user_model
+):
     article = make_article(sections=SPOILER_SECTIONS[:1], status=Article.Status.DRAFT)
     reader = django_user_model.objects.create_user("reader", password="x")
     client.force_login(reader)
@@ -225,7 +227,9 @@ def test_published_gate_and_instance_predicate_agree(make_article):
 
 def test_home_lists_published_teasers_only(client, make_article):
     live = make_article(sections=SPOILER_SECTIONS, title="Live explainer")
-    draft = make_article(sections=SPOILER_SECTIONS, status=Article.Status.DRAFT, title="Secret draft")
+    draft = make_article(
+        sections=SPOILER_SECTIONS, status=Article.Status.DRAFT, title="Secret draft"
+    )
     html = client.get("/").content.decode()
     assert live.title in html and live.dek in html
     assert draft.title not in html
@@ -235,7 +239,9 @@ def test_home_lists_published_teasers_only(client, make_article):
 
 def test_work_page_lists_published_explainers_only(client, make_article):
     live = make_article(sections=SPOILER_SECTIONS, title="Live explainer")
-    draft = make_article(sections=SPOILER_SECTIONS, status=Article.Status.DRAFT, title="Secret draft")
+    draft = make_article(
+        sections=SPOILER_SECTIONS, status=Article.Status.DRAFT, title="Secret draft"
+    )
     response = client.get(live.work.get_absolute_url())
     html = response.content.decode()
     assert response.status_code == 200
@@ -263,7 +269,9 @@ def _grow(article, levels, times):
             spoiler_level=levels[n % 4],
             body=f"More [@extra-{n}] and [@interview].",
         )
-        Citation.objects.create(article=article, source=article.citations.first().source, key=f"extra-{n}")
+        Citation.objects.create(
+            article=article, source=article.citations.first().source, key=f"extra-{n}"
+        )
     article.render_sections()
 
 

@@ -24,8 +24,8 @@ HOSTILE_CORPUS = [
     "<style>body{display:none}</style>",
     '<div onmouseover="alert(1)">hover</div>',
     '<form action="https://evil.example"><input name=x><button>go</button></form>',
-    '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
-    '<<script>script>alert(1)<</script>/script>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    "<<script>script>alert(1)<</script>/script>",
     '<img """><script>alert(1)</script>">',
     '<meta http-equiv="refresh" content="0;url=https://evil.example">',
     '<base href="https://evil.example/">',
@@ -102,9 +102,7 @@ def test_control_characters_are_removed():
 
 def test_inline_spoiler_becomes_a_hidden_span_with_nosnippet():
     html = render_markdown("She ||drugged her|| on the bus.").html
-    assert (
-        '<span class="spoiler" data-nosnippet="" tabindex="0">drugged her</span>' in html
-    )
+    assert '<span class="spoiler" data-nosnippet="" tabindex="0">drugged her</span>' in html
 
 
 def test_inline_spoiler_keeps_inline_formatting_and_citations_inside():

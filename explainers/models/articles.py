@@ -9,7 +9,6 @@ from markdownx.models import MarkdownxField
 
 from explainers.rendering import CitationNumbering, render_markdown
 
-
 HERO_IMAGE_MESSAGE = (
     "The hero image is shown before any reveal and in link previews, so it must be "
     "spoiler-free (level 0). Pick a level-0 image, or use this one inside a spoiler section."

@@ -67,7 +67,9 @@ def page(browser):
 
 @pytest.fixture
 def page_without_js(browser):
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 1200, "height": 900})
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1200, "height": 900}
+    )
     page = context.new_page()
     yield page
     context.close()

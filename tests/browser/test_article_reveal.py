@@ -71,9 +71,7 @@ def test_spoiler_still_is_not_fetched_until_the_section_is_revealed(demo_site, p
     assert still.value.status == 200
     img = page.locator(f"#{section.anchor} figure img")
     assert img.get_attribute("alt") == section.image.alt_text
-    page.wait_for_function(
-        "el => el.complete && el.naturalWidth > 0", arg=img.element_handle()
-    )
+    page.wait_for_function("el => el.complete && el.naturalWidth > 0", arg=img.element_handle())
 
 
 def test_without_javascript_details_still_hides_and_reveals(demo_site, page_without_js):
