@@ -1,6 +1,6 @@
 """Take the README's screenshots from a running demo site (make run, then this).
 
-    .venv/bin/python docs/take_screenshots.py [http://127.0.0.1:8000]
+.venv/bin/python docs/take_screenshots.py [http://127.0.0.1:8000]
 """
 
 import shutil
