@@ -6,6 +6,7 @@ returns a 1600 x 900 RGB ``PIL.Image``; ``jpeg_bytes`` turns one into a JPEG. Dr
 are deterministic: the same key always gives the same picture.
 """
 
+import functools
 import io
 import math
 import random
@@ -524,8 +525,9 @@ STILLS = {
 }
 
 
+@functools.cache
 def jpeg_bytes(key, quality=85):
-    """The drawing named ``key`` in ``STILLS``, as JPEG bytes."""
+    """The drawing named ``key`` in ``STILLS``, as JPEG bytes (drawn once per process)."""
     buffer = io.BytesIO()
     STILLS[key]().save(buffer, format="JPEG", quality=quality, optimize=True, progressive=True)
     return buffer.getvalue()
