@@ -19,7 +19,10 @@ def main():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 1500})
-        page.goto(f"{BASE}/")
+        page.goto(f"{BASE}/", wait_until="networkidle")
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+        page.wait_for_load_state("networkidle")
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=OUT / "home.png")
         page.locator(".teaser__title a").filter(has_text="ending").first.click()
         page.screenshot(path=OUT / "article.png")
