@@ -19,6 +19,7 @@ from .models import (
     WorkPart,
 )
 from .models.articles import HERO_IMAGE_MESSAGE
+from .models.works import POSTER_MESSAGE
 from .rendering import CitationNumbering, render_markdown
 
 
@@ -43,6 +44,9 @@ class SectionFormSet(forms.BaseInlineFormSet):
     def known_citation_keys(self):
         citations = self.citation_formset
         if citations is None:
+            # No citation inline on this page (the user may not edit citations).
+            if self.instance.pk is None:
+                return set()
             return {citation.key for citation in self.instance.citations.all()}
         citations.is_valid()  # cleans once; the result is cached for the admin's own check
         return {form.cleaned_data.get("key") for form in _live_forms(citations)} - {None, ""}
@@ -85,7 +89,24 @@ class SectionFormSet(forms.BaseInlineFormSet):
                 )
                 form.add_error("image", message)
                 problems.append(message)
+            part = data.get("reveals_through")
+            work_id = getattr(self.instance, "work_id", None)
+            if part is not None and work_id is not None and part.work_id != work_id:
+                message = (
+                    f"{name} reveals through “{part}”, a part of another work. Pick a chapter "
+                    f"or episode of {self.instance.work.title}."
+                )
+                form.add_error("reveals_through", message)
+                problems.append(message)
             rendered = render_markdown(data.get("body", ""), numbering=numbering)
+            if rendered.unclosed_spoiler:
+                message = (
+                    f"{name} has an inline spoiler that is not closed: “||” opens one and "
+                    "another “||” must close it in the same paragraph, or the text after it "
+                    "shows to every reader. For literal bars, put them in `backticks`."
+                )
+                form.add_error("body", message)
+                problems.append(message)
             for key in rendered.unknown_keys:
                 message = (
                     f"Unknown citation key '{key}' in section {position} (“{heading}”). Add a "
@@ -217,6 +238,12 @@ class WorkAdmin(admin.ModelAdmin):
     autocomplete_fields = ["poster"]
     inlines = [CreditInline, WorkPartInline]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "poster":
+            field.error_messages["invalid_choice"] = POSTER_MESSAGE
+        return field
+
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
@@ -248,6 +275,18 @@ class SpoilerLevelAdmin(admin.ModelAdmin):
     list_display = ["rank", "name", "reader_warning"]
     list_display_links = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "rank" in form.changed_data:
+            # Stored HTML depends on ranks (spoiler images are deferred, notes hidden):
+            # a rank moving across 0 must re-render every article that uses the level.
+            articles = Article.objects.filter(sections__spoiler_level=obj).distinct()
+            for article in articles:
+                article.render_sections()
+            self.message_user(
+                request, f"Re-rendered {len(articles)} article(s) that use “{obj.name}”."
+            )
 
 
 @admin.register(ContentWarning)

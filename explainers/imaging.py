@@ -81,5 +81,11 @@ def check_image_upload(upload):
 
 
 def validate_image_file(value):
-    """Model field validator wrapping ``check_image_upload``."""
+    """Model field validator wrapping ``check_image_upload``.
+
+    Only a new upload is checked: a file already in storage passed when it arrived, and
+    editing an image's credit must not need the file re-read (or re-uploaded).
+    """
+    if getattr(value, "_committed", False):
+        return
     check_image_upload(value)

@@ -113,3 +113,35 @@ def strongest_section(sections):
         return None
     top = max(section.spoiler_level.rank for section in spoilers)
     return next(section for section in spoilers if section.spoiler_level.rank == top)
+
+
+@dataclass(frozen=True)
+class Note:
+    """One numbered note: a source and every citation of it in the article."""
+
+    number: int
+    source: object
+    citations: list
+
+    @property
+    def is_spoiler(self):
+        return any(citation.spoiler_rank for citation in self.citations)
+
+    @property
+    def backlink_is_safe(self):
+        # A link back into a folded section would unfold it; only offer it when every
+        # use of the note is in spoiler-free text.
+        return not self.is_spoiler
+
+
+def group_notes(citations):
+    """Numbered citations (ordered by number) grouped into notes."""
+    notes = []
+    for citation in citations:
+        if citation.number is None:
+            continue
+        if notes and notes[-1].number == citation.number:
+            notes[-1].citations.append(citation)
+        else:
+            notes.append(Note(citation.number, citation.source, [citation]))
+    return notes

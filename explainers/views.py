@@ -4,12 +4,27 @@ from django.views.generic import DetailView, ListView
 
 from .models import Article, Citation, Credit, Section, Work
 from .safety import (
+    group_notes,
     project_article,
     safe_image,
     spoiler_map,
     strongest_section,
     summarize_warnings,
 )
+
+# Who made the work, as the article's work box names them.
+MAKER_LABELS = {
+    Credit.Role.DIRECTOR: "Directed by",
+    Credit.Role.CREATOR: "Created by",
+    Credit.Role.AUTHOR: "Written by",
+}
+
+
+def group_makers(credits):
+    grouped = {}
+    for credit in credits:
+        grouped.setdefault(MAKER_LABELS[credit.role], []).append(credit.person.name)
+    return list(grouped.items())
 
 
 class HomeView(ListView):
@@ -35,15 +50,15 @@ class ArticleDetailView(DetailView):
             "spoiler_level", "image__spoiler_level", "reveals_through"
         ).prefetch_related("content_warnings")
         notes = Citation.objects.filter(number__isnull=False).select_related("source")
-        directors = Credit.objects.filter(role=Credit.Role.DIRECTOR).select_related("person")
+        makers = Credit.objects.filter(role__in=MAKER_LABELS).select_related("person")
         return (
             Article.objects.visible_to(self.request.user)
             .select_related("work", "hero_image__spoiler_level")
             .prefetch_related(
                 "authors",
                 Prefetch("sections", queryset=sections),
-                Prefetch("citations", queryset=notes.order_by("number")),
-                Prefetch("work__credits", queryset=directors, to_attr="director_credits"),
+                Prefetch("citations", queryset=notes.order_by("number", "id")),
+                Prefetch("work__credits", queryset=makers, to_attr="maker_credits"),
             )
         )
 
@@ -51,15 +66,17 @@ class ArticleDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         article = self.object
         sections = list(article.sections.all())
+        for section in sections:
+            section.warning_summary = summarize_warnings([section])
         context.update(
             safe=project_article(article),
             sections=sections,
             warnings=summarize_warnings(sections),
             spoiler_map=spoiler_map(sections),
             strongest=strongest_section(sections),
-            notes=list(article.citations.all()),
+            notes=group_notes(article.citations.all()),
             is_preview=not article.is_published(),
-            directors=[credit.person for credit in article.work.director_credits],
+            makers=group_makers(article.work.maker_credits),
         )
         return context
 

@@ -56,7 +56,7 @@ def make_image(db, levels):
 @pytest.fixture
 def make_article(db, work, levels, source):
     """Build an article: ``sections`` is a list of (rank, heading, safe_heading, body);
-    ``citations`` a list of keys (all citing ``source``)."""
+    ``citations`` a list of keys, each citing a different source."""
 
     counter = {"n": 0}
 
@@ -89,8 +89,14 @@ def make_article(db, work, levels, source):
                 spoiler_level=levels[rank],
                 body=body,
             )
-        for key in citations:
-            Citation.objects.create(article=article, source=source, key=key)
+        for index, key in enumerate(citations):
+            # The first key cites ``source``; each other key a source of its own.
+            cited = (
+                source
+                if index == 0
+                else Source.objects.create(kind=Source.Kind.ARTICLE, title=f"Source for {key}")
+            )
+            Citation.objects.create(article=article, source=cited, key=key)
         article.render_sections()
         return article
 

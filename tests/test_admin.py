@@ -201,8 +201,10 @@ def test_editor_can_create_an_article_with_sections_and_citations_through_the_ad
     # Numbered by first use: "film" is cited first in section 1.
     assert citations["film"].number == 1
     assert citations["interview"].number == 2
-    assert citations["film"].spoiler_rank == 0
-    assert citations["interview"].spoiler_rank == 0
+    # A note is as much a spoiler as the most revealing section citing it: "film" is
+    # also cited from the Ending section.
+    assert citations["film"].spoiler_rank == 3
+    assert citations["interview"].spoiler_rank == 2  # also cited from the Twist section
 
 
 def test_created_sections_are_rendered_with_numbered_citations_spoilers_and_no_script(
@@ -572,7 +574,7 @@ def test_editing_an_article_in_the_change_view_re_renders_its_sections(
         ],
         citations=[
             citation_row("interview", source, pk=interview.pk),
-            citation_row("film", source, pk=film.pk),
+            citation_row("film", film.source, pk=film.pk),
         ],
         initial_sections=2,
         initial_citations=2,

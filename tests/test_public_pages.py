@@ -92,13 +92,59 @@ def test_spoiler_map_lists_sections_by_level_with_safe_headings(client, article)
     assert "drugged" not in spoiler_map
 
 
-def test_notes_are_numbered_by_first_use_and_link_back(client, article):
+def test_notes_are_numbered_by_first_use_and_link_back_only_from_spoiler_free_text(
+    client, make_article
+):
+    article = make_article(
+        sections=[
+            (0, "Intro", "", "Said in an interview [@interview]."),
+            (2, "Twist", "Safe", "Shown in the film [@film]."),
+        ],
+        citations=["film", "interview"],  # listed in another order than they are cited
+    )
     html = client.get(article.get_absolute_url()).content.decode()
     notes = html.split('class="notes__list"', 1)[1].split("</ol>", 1)[0]
     assert notes.index('id="note-1"') < notes.index('id="note-2"')
-    assert 'href="#cite-ref-1-1"' in notes
     numbers = dict(Citation.objects.filter(article=article).values_list("key", "number"))
     assert numbers == {"interview": 1, "film": 2}
+    # Note 1 links back to its reference; note 2's only reference sits in a folded
+    # section, and following a link there would unfold it.
+    assert 'href="#cite-ref-1-1"' in notes
+    assert 'href="#cite-ref-2-1"' not in notes
+
+
+def test_citations_of_one_source_share_one_note(client, make_article, source):
+    article = make_article(
+        sections=[(0, "Intro", "", "First [@a], then [@b], then [@a] again.")],
+        citations=["a"],
+    )
+    Citation.objects.create(article=article, source=source, key="b", locator="p. 12")
+    article.render_sections()
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert html.count('href="#note-1"') == 3
+    assert 'id="note-2"' not in html
+    notes = html.split('class="notes__list"', 1)[1].split("</ol>", 1)[0]
+    assert notes.count("<li") == 1 and "p. 12" in notes
+
+
+def test_note_quotation_is_hidden_when_any_citing_place_is_a_spoiler(client, make_article):
+    article = make_article(
+        sections=[
+            (0, "Intro", "", "The director spoke about it [@interview]."),
+            (3, "Ending", "Safe", "And about the end [@interview]."),
+            (0, "More", "", "A hidden aside ||with a note [@aside]||."),
+        ],
+        citations=["interview", "aside"],
+    )
+    Citation.objects.filter(article=article, key="interview").update(
+        quotation="They finish the duet together"
+    )
+    Citation.objects.filter(article=article, key="aside").update(locator="Chapter: Duet")
+    html = client.get(article.get_absolute_url()).content.decode()
+    notes = html.split('class="notes__list"', 1)[1]
+    assert re.search(r'<span class="spoiler"[^>]*> — “They finish the duet together', notes)
+    assert "<q>They finish" not in notes
+    assert re.search(r'<span class="spoiler"[^>]*>Chapter: Duet', notes)
 
 
 def test_note_details_first_cited_in_a_spoiler_section_are_hidden(client, make_article):
@@ -145,6 +191,26 @@ def test_hero_image_in_head_only_when_spoiler_free(client, article, make_image):
     head = head_of(client.get(article.get_absolute_url()))
     assert 'property="og:image"' in head
     assert article.hero_image.file.url in head
+
+
+def test_spoiler_hero_saved_behind_the_admins_back_is_shown_nowhere(client, article, make_image):
+    # The admin refuses it; a later level change or a script could still put it there.
+    hero = make_image(rank=3, alt="Two women share one cello")
+    Article.objects.filter(pk=article.pk).update(hero_image=hero)
+    for url in (article.get_absolute_url(), "/", article.work.get_absolute_url()):
+        html = client.get(url).content.decode()
+        assert hero.file.url not in html
+        assert "Two women share one cello" not in html
+
+
+def test_spoiler_image_in_a_spoiler_free_section_is_left_out(client, article, make_image):
+    still = make_image(rank=3, alt="Two women share one cello")
+    intro = article.sections.get(spoiler_level__rank=0)
+    intro.image = still
+    intro.save()
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert still.file.url not in html
+    assert "Two women share one cello" not in html
 
 
 def test_work_box_names_director_year_and_platform(client, article):
@@ -311,3 +377,34 @@ def test_missing_page_gets_the_styled_not_found_page(client, db):
     response = client.get("/articles/no-such-article/")
     assert response.status_code == 404
     assert "Nothing here" in response.content.decode()
+
+
+def test_each_spoiler_section_names_its_own_plain_warnings_and_counts_the_rest(client, article):
+    abuse = ContentWarning.objects.create(name="Sexual abuse", slug="abuse", is_spoiler=True)
+    violence = ContentWarning.objects.create(name="Graphic violence", slug="violence")
+    twist = article.sections.get(spoiler_level__rank=2)
+    twist.content_warnings.add(abuse, violence)
+    summaries = summaries_of(client.get(article.get_absolute_url()))
+    twist_summary = next(s for s in summaries if "What really happened on the trip" in s)
+    assert "graphic violence" in twist_summary
+    assert "and 1 more that reveals a plot point" in twist_summary
+    assert "abuse" not in twist_summary.lower()
+
+
+def test_work_box_names_a_books_author_and_publisher(client, make_article, work):
+    from explainers.models import Credit, Person
+
+    Work = type(work)
+    book = Work.objects.create(
+        kind=Work.Kind.BOOK, title="Gone Girl", slug="gone-girl", year=2012, platform="Crown"
+    )
+    author = Person.objects.create(name="Gillian Flynn", slug="gillian-flynn")
+    Credit.objects.create(work=book, person=author, role=Credit.Role.AUTHOR)
+    article = make_article(sections=SPOILER_SECTIONS[:1])
+    Article.objects.filter(pk=article.pk).update(work=book)
+    html = client.get(article.get_absolute_url()).content.decode()
+    box = html.split('class="workbox"', 1)[1].split("</aside>", 1)[0]
+    assert "<dt>Written by</dt><dd>Gillian Flynn</dd>" in box
+    assert "<dt>Publisher</dt><dd>Crown</dd>" in box
+    work_page = client.get(book.get_absolute_url()).content.decode()
+    assert "Gillian Flynn" in work_page

@@ -188,3 +188,56 @@ def test_huge_input_is_capped_not_rejected():
     rendered = render_markdown("word " * 100_000)
     assert rendered.html.startswith("<p>word")
     assert len(rendered.html) < 210_000
+
+
+def test_citations_are_numbered_in_reading_order_even_around_inline_spoilers():
+    numbering = CitationNumbering({"a", "b"})
+    render_markdown("First [@a], then ||hidden [@b]||, then [@a].", numbering=numbering)
+    assert numbering.numbers == {"a": 1, "b": 2}
+
+
+def test_citations_of_the_same_source_share_a_number():
+    numbering = CitationNumbering({"film-act1": "film", "film-duet": "film", "interview": 7})
+    html = render_markdown("[@film-act1] [@interview] [@film-duet]", numbering=numbering).html
+    assert numbering.numbers == {"film-act1": 1, "interview": 2, "film-duet": 1}
+    assert 'id="cite-ref-1-2"' in html
+
+
+def test_keys_cited_inside_inline_spoilers_are_reported():
+    numbering = CitationNumbering({"a", "b"})
+    rendered = render_markdown("Open [@a] and ||secret [@b]||.", numbering=numbering)
+    assert rendered.keys_in_spoilers == {"b"}
+
+
+def test_image_inside_an_inline_spoiler_is_deferred_even_in_a_spoiler_free_section():
+    html = render_markdown("Look: ||![The final scene](/media/end.jpg)||").html
+    assert 'src="/media/end.jpg"' not in html.replace("data-src=", "")
+    assert 'data-src="/media/end.jpg"' in html
+    assert 'data-alt="The final scene"' in html
+
+
+def test_editors_cannot_set_ids_that_clash_with_note_anchors():
+    html = render_markdown('<sup id="note-1">x</sup> <sup id="cite-ref-1-1">y</sup>').html
+    assert 'id="note-1"' not in html
+    assert 'id="cite-ref-1-1"' in html
+
+
+def test_citation_keys_use_the_slug_alphabet():
+    numbering = CitationNumbering({"_x", "a-b_c"})
+    rendered = render_markdown("[@_x] [@a-b_c] [@dot.ted]", numbering=numbering)
+    assert numbering.numbers == {"_x": 1, "a-b_c": 2}
+    assert rendered.unknown_keys == []
+    assert "[@dot.ted]" in rendered.html
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["And this ||never closes.", "||Starts here\n\nand ends in another paragraph||"],
+)
+def test_an_unclosed_inline_spoiler_is_reported(body):
+    assert render_markdown(body).unclosed_spoiler
+
+
+@pytest.mark.parametrize("body", ["A ||closed|| spoiler.", "Literal `||` bars.", "```\n||\n```"])
+def test_closed_spoilers_and_literal_bars_in_code_are_not_reported(body):
+    assert not render_markdown(body).unclosed_spoiler

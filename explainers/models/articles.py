@@ -2,12 +2,13 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
-from explainers.rendering import CitationNumbering, render_markdown
+from explainers.rendering import MAX_MARKDOWN_CHARS, CitationNumbering, render_markdown
 
 HERO_IMAGE_MESSAGE = (
     "The hero image is shown before any reveal and in link previews, so it must be "
@@ -96,7 +97,8 @@ class Article(models.Model):
     objects = ArticleQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-published_at", "-id"]
+        # Drafts (no publication time) last, on PostgreSQL as on SQLite.
+        ordering = [models.F("published_at").desc(nulls_last=True), "-id"]
         indexes = [models.Index(fields=["status", "-published_at"])]
 
     def __str__(self):
@@ -138,9 +140,10 @@ class Article(models.Model):
         """
         sections = list(self.sections.select_related("spoiler_level").order_by("order", "id"))
         citations = list(self.citations.all())
-        numbering = CitationNumbering({citation.key for citation in citations})
+        # Citations of one source share a note (and its number).
+        numbering = CitationNumbering({c.key: c.source_id for c in citations})
         report = RenderReport()
-        first_rank = {}
+        ranks = {}
         for position, section in enumerate(sections, start=1):
             rendered = render_markdown(
                 section.body, numbering=numbering, defer_media=section.is_spoiler
@@ -150,10 +153,13 @@ class Article(models.Model):
                 report.unknown_keys[position] = rendered.unknown_keys
             for key in rendered.citation_keys:
                 rank = section.spoiler_level.rank
-                first_rank[key] = min(rank, first_rank.get(key, rank))
+                if key in rendered.keys_in_spoilers:
+                    rank = max(rank, 1)
+                # A note is as much a spoiler as the most revealing place citing it.
+                ranks[key] = max(rank, ranks.get(key, 0))
         for citation in citations:
             citation.number = numbering.numbers.get(citation.key)
-            citation.spoiler_rank = first_rank.get(citation.key)
+            citation.spoiler_rank = ranks.get(citation.key)
         report.unused_keys = numbering.unused()
         with transaction.atomic():
             Section.objects.bulk_update(sections, ["body_html"])
@@ -187,8 +193,15 @@ class Section(models.Model):
         "collapsed until the reader chooses to see them.",
     )
     body = MarkdownxField(
+        validators=[
+            MaxLengthValidator(
+                MAX_MARKDOWN_CHARS,
+                message="This section is too long (%(show_value)s characters; at most "
+                "%(limit_value)s). Split it into two sections.",
+            )
+        ],
         help_text="Markdown. Cite a source with its key in brackets, e.g. [@shepard-interview] "
-        "(add the key under Citations below); hide a phrase inline with ||double bars||."
+        "(add the key under Citations below); hide a phrase inline with ||double bars||.",
     )
     body_html = models.TextField(blank=True, editable=False)
     content_warnings = models.ManyToManyField(
@@ -287,7 +300,7 @@ class Citation(models.Model):
     spoiler_rank = models.PositiveSmallIntegerField(
         null=True,
         editable=False,
-        help_text="The lowest spoiler level of the sections citing it; above 0 the "
+        help_text="The highest spoiler level of the places citing it; above 0 the "
         "note's locator and quotation stay hidden until revealed.",
     )
 

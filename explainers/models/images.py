@@ -1,11 +1,33 @@
-from django.db import models
+from pathlib import Path
+from uuid import uuid4
 
-from explainers.imaging import validate_image_file
+from django.db import models
+from django.utils import timezone
+
+from explainers.imaging import ALLOWED_FORMATS, check_image_upload, validate_image_file
+
+
+def image_upload_to(instance, filename):
+    """A random name with the extension of what the file really is.
+
+    The uploaded name is never kept: it could spoil ("lizzie-final-scene.jpg") or claim
+    a type (.html, .svg) that the content is not.
+    """
+    extension = None
+    upload = instance.file
+    if upload and not getattr(upload, "_committed", True):
+        extension = check_image_upload(upload.file).extension
+    if extension is None:
+        suffix = Path(filename).suffix.lower().lstrip(".")
+        extension = "jpg" if suffix == "jpeg" else suffix
+        if extension not in ALLOWED_FORMATS.values():
+            extension = "img"
+    return f"images/{timezone.now():%Y/%m}/{uuid4().hex}.{extension}"
 
 
 class Image(models.Model):
     file = models.ImageField(
-        upload_to="images/%Y/%m/",
+        upload_to=image_upload_to,
         width_field="width",
         height_field="height",
         validators=[validate_image_file],

@@ -1,5 +1,11 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+
+POSTER_MESSAGE = (
+    "The poster is shown to every visitor, so it must be spoiler-free (level 0). "
+    "Pick a level-0 image."
+)
 
 
 class Person(models.Model):
@@ -46,7 +52,8 @@ class Work(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="A spoiler-free image (level 0).",
+        limit_choices_to={"spoiler_level__rank": 0},
+        help_text="Shown on the work page and beside listings: a spoiler-free image (level 0).",
     )
     people = models.ManyToManyField(Person, through="Credit", related_name="works", blank=True)
 
@@ -59,6 +66,10 @@ class Work(models.Model):
     def get_absolute_url(self):
         return reverse("explainers:work", kwargs={"slug": self.slug})
 
+    def clean(self):
+        if self.poster_id and self.poster.spoiler_level.rank > 0:
+            raise ValidationError({"poster": POSTER_MESSAGE})
+
     def credits_for(self, role):
         """Credits of one role; uses prefetched ``credits`` when present."""
         return [credit for credit in self.credits.all() if credit.role == role]
@@ -70,6 +81,14 @@ class Work(models.Model):
     @property
     def writers(self):
         return self.credits_for(Credit.Role.WRITER)
+
+    @property
+    def authors(self):
+        return self.credits_for(Credit.Role.AUTHOR)
+
+    @property
+    def creators(self):
+        return self.credits_for(Credit.Role.CREATOR)
 
     @property
     def cast(self):

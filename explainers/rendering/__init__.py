@@ -16,6 +16,7 @@ from .extensions import ExplainerExtension
 from .sanitize import sanitize_html
 
 __all__ = [
+    "MAX_MARKDOWN_CHARS",
     "CitationNumbering",
     "Rendered",
     "markdownify_preview",
@@ -31,12 +32,19 @@ _CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 MAX_MARKDOWN_CHARS = 200_000
 
+_CODE_RE = re.compile(r"<(code|pre)\b.*?</\1>", re.S)
+
 
 @dataclass
 class Rendered:
     html: str
     citation_keys: list = field(default_factory=list)
     unknown_keys: list = field(default_factory=list)
+    # Keys cited from inside an inline ||spoiler||: their notes count as spoilers.
+    keys_in_spoilers: set = field(default_factory=set)
+    # "||" left in the output (outside code): an inline spoiler that never closed, or
+    # one spanning paragraphs. Its text would show to every reader.
+    unclosed_spoiler: bool = False
 
 
 def render_markdown(text, *, numbering=None, defer_media=False):
@@ -54,11 +62,17 @@ def render_markdown(text, *, numbering=None, defer_media=False):
         output_format="html",
     )
     html = sanitize_html(md.convert(source), defer_media=defer_media)
-    keys = list(dict.fromkeys(extension.citations.seen))
+    keys = list(dict.fromkeys(extension.body.seen))
     unknown = (
         [key for key in keys if key not in numbering.known_keys] if numbering is not None else []
     )
-    return Rendered(html=html, citation_keys=keys, unknown_keys=unknown)
+    return Rendered(
+        html=html,
+        citation_keys=keys,
+        unknown_keys=unknown,
+        keys_in_spoilers=set(extension.body.keys_in_spoilers),
+        unclosed_spoiler="||" in _CODE_RE.sub("", html),
+    )
 
 
 def markdownify_preview(text):

@@ -1,44 +1,57 @@
 """Citation markers: ``[@key]`` in a body becomes a numbered note reference.
 
 Numbers are given by first use across the whole article, so one ``CitationNumbering``
-is shared by every section rendered for that article, in reading order.
+is shared by every section rendered for that article, in reading order. Citations of
+the same source share one number (one note lists each locator), so reusing a source
+reuses its number.
 """
 
 import re
 from dataclasses import dataclass, field
 
-CITATION_KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.:-]*"
+# The same alphabet as a SlugField: letters, digits, hyphens and underscores.
+CITATION_KEY_PATTERN = r"[A-Za-z0-9_-]+"
 CITATION_MARKER_RE = re.compile(rf"\[@({CITATION_KEY_PATTERN})\]")
+REFERENCE_ID_RE = re.compile(r"cite-ref-\d+-\d+")
 
 
 @dataclass
 class CitationNumbering:
-    """Hands out note numbers to known keys in order of first use.
+    """Hands out note numbers in order of first use.
 
-    ``known_keys`` are the keys of the article's citations; a marker naming any
-    other key is recorded in ``unknown`` and rendered as an unresolved reference.
+    ``known`` maps each of the article's citation keys to the note it belongs to (its
+    source); a plain collection of keys gives every key a note of its own. A marker
+    naming any other key is recorded in ``unknown`` and rendered as unresolved.
     """
 
-    known_keys: frozenset = frozenset()
-    numbers: dict = field(default_factory=dict)
-    uses: dict = field(default_factory=dict)
+    known: dict = field(default_factory=dict)
+    numbers: dict = field(default_factory=dict)  # key -> note number, for used keys
+    uses: dict = field(default_factory=dict)  # note number -> uses so far
     unknown: list = field(default_factory=list)
+    _group_numbers: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        self.known_keys = frozenset(self.known_keys)
+        if not isinstance(self.known, dict):
+            self.known = {key: key for key in self.known}
+
+    @property
+    def known_keys(self):
+        return frozenset(self.known)
 
     def use(self, key):
         """Record one use of ``key``; return ``(number, nth_use)`` or ``None`` if unknown."""
-        if key not in self.known_keys:
+        if key not in self.known:
             if key not in self.unknown:
                 self.unknown.append(key)
             return None
-        number = self.numbers.setdefault(key, len(self.numbers) + 1)
-        self.uses[key] = self.uses.get(key, 0) + 1
-        return number, self.uses[key]
+        group = self.known[key]
+        number = self._group_numbers.setdefault(group, len(self._group_numbers) + 1)
+        self.numbers[key] = number
+        self.uses[number] = self.uses.get(number, 0) + 1
+        return number, self.uses[number]
 
     def unused(self):
-        return sorted(self.known_keys - set(self.numbers))
+        return sorted(set(self.known) - set(self.numbers))
 
 
 def note_anchor(number):

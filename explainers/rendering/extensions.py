@@ -30,53 +30,72 @@ class InlineSpoilerProcessor(InlineProcessor):
 
 
 class CitationProcessor(InlineProcessor):
-    def __init__(self, numbering):
+    """``[@key]`` becomes a placeholder ``<sup>``; the tree processor numbers it, in
+    document order (inline patterns do not run in reading order)."""
+
+    def __init__(self):
         super().__init__(CITATION_MARKER_RE.pattern)
-        self.numbering = numbering
-        self.seen = []
 
     def handleMatch(self, m, data):
-        key = m.group(1)
-        self.seen.append(key)
         sup = etree.Element("sup")
+        sup.set("data-key", m.group(1))
+        return sup, m.start(0), m.end(0)
+
+
+class BodyTreeprocessor(Treeprocessor):
+    def __init__(self, md, numbering, defer_media):
+        super().__init__(md)
+        self.numbering = numbering
+        self.defer_media = defer_media
+        self.seen = []
+        self.keys_in_spoilers = set()
+
+    def run(self, root):
+        hidden = set()
+        for span in root.iter("span"):
+            if span.get("class") == "spoiler":
+                hidden.update(id(el) for el in span.iter() if el is not span)
+        for el in root.iter():
+            if el.tag in ("h1", "h2"):
+                el.tag = "h3"
+            elif el.tag == "img":
+                el.set("loading", "lazy")
+                if self.defer_media or id(el) in hidden:
+                    defer_image(el)
+            elif el.tag == "sup" and "data-key" in el.attrib:
+                key = el.attrib.pop("data-key")
+                self.seen.append(key)
+                if id(el) in hidden:
+                    self.keys_in_spoilers.add(key)
+                self.cite(el, key)
+        return None
+
+    def cite(self, sup, key):
         if self.numbering is None:
             # Live preview of one section: the article's citations are not known here.
             sup.set("class", "cite cite--preview")
             sup.text = f"[{key}]"
-            return sup, m.start(0), m.end(0)
+            return
         used = self.numbering.use(key)
         if used is None:
             sup.set("class", "cite cite--unknown")
             sup.text = "[?]"
-            return sup, m.start(0), m.end(0)
+            return
         number, nth = used
         sup.set("class", "cite")
         sup.set("id", reference_anchor(number, nth))
         link = etree.SubElement(sup, "a")
         link.set("href", f"#{note_anchor(number)}")
         link.text = str(number)
-        return sup, m.start(0), m.end(0)
 
 
-class BodyTreeprocessor(Treeprocessor):
-    def __init__(self, md, defer_media):
-        super().__init__(md)
-        self.defer_media = defer_media
-
-    def run(self, root):
-        for el in root.iter():
-            if el.tag in ("h1", "h2"):
-                el.tag = "h3"
-            elif el.tag == "img":
-                el.set("loading", "lazy")
-                if self.defer_media:
-                    # The browser must not fetch a spoiler image before the reader
-                    # reveals it: the reveal script restores src and alt.
-                    el.set("data-src", el.attrib.pop("src", ""))
-                    el.set("data-alt", el.attrib.pop("alt", ""))
-                    el.set("alt", "")
-                    el.set("class", "deferred-media")
-        return None
+def defer_image(el):
+    """The browser must not fetch a spoiler image before the reader reveals it: the
+    reveal script restores src and alt."""
+    el.set("data-src", el.attrib.pop("src", ""))
+    el.set("data-alt", el.attrib.pop("alt", ""))
+    el.set("alt", "")
+    el.set("class", "deferred-media")
 
 
 class ExplainerExtension(Extension):
@@ -84,12 +103,12 @@ class ExplainerExtension(Extension):
         super().__init__()
         self.numbering = numbering
         self.defer_media = defer_media
-        self.citations = None
+        self.body = None
 
     def extendMarkdown(self, md):
         md.inlinePatterns.register(
             InlineSpoilerProcessor(INLINE_SPOILER_RE, md), "inline_spoiler", SPOILER_PRIORITY
         )
-        self.citations = CitationProcessor(self.numbering)
-        md.inlinePatterns.register(self.citations, "citation", CITATION_PRIORITY)
-        md.treeprocessors.register(BodyTreeprocessor(md, self.defer_media), "explainer_body", 5)
+        md.inlinePatterns.register(CitationProcessor(), "citation", CITATION_PRIORITY)
+        self.body = BodyTreeprocessor(md, self.numbering, self.defer_media)
+        md.treeprocessors.register(self.body, "explainer_body", 5)

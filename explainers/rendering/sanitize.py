@@ -7,6 +7,8 @@ and only http(s), mailto and same-site URLs.
 
 import nh3
 
+from .citations import REFERENCE_ID_RE
+
 ALLOWED_TAGS = {
     "p",
     "br",
@@ -89,6 +91,8 @@ def _is_safe_deferred_url(value):
 def _filter_attribute(tag, attribute, value):
     if attribute == "data-src" and not _is_safe_deferred_url(value.strip()):
         return None
+    if attribute == "id" and not REFERENCE_ID_RE.fullmatch(value):
+        return None  # only our citation anchors; an editor's id could clobber them
     if attribute == "tabindex" and value != "0":
         return None
     if attribute == "loading" and value not in {"lazy", "eager"}:

@@ -25,10 +25,23 @@
     });
   }
 
+  // A section opens only when the reader asks: a click or a key on its summary. The
+  // browser also unfolds <details> by itself for find-in-page and for links into the
+  // section (a shared #fragment); those openings are folded straight back.
   function setUpGate(details) {
+    var summary = details.querySelector("summary");
+    var asked = false;
+    summary.addEventListener("click", function () {
+      asked = true;
+    });
     details.addEventListener("toggle", function () {
       var heading = details.querySelector(".spoiler-gate__heading");
       var name = heading ? heading.textContent.trim() : "section";
+      if (details.open && !asked) {
+        details.open = false;
+        return;
+      }
+      asked = false;
       if (details.open) {
         loadDeferredMedia(details);
         announce("Spoiler section revealed: " + name);
@@ -47,6 +60,7 @@
       var revealed = span.classList.toggle("is-revealed");
       span.setAttribute("aria-expanded", revealed ? "true" : "false");
       if (revealed) {
+        loadDeferredMedia(span);
         span.removeAttribute("aria-label");
         announce("Spoiler revealed.");
       } else {

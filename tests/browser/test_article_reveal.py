@@ -103,3 +103,21 @@ def test_inline_spoiler_is_a_button_that_reveals_on_click_and_keyboard(demo_site
     spoiler.focus()
     page.keyboard.press("Enter")
     assert spoiler.get_attribute("aria-expanded") == "false"
+
+
+def test_a_link_into_a_folded_section_does_not_unfold_it(demo_site, page):
+    """Chromium unfolds <details> for a #fragment inside it (and for find-in-page); a
+    shared link must not spoil the reader."""
+    section = ending_section()
+    reference = page.context.new_page()
+    reference.goto(demo_site.url + section.article.get_absolute_url())
+    inside = reference.locator(f"#{section.anchor} sup.cite").first.get_attribute("id")
+    reference.close()
+    assert inside, "the demo's Ending section should cite a source"
+    page.goto(f"{demo_site.url}{section.article.get_absolute_url()}#{inside}")
+    page.wait_for_timeout(300)
+    assert page.locator(f"#{section.anchor} .prose").is_hidden()
+    assert not gate(page, section).evaluate("el => el.open")
+    # The reader can still open it on purpose.
+    page.locator(f"#{section.anchor} summary").click()
+    assert page.locator(f"#{section.anchor} .prose").is_visible()

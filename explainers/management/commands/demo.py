@@ -92,7 +92,7 @@ CONTENT_WARNINGS = [
 ]
 
 # -- images ----------------------------------------------------------------------------
-# key (a drawing in demo_stills, and the stable part of the file name) -> fields.
+# key (a drawing in demo_stills) -> fields.
 # Alt text and captions of spoiler images describe the spoiler: they are only shown
 # once a reader reveals the section they belong to.
 
@@ -925,8 +925,10 @@ USERS = [
             for model in ("spoilerlevel", "contentwarning")
             for action in ("add", "change", "view")
         ]
-        + ["view_article", "change_article", "view_section", "change_section"],
-        "role": "moderator: edits the spoiler ladder and content warnings",
+        # Reads articles; changing a section's level and warnings comes with the
+        # workflow's roles, which limit a moderator to those fields.
+        + ["view_article", "view_section"],
+        "role": "moderator: edits the spoiler ladder and content warnings; reads articles",
     },
     {
         "username": "admin",
@@ -1067,7 +1069,13 @@ class Command(BaseCommand):
             "spoiler_level": level,
         }
         name = f"demo-{key}.jpg"
-        image = Image.objects.filter(file__contains=f"/demo-{key}").order_by("pk").first()
+        # Stored names are random (they must not spoil), so the demo finds its own
+        # drawings by their credit and caption.
+        image = (
+            Image.objects.filter(credit=IMAGE_CREDIT, caption=spec["caption"])
+            .order_by("pk")
+            .first()
+        )
         if image is None:
             image = Image(**fields)
             image.file.save(name, ContentFile(demo_stills.jpeg_bytes(key)), save=False)
