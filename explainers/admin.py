@@ -77,6 +77,7 @@ class SectionFormSet(forms.BaseInlineFormSet):
                     f"{name} is marked {level.name} but has no safe heading. Add a heading "
                     "that gives nothing away; readers see it while the section is collapsed."
                 )
+                form.errors.pop("safe_heading", None)  # the model's own, unnumbered, message
                 form.add_error("safe_heading", message)
                 problems.append(message)
             image = data.get("image")

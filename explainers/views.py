@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db.models import Prefetch
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView
@@ -52,7 +53,7 @@ class ArticleDetailView(DetailView):
         notes = Citation.objects.filter(number__isnull=False).select_related("source")
         makers = Credit.objects.filter(role__in=MAKER_LABELS).select_related("person")
         return (
-            Article.objects.visible_to(self.request.user)
+            Article.objects.visible_to(self.previewer())
             .select_related("work", "hero_image__spoiler_level")
             .prefetch_related(
                 "authors",
@@ -61,6 +62,16 @@ class ArticleDetailView(DetailView):
                 Prefetch("work__credits", queryset=makers, to_attr="maker_credits"),
             )
         )
+
+    def previewer(self):
+        """The user who might preview a draft, or None for a reader with no session.
+
+        Only look at the session when there is one: touching it marks the response
+        ``Vary: Cookie``, and the anonymous page should be one cacheable page.
+        """
+        if settings.SESSION_COOKIE_NAME not in self.request.COOKIES:
+            return None
+        return self.request.user
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

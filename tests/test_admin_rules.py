@@ -153,3 +153,18 @@ def test_editing_an_existing_images_credit_does_not_need_the_file_again(admin_cl
     assert response.status_code == 302, errors_in(response)
     image.refresh_from_db()
     assert image.credit == "Image via the studio"
+
+
+def test_missing_safe_heading_is_reported_once_with_the_section_number(editor_client, work, levels):
+    rows = [
+        section_row(levels[0], "Intro", "Body.", order=1),
+        section_row(levels[2], "The bus", "Twist body.", order=2),
+    ]
+    response = editor_client.post(ADD_URL, article_post(work, sections=rows))
+    text = page_text(response)
+    field_errors = re.findall(r"is marked Twist but has no safe heading", text)
+    # Once at the field and once in the summary above the inline: never the model's
+    # unnumbered twin as well.
+    assert len(field_errors) == 2, field_errors
+    assert "Section 2 (“The bus”) is marked Twist" in text
+    assert "This section is marked Twist" not in text

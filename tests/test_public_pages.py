@@ -408,3 +408,9 @@ def test_work_box_names_a_books_author_and_publisher(client, make_article, work)
     assert "<dt>Publisher</dt><dd>Crown</dd>" in box
     work_page = client.get(book.get_absolute_url()).content.decode()
     assert "Gillian Flynn" in work_page
+
+
+def test_anonymous_article_page_does_not_vary_on_cookies(client, article):
+    response = client.get(article.get_absolute_url())
+    assert "Cookie" not in response.get("Vary", "")
+    assert "Set-Cookie" not in response

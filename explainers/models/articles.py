@@ -231,6 +231,16 @@ class Section(models.Model):
     def __str__(self):
         return self.display_heading
 
+    def clean(self):
+        if self.spoiler_level_id and self.is_spoiler and not self.safe_heading.strip():
+            raise ValidationError(
+                {
+                    "safe_heading": f"This section is marked {self.spoiler_level.name} but has "
+                    "no safe heading. Add one that gives nothing away; readers see it while "
+                    "the section is collapsed."
+                }
+            )
+
     @property
     def is_spoiler(self):
         return self.spoiler_level.rank > 0
