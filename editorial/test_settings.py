@@ -1,7 +1,9 @@
 """Test settings: the real settings with a fast hasher, a throwaway media folder and
 plain static storage (the manifest needs collectstatic, which tests do not run)."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ.setdefault("SECRET_KEY", "test-only-key-not-secret")
@@ -11,6 +13,7 @@ from editorial.settings import STORAGES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="explainers-test-media-")
+atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
