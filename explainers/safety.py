@@ -5,8 +5,11 @@ collapsed states take their text and images from these functions, which only eve
 out level-0 material. A door to the public never reads spoiler fields off the models.
 """
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+
+from django.utils.safestring import mark_safe
 
 
 @dataclass(frozen=True)
@@ -145,3 +148,41 @@ def group_notes(citations):
         else:
             notes.append(Note(citation.number, citation.source, [citation]))
     return notes
+
+
+SCHEMA_TYPES = {
+    "film": "Movie",
+    "series": "TVSeries",
+    "season": "TVSeason",
+    "episode": "TVEpisode",
+    "book": "Book",
+    "game": "VideoGame",
+}
+
+# Inside <script>, "</" would end the element; escape what HTML could read as markup.
+_JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+def structured_data(safe, *, base_url, authors, makers, work):
+    """schema.org JSON-LD for an article, built from the safe projection only."""
+    about = {"@type": SCHEMA_TYPES.get(work.kind, "CreativeWork"), "name": work.title}
+    if work.year:
+        about["dateCreated"] = str(work.year)
+    for label, names in makers:
+        role = "director" if label == "Directed by" else "author" if work.kind == "book" else None
+        if role:
+            about[role] = [{"@type": "Person", "name": name} for name in names]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": safe.title,
+        "description": safe.description,
+        "url": base_url + safe.url,
+        "about": about,
+        "author": [{"@type": "Person", "name": name} for name in authors],
+    }
+    if safe.published_at:
+        data["datePublished"] = safe.published_at.isoformat()
+    if safe.image:
+        data["image"] = base_url + safe.image.url
+    return mark_safe(json.dumps(data, ensure_ascii=False).translate(_JSON_ESCAPES))  # noqa: S308

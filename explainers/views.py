@@ -10,6 +10,7 @@ from .safety import (
     safe_image,
     spoiler_map,
     strongest_section,
+    structured_data,
     summarize_warnings,
 )
 
@@ -79,15 +80,25 @@ class ArticleDetailView(DetailView):
         sections = list(article.sections.all())
         for section in sections:
             section.warning_summary = summarize_warnings([section])
+        safe = project_article(article)
+        makers = group_makers(article.work.maker_credits)
+        authors = [a.get_full_name() or a.get_username() for a in article.authors.all()]
         context.update(
-            safe=project_article(article),
+            safe=safe,
+            json_ld=structured_data(
+                safe,
+                base_url=self.request.build_absolute_uri("/").rstrip("/"),
+                authors=authors,
+                makers=makers,
+                work=article.work,
+            ),
             sections=sections,
             warnings=summarize_warnings(sections),
             spoiler_map=spoiler_map(sections),
             strongest=strongest_section(sections),
             notes=group_notes(article.citations.all()),
             is_preview=not article.is_published(),
-            makers=group_makers(article.work.maker_credits),
+            makers=makers,
         )
         return context
 

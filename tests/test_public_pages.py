@@ -414,3 +414,34 @@ def test_anonymous_article_page_does_not_vary_on_cookies(client, article):
     response = client.get(article.get_absolute_url())
     assert "Cookie" not in response.get("Vary", "")
     assert "Set-Cookie" not in response
+
+
+def test_json_ld_describes_the_article_and_its_work_from_safe_fields_only(client, article):
+    import json
+
+    from explainers.models import Credit, Person
+
+    shepard = Person.objects.create(name="Richard Shepard", slug="richard-shepard")
+    Credit.objects.create(work=article.work, person=shepard, role=Credit.Role.DIRECTOR)
+    head = head_of(client.get(article.get_absolute_url()))
+    raw = re.search(r'<script type="application/ld\+json">(.*?)</script>', head, re.S).group(1)
+    data = json.loads(raw)
+    assert data["@type"] == "Article"
+    assert data["headline"] == article.title
+    assert data["description"] == article.dek
+    assert data["about"] == {
+        "@type": "Movie",
+        "name": "The Perfection",
+        "dateCreated": "2019",
+        "director": [{"@type": "Person", "name": "Richard Shepard"}],
+    }
+    assert "drugged" not in raw and "cello together" not in raw
+
+
+def test_json_ld_cannot_be_broken_out_of_by_a_title(client, make_article):
+    article = make_article(
+        sections=SPOILER_SECTIONS[:1], title="</script><script>alert(1)</script>"
+    )
+    head = head_of(client.get(article.get_absolute_url()))
+    assert "<script>alert(1)" not in head
+    assert "\\u003C/script\\u003E" in head
