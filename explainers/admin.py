@@ -1,20 +1,23 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
+from . import leaks
 from .models import (
     Article,
     Citation,
     ContentWarning,
     Credit,
     Image,
+    LeakOverride,
     Person,
     Section,
     Source,
     SpoilerLevel,
+    SpoilerTerm,
     Work,
     WorkPart,
 )
@@ -158,6 +161,68 @@ class CitationInline(admin.TabularInline):
     }
 
 
+class ArticleAdminForm(forms.ModelForm):
+    """The article form, with the leak check run on what was submitted before anything
+    is saved. ``ArticleAdmin`` sets ``request`` (per request, on the class it builds) and
+    hands over the section formset through the request (``leak_check_sections``)."""
+
+    leak_override_reason = forms.CharField(
+        label="Override reason",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Moderators only. To publish although the leak check found leaks, say "
+        "why. The reason and the leaks are kept with the article.",
+    )
+
+    request = None
+    leak_report = None
+    leak_verdict = leaks.Verdict()
+
+    def _post_clean(self):
+        # The instance now holds the submitted fields, as the section formset expects.
+        super()._post_clean()
+        if self._errors or self.request is None:
+            return
+        sections = self._submitted_sections()
+        if sections is None:
+            return  # the sections have errors of their own; they are shown with them
+        data = self.cleaned_data
+        work = data.get("work")
+        self.leak_report = leaks.check_article(
+            title=data.get("title", ""),
+            dek=data.get("dek", ""),
+            slug=data.get("slug", ""),
+            hero_image=data.get("hero_image"),
+            sections=sections,
+            terms=leaks.terms_for_work(work),
+            characters=leaks.characters_for_work(work),
+        )
+        self.leak_verdict = leaks.judge(
+            self.leak_report,
+            publishing=data.get("status") == Article.Status.PUBLISHED,
+            user=self.request.user,
+            override_reason=data.get("leak_override_reason", ""),
+        )
+        if self.leak_verdict.refused:
+            self.add_error(None, [self.leak_verdict.problem, *self.leak_report.messages])
+
+    def _submitted_sections(self):
+        """The sections as submitted, in reading order; None if they do not validate."""
+        formset = getattr(self.request, "leak_check_sections", None)
+        if formset is None:
+            # No section inline on this page: the saved sections stand.
+            if self.instance.pk is None:
+                return []
+            return list(
+                self.instance.sections.select_related("spoiler_level", "image__spoiler_level")
+            )
+        if not formset.is_valid():
+            return None
+        live = _live_forms(formset)
+        live.sort(key=lambda form: form.cleaned_data["order"])
+        return [form.cleaned_data for form in live]
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     list_display = ["title", "work", "status", "is_published", "published_at", "updated_at"]
@@ -168,6 +233,8 @@ class ArticleAdmin(admin.ModelAdmin):
     filter_horizontal = ["authors", "related"]
     date_hierarchy = "published_at"
     inlines = [SectionInline, CitationInline]
+    form = ArticleAdminForm
+    readonly_fields = ["leak_check_overrides"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "dek", "work", "hero_image"]}),
         ("Publishing", {"fields": ["status", "published_at", "authors"]}),
@@ -176,6 +243,44 @@ class ArticleAdmin(admin.ModelAdmin):
 
     class Media:
         js = ["explainers/admin/markdownx-inlines.js"]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        fields = []
+        if obj is not None:
+            fields.append("leak_check_overrides")
+        if leaks.can_override(request.user):
+            fields.append("leak_override_reason")
+        if fields:
+            fieldsets.append(("Leak check", {"fields": fields}))
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.request = request  # a class made for this request by modelform_factory
+        return form
+
+    @admin.display(description="Leak-check overrides")
+    def leak_check_overrides(self, obj):
+        overrides = list(obj.leak_overrides.select_related("user")) if obj and obj.pk else []
+        if not overrides:
+            return "None: the article has never been published over a leak."
+        return format_html(
+            '<ul class="leak-overrides">{}</ul>',
+            format_html_join(
+                "",
+                "<li><strong>{}</strong> by {}: {}<br><small>Overrode: {}</small></li>",
+                (
+                    (
+                        f"{override.created_at:%Y-%m-%d %H:%M}",
+                        override.user or "a deleted user",
+                        override.reason,
+                        "; ".join(override.leaks.splitlines()),
+                    )
+                    for override in overrides
+                ),
+            ),
+        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -190,6 +295,7 @@ class ArticleAdmin(admin.ModelAdmin):
         for formset in formsets:
             if isinstance(formset, SectionFormSet):
                 formset.citation_formset = citations
+                request.leak_check_sections = formset  # for ArticleAdminForm's leak check
         return formsets, inline_instances
 
     def save_related(self, request, form, formsets, change):
@@ -202,6 +308,41 @@ class ArticleAdmin(admin.ModelAdmin):
                 f"note. Cite it with [@{key}] or remove it.",
                 level=messages.WARNING,
             )
+        self.report_leak_check(request, form)
+
+    def report_leak_check(self, request, form):
+        """After a save: record an override, warn of standing leaks, offer suggestions."""
+        report = form.leak_report
+        if report is None:
+            return
+        if form.leak_verdict.overridden:
+            form.leak_override = LeakOverride.record(
+                article=form.instance,
+                user=request.user,
+                reason=form.cleaned_data["leak_override_reason"],
+                leaks=report.messages,
+            )
+            self.message_user(
+                request,
+                "Published over the leak check: your override, its reason and the leaks "
+                "below are kept with the article.",
+                level=messages.WARNING,
+            )
+        advice = "" if form.leak_verdict.overridden else ". Fix it before publishing"
+        for message in report.messages:
+            self.message_user(request, f"{message}{advice}.", level=messages.WARNING)
+        for suggestion in report.suggestions:
+            self.message_user(request, suggestion.message, level=messages.INFO)
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        change_message = super().construct_change_message(request, form, formsets, add)
+        override = getattr(form, "leak_override", None)
+        if override is not None:
+            # Shown in the article's history: "Added leak-check override “…”."
+            change_message.append(
+                {"added": {"name": "leak-check override", "object": override.reason}}
+            )
+        return change_message
 
 
 @admin.register(Source)
@@ -296,3 +437,17 @@ class ContentWarningAdmin(admin.ModelAdmin):
     list_filter = ["is_spoiler"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(SpoilerTerm)
+class SpoilerTermAdmin(admin.ModelAdmin):
+    list_display = ["phrase", "work", "spoiler_level", "variants_in_short"]
+    list_filter = ["spoiler_level", "work"]  # the work filter offers "(None)": global terms
+    search_fields = ["phrase", "variants", "notes", "work__title"]
+    autocomplete_fields = ["work"]
+    fields = ["phrase", "variants", "work", "spoiler_level", "notes"]
+    list_select_related = ["work", "spoiler_level"]
+
+    @admin.display(description="variants")
+    def variants_in_short(self, obj):
+        return ", ".join(obj.variant_list()) or "—"

@@ -1,6 +1,6 @@
 from .articles import Article, ArticleQuerySet, Citation, RenderReport, Section, Source
 from .images import Image
-from .spoilers import ContentWarning, SpoilerLevel
+from .spoilers import ContentWarning, LeakOverride, SpoilerLevel, SpoilerTerm
 from .works import Credit, Person, Work, WorkPart
 
 __all__ = [
@@ -10,11 +10,13 @@ __all__ = [
     "ContentWarning",
     "Credit",
     "Image",
+    "LeakOverride",
     "Person",
     "RenderReport",
     "Section",
     "Source",
     "SpoilerLevel",
+    "SpoilerTerm",
     "Work",
     "WorkPart",
 ]

@@ -1,3 +1,7 @@
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -55,3 +59,108 @@ class ContentWarning(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class SpoilerTermQuerySet(models.QuerySet):
+    def for_work(self, work):
+        """The terms that apply to ``work``: its own and the global ones."""
+        scope = models.Q(work__isnull=True)
+        if work is not None:
+            scope |= models.Q(work=work)
+        return self.filter(scope).select_related("spoiler_level")
+
+
+class SpoilerTerm(models.Model):
+    """A phrase that gives the story away below a given level.
+
+    The leak check (``explainers.leaks``) looks for it, case- and accent-insensitively
+    and as whole words, in every place an article shows below that level.
+    """
+
+    phrase = models.CharField(
+        max_length=200,
+        help_text="Words that give something away, e.g. “cuts off her hand”. Case and "
+        "accents do not matter; only whole words match (“hand” does not match “handle”).",
+    )
+    variants = models.TextField(
+        blank=True,
+        help_text="Other spellings or forms that should count too, one per line or "
+        "separated by commas: “cut off her hand, cuts off her own hand”. Plurals are "
+        "not guessed: add them here.",
+    )
+    work = models.ForeignKey(
+        "explainers.Work",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="spoiler_terms",
+        help_text="Leave empty for a term that spoils whatever the article is about.",
+    )
+    spoiler_level = models.ForeignKey(
+        SpoilerLevel,
+        on_delete=models.PROTECT,
+        related_name="spoiler_terms",
+        limit_choices_to={"rank__gt": 0},
+        help_text="The first level at which the phrase may appear. Anywhere shown below "
+        "it (title, dek, slug, safe headings, lower sections, image text) it is a leak.",
+    )
+    notes = models.TextField(blank=True, help_text="For moderators: why this is a spoiler.")
+
+    objects = SpoilerTermQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["phrase", "id"]
+
+    def __str__(self):
+        return self.phrase
+
+    def clean(self):
+        if not any(character.isalnum() for character in self.phrase):
+            raise ValidationError({"phrase": "A spoiler term needs at least one word."})
+        if self.spoiler_level_id and self.spoiler_level.rank == 0:
+            raise ValidationError(
+                {"spoiler_level": "A spoiler-free phrase cannot leak; pick Setup or above."}
+            )
+
+    def variant_list(self):
+        """The variants as a list: split on newlines and commas, blanks dropped."""
+        return [variant.strip() for variant in re.split(r"[\n,]", self.variants) if variant.strip()]
+
+    @property
+    def phrases(self):
+        return [self.phrase.strip(), *self.variant_list()]
+
+
+class LeakOverride(models.Model):
+    """A moderator's decision to publish although the leak check found leaks."""
+
+    article = models.ForeignKey(
+        "explainers.Article", on_delete=models.CASCADE, related_name="leak_overrides"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="leak_overrides",
+        help_text="Kept empty if the account is later deleted; the record stays.",
+    )
+    reason = models.TextField()
+    leaks = models.TextField(help_text="The leaks as the check reported them, one per line.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "leak-check override"
+        permissions = [
+            ("override_leak_check", "Can publish an article over leaks found by the leak check"),
+        ]
+
+    def __str__(self):
+        return f"Override on “{self.article}” by {self.user or 'a deleted user'}"
+
+    @classmethod
+    def record(cls, *, article, user, reason, leaks):
+        """Keep the override with a snapshot of the leaks (their messages) it overrode."""
+        return cls.objects.create(
+            article=article, user=user, reason=reason.strip(), leaks="\n".join(leaks)
+        )

@@ -1,0 +1,559 @@
+"""The leak check: does an article show anything above the level of the place showing it?
+
+Every place an article shows has a level: the title, dek, slug, safe headings and the
+hero image are shown to everyone (level 0); a section's heading and body are shown at
+the section's level (text inside an inline ``||spoiler||`` at least at Setup); an
+image's alt text and caption at the image's level. Moderators keep spoiler terms,
+each allowed from a level (``SpoilerTerm``). A term found in a place below its level is
+a leak, and so is a spoiler image used as the hero. Leaks block publishing, unless a
+moderator overrides the check with a reason.
+
+Separately, sentences that look like they give something away ("in the end", "turns
+out", a character's name next to "dies"…) in the article's lower sections are offered
+as suggestions: worth a second look, never blocking.
+
+``check_article`` works on plain data (what an admin form submitted, or what is saved),
+so the same check runs before anything is written. ``check_saved_article`` loads a
+saved article and its work's terms and characters and runs it.
+"""
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .models import Credit, SpoilerTerm
+
+OVERRIDE_PERMISSION = "explainers.override_leak_check"
+
+SNIPPET_CHARS = 60
+
+# Words of a phrase may be separated in the text by any whitespace, and by the Markdown
+# that can sit between words (emphasis, inline spoiler bars, code ticks) or a slug's
+# hyphens: "cuts off *her* hand" and "cuts-off-her-hand" both match "cuts off her hand".
+_SEPARATOR = r"[\s*_~|`\-]+"
+# Word boundaries that treat "_" as punctuation (Markdown emphasis), unlike ``\b``.
+_START = r"(?<![^\W_])"
+_END = r"(?![^\W_])"
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+# Text inside an inline spoiler, on one paragraph (an unclosed one is refused elsewhere).
+_INLINE_SPOILER_RE = re.compile(r"\|\|(?:(?!\n\s*\n).)+?\|\|", re.S)
+# A sentence: up to and including its closing punctuation (and closing quotes), or
+# to the end of the line.
+_SENTENCE_RE = re.compile(r"[^.!?…\n]+(?:[.!?…]+[\"'”’)\]]*|$)", re.M)
+_WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
+
+CUE_PHRASES = (
+    "in the end",
+    "turns out",
+    "turned out",
+    "is revealed",
+    "was revealed",
+    "dies",
+    "died",
+    "final scene",
+    "last scene",
+    "twist",
+    "twists",
+    "killed",
+)
+DEATH_OR_REVEAL_VERBS = (
+    "dies",
+    "died",
+    "dead",
+    "kills",
+    "killed",
+    "murders",
+    "murdered",
+    "reveals",
+    "revealed",
+    "turns out",
+    "turned out",
+)
+# How many words may stand between a character's name and a death or reveal verb.
+NAME_VERB_GAP = 3
+# Leading words of a character name that are not a first name: "The Stranger".
+_NOT_FIRST_NAMES = {"the", "a", "an", "mr", "mrs", "ms", "miss", "dr", "young", "old", "little"}
+
+
+# --- matching --------------------------------------------------------------------------
+
+
+def fold(text):
+    """``text`` for matching (NFKD, combining marks dropped, casefolded, curly
+    apostrophes straightened) and, for each folded character, its index in ``text``."""
+    folded, origin = [], []
+    for index, character in enumerate((text or "").translate(_APOSTROPHES)):
+        for part in unicodedata.normalize("NFKD", character):
+            if unicodedata.combining(part):
+                continue
+            for out in part.casefold():
+                folded.append(out)
+                origin.append(index)
+    return "".join(folded), origin
+
+
+# Every term is looked for in the same few texts: fold each once.
+_fold_cached = lru_cache(maxsize=64)(fold)
+
+
+@lru_cache(maxsize=2048)
+def phrase_pattern(phrases):
+    """One compiled pattern for a tuple of phrases: whole words, any spacing between."""
+    alternatives = []
+    for phrase in phrases:
+        words = fold(phrase)[0].split()
+        if words:
+            alternatives.append(_SEPARATOR.join(re.escape(word) for word in words))
+    if not alternatives:
+        return None
+    return re.compile(f"{_START}(?:{'|'.join(alternatives)}){_END}")
+
+
+def find_phrases(phrases, text):
+    """Where any of ``phrases`` occurs in ``text``: a list of (start, end) in ``text``."""
+    pattern = phrase_pattern(tuple(phrases))
+    if pattern is None or not text:
+        return []
+    folded, origin = _fold_cached(text)
+    return [(origin[m.start()], origin[m.end() - 1] + 1) for m in pattern.finditer(folded)]
+
+
+def snippet(text, start, end, width=SNIPPET_CHARS):
+    """About ``width`` characters of ``text`` around ``text[start:end]``, cut at spaces,
+    with "…" where it was cut and whitespace collapsed."""
+    pad = max((width - (end - start)) // 2, 12)
+    # Room not needed on one side goes to the other.
+    left, right = start - pad - max(0, end + pad - len(text)), end + pad + max(0, pad - start)
+    left, right = max(0, left), min(len(text), right)
+    if left > 0:
+        space = text.find(" ", left, start)
+        left = space + 1 if space != -1 else left
+    if right < len(text):
+        space = text.rfind(" ", end, right)
+        right = space if space != -1 else right
+    body = " ".join(text[left:right].split())
+    return f"{'…' if left > 0 else ''}{body}{'…' if right < len(text) else ''}"
+
+
+@dataclass(frozen=True)
+class Term:
+    """A spoiler phrase (with its variants) and the level from which it may appear.
+
+    ``level`` is anything with ``rank`` and ``name``, usually a ``SpoilerLevel``.
+    """
+
+    phrase: str
+    level: object
+    variants: tuple = ()
+
+    @classmethod
+    def from_model(cls, term):
+        return cls(term.phrase.strip(), term.spoiler_level, tuple(term.variant_list()))
+
+    @property
+    def rank(self):
+        return self.level.rank
+
+    def find(self, text):
+        return find_phrases((self.phrase, *self.variants), text)
+
+
+def terms_for_work(work):
+    """The work's own spoiler terms and the global ones, as ``Term``s."""
+    return [Term.from_model(term) for term in SpoilerTerm.objects.for_work(work)]
+
+
+def character_names(credit_names):
+    """Names to watch for: each character's full name and its first name."""
+    names = []
+    for full in credit_names:
+        words = full.split()
+        if not words:
+            continue
+        names.append(full.strip())
+        first = words[0].strip(".,")
+        if len(words) > 1 and len(first) > 1 and fold(first)[0] not in _NOT_FIRST_NAMES:
+            names.append(first)
+    return list(dict.fromkeys(names))
+
+
+def characters_for_work(work):
+    if work is None:
+        return []
+    credits = Credit.objects.filter(work=work, role=Credit.Role.CAST).exclude(character_name="")
+    return character_names(credits.values_list("character_name", flat=True))
+
+
+# --- what the check reports ------------------------------------------------------------
+
+
+def _a(word):
+    """ "a Twist", "an Ending"."""
+    return f"{'an' if word[:1].lower() in 'aeiou' else 'a'} {word}"
+
+
+class LeakKind:
+    TERM = "term"  # a spoiler term in a place shown below its level
+    IMAGE_TEXT = "image text"  # a term in an image's alt text or caption, above its level
+    SPOILER_HERO = "spoiler hero"  # a spoiler image used as the hero image
+
+
+@dataclass(frozen=True)
+class Leak:
+    """Something shown below its level, and where.
+
+    ``place`` is "" for the article's own fields (title, dek, slug), else e.g.
+    "section 2", "the hero image", "the image in section 3"; ``field`` names the text
+    ("safe heading", "alt text"…); ``level`` is the level of what leaked (the term's, or
+    the hero image's); ``place_level`` the level of the place it leaked into.
+    """
+
+    kind: str
+    field: str
+    place: str
+    snippet: str
+    term: str
+    level: object
+    place_level: object = None
+
+    @property
+    def where(self):
+        if not self.place:
+            return f"the {self.field}"
+        if self.kind == LeakKind.IMAGE_TEXT:
+            return f"the {self.field} of {self.place}"
+        return f"{self.place} {self.field}".strip()
+
+    @property
+    def message(self):
+        if self.kind == LeakKind.SPOILER_HERO:
+            return (
+                f"Leak in the hero image: it is marked {self.level.name}, but the hero "
+                "image is shown before any reveal and in link previews. Pick a level-0 image"
+            )
+        message = (
+            f"Leak in {self.where}: “{self.snippet}” — the term “{self.term}” is "
+            f"{_a(self.level.name)} spoiler"
+        )
+        if self.place_level is not None and self.place_level.rank > 0:
+            whose = "the image's" if self.kind == LeakKind.IMAGE_TEXT else "the section's"
+            message += f", above {whose} level ({self.place_level.name})"
+        return message
+
+    def __str__(self):
+        return self.message
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A sentence that may give something away: worth a look, never blocking."""
+
+    field: str
+    place: str
+    snippet: str
+    cues: tuple
+
+    @property
+    def message(self):
+        cues = ", ".join(self.cues)
+        return (
+            f"Possible spoiler in {self.place} {self.field}: “{self.snippet}” ({cues}). "
+            "If it gives something away, move it to a higher level or reword it."
+        )
+
+    def __str__(self):
+        return self.message
+
+
+@dataclass
+class LeakReport:
+    leaks: list = field(default_factory=list)
+    suggestions: list = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(self.leaks)
+
+    @property
+    def messages(self):
+        return [leak.message for leak in self.leaks]
+
+
+# --- the check -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Level:
+    rank: int
+    name: str
+
+
+def _get(item, name, default=None):
+    if isinstance(item, dict):
+        return item.get(name, default)
+    return getattr(item, name, default)
+
+
+def _inline_spoilers(text):
+    return [match.span() for match in _INLINE_SPOILER_RE.finditer(text or "")]
+
+
+def _inside(spans, start, end):
+    return any(left <= start and end <= right for left, right in spans)
+
+
+class _Checker:
+    def __init__(self, terms):
+        # Most revealing first, then the longest phrase, so that where "hand" sits
+        # inside "cuts off her hand" only the longer term is reported.
+        self.terms = sorted(terms, key=lambda term: (-term.rank, -len(term.phrase)))
+        self.leaks = []
+        self._seen = set()
+        self._spans = {}
+
+    def text(self, text, *, place, field, level, kind=LeakKind.TERM, inline_spoilers=False):
+        """Report each term above ``level`` found in ``text`` (once per place and field).
+
+        With ``inline_spoilers``, text inside ``||…||`` counts as at least level 1.
+        """
+        if not text:
+            return
+        spans = _inline_spoilers(text) if inline_spoilers else []
+        reported = self._spans.setdefault((place, field, text), [])
+        for term in self.terms:
+            if term.rank <= level.rank:
+                continue
+            for start, end in term.find(text):
+                # An inline spoiler is hidden until clicked: at least a Setup spoiler.
+                if _inside(spans, start, end) and term.rank <= max(level.rank, 1):
+                    continue
+                if _inside(reported, start, end):
+                    continue  # part of a term already reported here
+                key = (place, field, term.phrase)
+                if key not in self._seen:
+                    self._seen.add(key)
+                    reported.append((start, end))
+                    self.leaks.append(
+                        Leak(
+                            kind=kind,
+                            field=field,
+                            place=place,
+                            snippet=snippet(text, start, end),
+                            term=term.phrase,
+                            level=term.level,
+                            place_level=level,
+                        )
+                    )
+                break
+
+    def image(self, image, *, place, shown_at):
+        """An image's alt text and caption, at the lower of its level and its place's."""
+        if image is None:
+            return
+        level = image.spoiler_level
+        if shown_at is not None and shown_at.rank < level.rank:
+            level = shown_at
+        for attribute, label in (("alt_text", "alt text"), ("caption", "caption")):
+            self.text(
+                getattr(image, attribute, ""),
+                place=place,
+                field=label,
+                level=level,
+                kind=LeakKind.IMAGE_TEXT,
+            )
+
+
+def check_article(
+    *, title="", dek="", slug="", hero_image=None, sections=(), terms=(), characters=()
+):
+    """Check an article's places against spoiler ``terms``; suggest suspicious sentences.
+
+    ``sections`` are in reading order (numbered from 1, as the admin numbers them):
+    ``Section`` objects or dicts with ``spoiler_level``, ``heading``, ``safe_heading``,
+    ``body`` and ``image``, e.g. a section form's ``cleaned_data``. Images are ``Image``
+    objects (or alike: ``spoiler_level``, ``alt_text``, ``caption``). ``terms`` are
+    ``Term``s, ``characters`` names to watch next to death or reveal verbs.
+    """
+    sections = list(sections)
+    checker = _Checker(terms)
+    safe = _Level(0, "spoiler-free")
+
+    for name, value in (("title", title), ("dek", dek), ("slug", slug)):
+        checker.text(value, place="", field=name, level=safe)
+
+    if hero_image is not None:
+        if hero_image.spoiler_level.rank > 0:
+            checker.leaks.append(
+                Leak(
+                    kind=LeakKind.SPOILER_HERO,
+                    field="",
+                    place="the hero image",
+                    snippet=hero_image.alt_text,
+                    term="",
+                    level=hero_image.spoiler_level,
+                    place_level=safe,
+                )
+            )
+        checker.image(hero_image, place="the hero image", shown_at=safe)
+
+    for position, section in enumerate(sections, start=1):
+        level = _get(section, "spoiler_level")
+        if level is None:
+            continue
+        place = f"section {position}"
+        if level.rank > 0:
+            # Shown while the section is collapsed, and in the article's map.
+            checker.text(
+                _get(section, "safe_heading", ""), place=place, field="safe heading", level=safe
+            )
+        checker.text(_get(section, "heading", ""), place=place, field="heading", level=level)
+        checker.text(
+            _get(section, "body", ""), place=place, field="body", level=level, inline_spoilers=True
+        )
+        checker.image(_get(section, "image"), place=f"the image in {place}", shown_at=level)
+
+    return LeakReport(leaks=checker.leaks, suggestions=_suggestions(sections, characters))
+
+
+def check_saved_article(article):
+    """The leak check on an article as saved, with its work's terms and characters."""
+    sections = article.sections.select_related("spoiler_level", "image__spoiler_level")
+    hero = article.hero_image
+    return check_article(
+        title=article.title,
+        dek=article.dek,
+        slug=article.slug,
+        hero_image=hero,
+        sections=sections.order_by("order", "id"),
+        terms=terms_for_work(article.work),
+        characters=characters_for_work(article.work),
+    )
+
+
+# --- suggestions -----------------------------------------------------------------------
+
+
+def _word_index(word_starts, position):
+    return bisect.bisect_right(word_starts, position) - 1
+
+
+def _name_near_verb(sentence, characters):
+    """(start, end, verb) of a character's name standing within a few words of a death
+    or reveal verb in ``sentence``, or None."""
+    if not characters:
+        return None
+    word_starts = [match.start() for match in _WORD_RE.finditer(sentence)]
+    verbs = [
+        (verb, _word_index(word_starts, start), _word_index(word_starts, end - 1))
+        for verb in DEATH_OR_REVEAL_VERBS
+        for start, end in find_phrases((verb,), sentence)
+    ]
+    if not verbs:
+        return None
+    for name in characters:
+        for start, end in find_phrases((name,), sentence):
+            first, last = _word_index(word_starts, start), _word_index(word_starts, end - 1)
+            for verb, verb_first, verb_last in verbs:
+                gap = verb_first - last - 1 if verb_first > last else first - verb_last - 1
+                if 0 <= gap <= NAME_VERB_GAP:
+                    return start, end, verb
+    return None
+
+
+def _sentence_cues(text, characters):
+    """For each suspicious sentence of ``text`` (cues inside inline spoilers do not
+    count): (snippet, cues), the snippet taken from the sentence around its first cue."""
+    spoilers = _inline_spoilers(text)
+    found = []
+    for sentence in _SENTENCE_RE.finditer(text):
+        offset, words = sentence.start(), sentence.group()
+        cues, first = [], None
+        for cue in CUE_PHRASES:
+            for start, end in find_phrases((cue,), words):
+                if not _inside(spoilers, offset + start, offset + end):
+                    cues.append(f"“{cue}”")
+                    first = first or (start, end)
+                    break
+        near = _name_near_verb(words, characters)
+        if near is not None:
+            start, end, verb = near
+            if not _inside(spoilers, offset + start, offset + end):
+                cues.append(f"“{words[start:end]}” next to “{verb}”")
+                first = first or (start, end)
+        if cues:
+            found.append((snippet(words.strip(), *_shift(words, first)), tuple(cues)))
+    return found
+
+
+def _shift(words, span):
+    """``span`` in ``words`` as a span in ``words.strip()``."""
+    lead = len(words) - len(words.lstrip())
+    return span[0] - lead, span[1] - lead
+
+
+def _suggestions(sections, characters):
+    """Suspicious sentences in the sections below the article's top level (in every
+    section when the article has no spoiler sections at all)."""
+    ranks = [
+        _get(section, "spoiler_level").rank
+        for section in sections
+        if _get(section, "spoiler_level")
+    ]
+    ceiling = max(max(ranks, default=0), 1)
+    suggestions = []
+    for position, section in enumerate(sections, start=1):
+        level = _get(section, "spoiler_level")
+        if level is None or level.rank >= ceiling:
+            continue
+        for field_name in ("heading", "body"):
+            text = _get(section, field_name, "") or ""
+            for quoted, cues in _sentence_cues(text, characters):
+                suggestions.append(
+                    Suggestion(
+                        field=field_name, place=f"section {position}", snippet=quoted, cues=cues
+                    )
+                )
+    return suggestions
+
+
+# --- publishing ------------------------------------------------------------------------
+
+
+def can_override(user):
+    """Moderators (and superusers) may publish over leaks, with a reason."""
+    return bool(user and user.is_active and user.has_perm(OVERRIDE_PERMISSION))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """May this save go ahead, given the leaks and who is asking?"""
+
+    refused: bool = False
+    overridden: bool = False
+    problem: str = ""
+
+
+def judge(report, *, publishing, user, override_reason=""):
+    """Publishing is refused while a leak stands, unless a user who may override gives
+    a reason. Drafts (anything not being published) are never refused."""
+    if not report.leaks or not publishing:
+        return Verdict()
+    count = len(report.leaks)
+    leaks, them = ("1 leak", "it") if count == 1 else (f"{count} leaks", "them")
+    if not can_override(user):
+        return Verdict(
+            refused=True,
+            problem=f"This article cannot be published: the leak check found {leaks}. Fix "
+            f"{them}, or save it as a draft and ask a moderator to review it.",
+        )
+    if not (override_reason or "").strip():
+        return Verdict(
+            refused=True,
+            problem=f"This article cannot be published: the leak check found {leaks}. Fix "
+            f"{them}, or, as a moderator, publish anyway by giving an override reason under "
+            "“Leak check”.",
+        )
+    return Verdict(overridden=True)
