@@ -254,3 +254,17 @@ def test_a_flushed_ladder_is_reseeded_without_overwriting_a_moderators_wording()
     run_demo()
     ladder = dict(SpoilerLevel.objects.values_list("rank", "name"))
     assert ladder == {0: "Spoiler-free", 1: "Premise", 2: "Twist", 3: "Ending"}
+
+
+def test_demo_keeps_spoiler_terms_for_the_perfection_and_its_articles_leak_none(db):
+    from explainers.leaks import check_saved_article
+    from explainers.models import SpoilerTerm
+
+    call_command("demo", stdout=io.StringIO())
+    phrases = set(
+        SpoilerTerm.objects.filter(work__slug="the-perfection").values_list("phrase", flat=True)
+    )
+    assert {"cuts off her hand", "Duet"} <= phrases
+    for article in Article.objects.all():
+        report = check_saved_article(article)
+        assert not report.leaks, (article.slug, report.messages)

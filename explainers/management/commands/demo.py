@@ -36,6 +36,7 @@ from explainers.models import (
     Section,
     Source,
     SpoilerLevel,
+    SpoilerTerm,
     Work,
     WorkPart,
 )
@@ -899,6 +900,19 @@ EDITOR_MODELS = [
     "person",
 ]
 
+# Spoiler terms moderators keep for The Perfection: (phrase, variants, level rank, why).
+SPOILER_TERMS = [
+    (
+        "cuts off her hand",
+        "cuts off her own hand, cut off her hand, cut off her own hand",
+        2,
+        "The mid-film reveal on the bus trip.",
+    ),
+    ("Duet", "", 3, "The last chapter's title; what happens in it is the ending."),
+    ("loses her left arm", "", 3, "Charlotte's fate in the final chapter."),
+    ("Paloma is killed", "", 3, "Part of the resolution."),
+]
+
 USERS = [
     {
         "username": "editor",
@@ -927,7 +941,8 @@ USERS = [
         ]
         # Reads articles; changing a section's level and warnings comes with the
         # workflow's roles, which limit a moderator to those fields.
-        + ["view_article", "view_section"],
+        + [f"{action}_spoilerterm" for action in ("add", "change", "view", "delete")]
+        + ["view_article", "view_section", "override_leak_check"],
         "role": "moderator: edits the spoiler ladder and content warnings; reads articles",
     },
     {
@@ -972,6 +987,13 @@ class Command(BaseCommand):
                 )
                 for key, spec in SOURCES.items()
             }
+            perfection = self.works["the-perfection"]
+            for phrase, variants, rank, notes in SPOILER_TERMS:
+                self.sync(
+                    SpoilerTerm,
+                    {"work": perfection, "phrase": phrase},
+                    {"variants": variants, "spoiler_level": self.levels[rank], "notes": notes},
+                )
             articles = {spec["slug"]: self.sync_article(spec, users) for spec in ARTICLES}
             for spec in ARTICLES:
                 articles[spec["slug"]].related.set([articles[slug] for slug in spec["related"]])
