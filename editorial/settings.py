@@ -134,6 +134,12 @@ IMAGE_UPLOAD_MAX_BYTES = int(os.environ.get("IMAGE_UPLOAD_MAX_BYTES", 10 * 1024 
 IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", 40_000_000))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
+# Spoiler window: for this many days after a work's release the page reveals nothing by
+# default; afterwards it opens sections up to SPOILER_RELAXED_RANK (0 = still nothing)
+# unless a moderator set a level for the work. A reader's own choice always wins.
+SPOILER_WINDOW_DAYS = int(os.environ.get("SPOILER_WINDOW_DAYS", 3 * 365))
+SPOILER_RELAXED_RANK = int(os.environ.get("SPOILER_RELAXED_RANK", 0))
+
 # django-markdownx: the live preview calls the very function that renders for readers.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "explainers.rendering.markdownify_preview"
 MARKDOWNX_URLS_PATH = "/markdownx/markdownify/"

@@ -379,6 +379,11 @@ class WorkAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["poster"]
     inlines = [CreditInline, WorkPartInline]
+    fieldsets = [
+        (None, {"fields": ["kind", "title", "slug", "year", "release_date", "platform"]}),
+        (None, {"fields": ["synopsis", "poster"]}),
+        ("Spoiler window", {"fields": ["spoiler_window_days", "relaxed_tolerance"]}),
+    ]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -55,7 +55,7 @@ class ArticleDetailView(DetailView):
         makers = Credit.objects.filter(role__in=MAKER_LABELS).select_related("person")
         return (
             Article.objects.visible_to(self.previewer())
-            .select_related("work", "hero_image__spoiler_level")
+            .select_related("work__relaxed_tolerance", "hero_image__spoiler_level")
             .prefetch_related(
                 "authors",
                 Prefetch("sections", queryset=sections),
@@ -98,6 +98,7 @@ class ArticleDetailView(DetailView):
             strongest=strongest_section(sections),
             notes=group_notes(article.citations.all()),
             is_preview=not article.is_published(),
+            default_tolerance=article.work.default_tolerance_rank(),
             makers=makers,
         )
         return context

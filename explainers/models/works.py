@@ -1,6 +1,10 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 POSTER_MESSAGE = (
     "The poster is shown to every visitor, so it must be spoiler-free (level 0). "
@@ -56,6 +60,22 @@ class Work(models.Model):
         help_text="Shown on the work page and beside listings: a spoiler-free image (level 0).",
     )
     people = models.ManyToManyField(Person, through="Credit", related_name="works", blank=True)
+    spoiler_window_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Days after the release date during which the site assumes readers have "
+        "not seen it. Empty: the site default (SPOILER_WINDOW_DAYS).",
+    )
+    relaxed_tolerance = models.ForeignKey(
+        "explainers.SpoilerLevel",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Once the window has passed, sections up to this level open by default. "
+        "Empty: the site default (SPOILER_RELAXED_RANK, normally nothing). A reader's "
+        "own choice always wins.",
+    )
 
     class Meta:
         ordering = ["title"]
@@ -69,6 +89,24 @@ class Work(models.Model):
     def clean(self):
         if self.poster_id and self.poster.spoiler_level.rank > 0:
             raise ValidationError({"poster": POSTER_MESSAGE})
+
+    def default_tolerance_rank(self, today=None):
+        """How far the page reveals by default for a reader who has chosen nothing.
+
+        0 (nothing) until the work's spoiler window after release has passed; then the
+        relaxed level a moderator set for the work, or the site's default.
+        """
+        if self.release_date is None:
+            return 0
+        today = today or timezone.localdate()
+        window = self.spoiler_window_days
+        if window is None:
+            window = settings.SPOILER_WINDOW_DAYS
+        if today < self.release_date + timedelta(days=window):
+            return 0
+        if self.relaxed_tolerance_id is not None:
+            return self.relaxed_tolerance.rank
+        return settings.SPOILER_RELAXED_RANK
 
     def credits_for(self, role):
         """Credits of one role; uses prefetched ``credits`` when present."""
