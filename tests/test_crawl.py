@@ -54,7 +54,8 @@ class CollapsedView(HTMLParser):
         if tag == "script":
             self.skip_script = attrs.get("type") != "application/ld+json"
         if not self.hidden:
-            for name in ("alt", "src", "content", "href", "title", "aria-label"):
+            # data-part: the shield lists the work's parts as progress choices.
+            for name in ("alt", "src", "content", "href", "title", "aria-label", "data-part"):
                 if attrs.get(name):
                     self.emit(f" {attrs[name]} ")
         if tag not in VOID:
@@ -190,3 +191,23 @@ def test_the_crawler_does_see_what_a_reveal_shows(client, demo):
     visible, _ = perceived(opened)
     assert section.heading in visible
     assert sentences(section.body_html)[0] in visible
+
+
+def test_no_spoiler_term_is_perceivable_on_the_demo_site(client, demo):
+    from explainers.leaks import fold
+    from explainers.models import SpoilerTerm
+
+    terms = list(SpoilerTerm.objects.all())
+    assert terms, "the demo should keep spoiler terms"
+    for url in public_urls(client):
+        visible = fold(perceived(client.get(url).content.decode())[0])[0]
+        for term in terms:
+            for phrase in [term.phrase, *term.variant_list()]:
+                pattern = rf"\b{re.escape(fold(phrase)[0])}\b"
+                assert not re.search(pattern, visible), f"{phrase!r} perceivable on {url}"
+
+
+def test_withheld_warnings_sit_in_an_element_search_engines_keep_out_of_snippets(client, demo):
+    article = Article.objects.published().get(slug="the-perfection-ending-explained")
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert re.search(r'<div data-nosnippet>\s*<details class="warnings__withheld"', page)

@@ -70,7 +70,7 @@ def test_the_perfection_has_its_credits_and_ends_with_the_duet_chapter():
     cast = {credit.person.name: credit.character_name for credit in work.cast}
     assert cast["Allison Williams"] == "Charlotte Willmore"
     assert cast["Steven Weber"] == "Anton"
-    assert work.parts.order_by("position").last().label == "Duet (final chapter)"
+    assert work.parts.order_by("position").last().label == "The final chapter"
 
 
 def test_every_spoiler_section_has_a_safe_heading_and_says_how_far_it_reveals():

@@ -179,13 +179,14 @@ WORKS = [
             ("cast", "Mark Kandborg", "Theis"),
             ("cast", "Graeme Duffy", "Geoffrey"),
         ],
-        # Descriptive labels, not the film's own chapter titles (only the last, "Duet",
-        # is one we are sure of).
+        # Descriptive labels, not the film's own chapter titles. Readers pick their
+        # progress from these labels, so they must be safe: the last chapter's title,
+        # "Duet", is kept as an Ending spoiler term and not named here.
         "parts": [
             "Opening: the reunion",
             "The trip",
             "Back at the academy",
-            "Duet (final chapter)",
+            "The final chapter",
         ],
         "source_publisher": "Netflix",
     },
