@@ -202,9 +202,18 @@ class ArticleAdminForm(forms.ModelForm):
             publishing=data.get("status") == Article.Status.PUBLISHED,
             user=self.request.user,
             override_reason=data.get("leak_override_reason", ""),
+            accepted=self._accepted_leaks(),
         )
         if self.leak_verdict.refused:
             self.add_error(None, [self.leak_verdict.problem, *self.leak_report.messages])
+
+    def _accepted_leaks(self):
+        """The leaks a moderator published over last time: a later save (a typo fixed)
+        is not refused for them again; a new leak still is."""
+        if self.instance.pk is None:
+            return ()
+        latest = self.instance.leak_overrides.order_by("-created_at", "-pk").first()
+        return latest.leaks.splitlines() if latest else ()
 
     def _submitted_sections(self):
         """The sections as submitted, in reading order; None if they do not validate."""
@@ -345,8 +354,52 @@ class ArticleAdmin(admin.ModelAdmin):
         return change_message
 
 
+class PublicTextForm(forms.ModelForm):
+    """Fields every visitor sees, whatever they chose to reveal, must hold no spoiler
+    term: a work's synopsis, a source's title (shown in the notes)."""
+
+    public_fields = ()
+
+    def terms(self):
+        return leaks.terms_for_work(self.cleaned_data.get("work"))
+
+    def clean(self):
+        cleaned = super().clean()
+        terms = self.terms()
+        for name in self.public_fields:
+            for message in leaks.leaks_in_public_text(
+                cleaned.get(name, ""), terms, field=self.fields[name].label.lower()
+            ):
+                self.add_error(name, f"{message}; every visitor sees this field.")
+        return cleaned
+
+
+class SourceForm(PublicTextForm):
+    public_fields = ("title",)
+
+
+class WorkForm(PublicTextForm):
+    public_fields = ("synopsis",)
+
+    def terms(self):
+        return leaks.terms_for_work(self.instance if self.instance.pk else None)
+
+
+class WorkPartFormSet(forms.BaseInlineFormSet):
+    """Part labels are offered to readers as progress choices: spoiler-free only."""
+
+    def clean(self):
+        super().clean()
+        terms = leaks.terms_for_work(self.instance if self.instance.pk else None)
+        for form in _live_forms(self):
+            label = form.cleaned_data.get("label", "")
+            for message in leaks.leaks_in_public_text(label, terms, field="label"):
+                form.add_error("label", f"{message}; readers pick their progress from it.")
+
+
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
+    form = SourceForm
     list_display = ["title", "kind", "author", "publisher", "published_on"]
     list_filter = ["kind"]
     search_fields = ["title", "author", "publisher"]
@@ -367,12 +420,14 @@ class CreditInline(admin.TabularInline):
 
 class WorkPartInline(admin.TabularInline):
     model = WorkPart
+    formset = WorkPartFormSet
     extra = 1
     fields = ["position", "label"]
 
 
 @admin.register(Work)
 class WorkAdmin(admin.ModelAdmin):
+    form = WorkForm
     list_display = ["title", "kind", "year", "platform"]
     list_filter = ["kind"]
     search_fields = ["title"]
@@ -384,6 +439,14 @@ class WorkAdmin(admin.ModelAdmin):
         (None, {"fields": ["synopsis", "poster"]}),
         ("Spoiler window", {"fields": ["spoiler_window_days", "relaxed_tolerance"]}),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The window decides what opens for every reader by default: moderators (who
+        # keep the spoiler ladder) set it, editors only see it.
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("explainers.change_spoilerlevel"):
+            readonly += ["spoiler_window_days", "relaxed_tolerance"]
+        return readonly
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -18,6 +18,7 @@ saved article and its work's terms and characters and runs it.
 """
 
 import bisect
+import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -88,7 +89,9 @@ def fold(text):
     folded, origin = [], []
     for index, character in enumerate((text or "").translate(_APOSTROPHES)):
         for part in unicodedata.normalize("NFKD", character):
-            if unicodedata.combining(part):
+            # Combining marks (accents) and invisible format characters (zero-width
+            # space, soft hyphen) must not split a word a reader sees whole.
+            if unicodedata.combining(part) or unicodedata.category(part) == "Cf":
                 continue
             for out in part.casefold():
                 folded.append(out)
@@ -297,6 +300,20 @@ def _get(item, name, default=None):
     return getattr(item, name, default)
 
 
+_COMMENT_RE = re.compile(r"<!--.*?(?:-->|$)", re.S)
+_TAG_RE = re.compile(r"<[^>]*>")
+_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+
+
+def reader_text(markdown):
+    """A body as a reader reads it, for matching: links reduced to their text, HTML tags
+    and comments removed, entities decoded ("ha<!-- -->nd", "h&#97;nd" read "hand").
+    The ``||`` of inline spoilers stay, so what they hide is still known."""
+    text = _COMMENT_RE.sub("", markdown or "")
+    text = _LINK_RE.sub(r"\1", text)
+    return html.unescape(_TAG_RE.sub("", text))
+
+
 def _inline_spoilers(text):
     return [match.span() for match in _INLINE_SPOILER_RE.finditer(text or "")]
 
@@ -411,7 +428,11 @@ def check_article(
             )
         checker.text(_get(section, "heading", ""), place=place, field="heading", level=level)
         checker.text(
-            _get(section, "body", ""), place=place, field="body", level=level, inline_spoilers=True
+            reader_text(_get(section, "body", "")),
+            place=place,
+            field="body",
+            level=level,
+            inline_spoilers=True,
         )
         checker.image(_get(section, "image"), place=f"the image in {place}", shown_at=level)
 
@@ -536,12 +557,14 @@ class Verdict:
     problem: str = ""
 
 
-def judge(report, *, publishing, user, override_reason=""):
+def judge(report, *, publishing, user, override_reason="", accepted=()):
     """Publishing is refused while a leak stands, unless a user who may override gives
-    a reason. Drafts (anything not being published) are never refused."""
-    if not report.leaks or not publishing:
+    a reason. Drafts (anything not being published) are never refused. Leaks a moderator
+    already accepted (``accepted``: messages of the latest override) no longer stand."""
+    standing = [leak for leak in report.leaks if leak.message not in set(accepted)]
+    if not standing or not publishing:
         return Verdict()
-    count = len(report.leaks)
+    count = len(standing)
     leaks, them = ("1 leak", "it") if count == 1 else (f"{count} leaks", "them")
     if not can_override(user):
         return Verdict(
@@ -557,3 +580,11 @@ def judge(report, *, publishing, user, override_reason=""):
             "“Leak check”.",
         )
     return Verdict(overridden=True)
+
+
+def leaks_in_public_text(text, terms, *, field):
+    """Spoiler terms in text every visitor sees (a synopsis, a part label, a source
+    title): messages for each, empty when the text is safe."""
+    checker = _Checker(terms)
+    checker.text(reader_text(text), place="", field=field, level=_Level(0, "spoiler-free"))
+    return [leak.message for leak in checker.leaks]

@@ -940,11 +940,13 @@ USERS = [
             for model in ("spoilerlevel", "contentwarning")
             for action in ("add", "change", "view")
         ]
-        # Reads articles; changing a section's level and warnings comes with the
-        # workflow's roles, which limit a moderator to those fields.
+        # Opens articles to review the leak check and publish over it with a reason;
+        # the workflow's roles will narrow which article fields a moderator may change.
         + [f"{action}_spoilerterm" for action in ("add", "change", "view", "delete")]
-        + ["view_article", "view_section", "override_leak_check"],
-        "role": "moderator: edits the spoiler ladder and content warnings; reads articles",
+        + ["view_article", "change_article", "view_section", "change_section"]
+        + ["view_citation", "view_work", "change_work", "override_leak_check"],
+        "role": "moderator: keeps the spoiler ladder, warnings and terms; may publish over the "
+        "leak check",
     },
     {
         "username": "admin",

@@ -1,0 +1,125 @@
+"""The leak check against disguises, on the surfaces outside articles, and over time."""
+# ruff: noqa: F811
+
+import pytest
+
+from explainers.models import Article, LeakOverride, Source
+
+from .test_admin import page_text
+from .test_leak_check import (  # noqa: F401, F811 (fixtures used by name)
+    leak_check,
+    leaky_post,
+    moderator,
+    moderator_client,
+    section,
+    terms,
+    wheres,
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Lizzie cuts off her [hand](https://example.org/).",
+        "Lizzie cuts off her h&#97;nd.",
+        "Lizzie cuts off her&nbsp;hand.",
+        "Lizzie <b>cuts</b> off her hand.",
+        "Lizzie cuts off her ha<!-- -->nd.",
+        "Lizzie cuts off her ha\u200bnd.",
+        "Lizzie cuts off her ha\u00adnd.",
+    ],
+)
+def test_markup_and_invisible_characters_do_not_hide_a_term(terms, levels, body):
+    report = leak_check(terms, sections=[section(levels[0], body)])
+    assert wheres(report) == [("section 1 body", "cuts off her hand")], body
+
+
+def test_a_term_hidden_in_the_title_with_a_zero_width_space_is_caught(terms, levels):
+    report = leak_check(terms, title="Why she cuts off her ha\u200bnd")
+    assert wheres(report) == [("the title", "cuts off her hand")]
+
+
+def test_a_later_save_of_an_overridden_article_is_not_refused_for_the_same_leaks(
+    moderator_client, editor, work, levels, terms
+):
+    from django.test import Client
+
+    editor_client = Client()
+    editor_client.force_login(editor)
+    published = leaky_post(work, levels, status="published", published_at=("2024-05-01", "10:00"))
+    published["leak_override_reason"] = "The interview itself names it in its headline."
+    response = moderator_client.post("/admin/explainers/article/add/", published)
+    assert response.status_code == 302, page_text(response)
+    article = Article.objects.get()
+    assert LeakOverride.objects.filter(article=article).count() == 1
+
+    # An editor fixes a typo in the dek: the accepted leak does not block the save.
+    again = leaky_post(
+        work,
+        levels,
+        status="published",
+        published_at=("2024-05-01", "10:00"),
+        dek="What the closing minutes mean, without giving them away!",
+    )
+    again.pop("leak_override_reason", None)
+    for prefix in ("sections", "citations"):
+        again[f"{prefix}-INITIAL_FORMS"] = "0"
+    article.sections.all().delete()
+    response = editor_client.post(f"/admin/explainers/article/{article.pk}/change/", again)
+    assert response.status_code == 302, page_text(response)
+
+    # A new leak still stands.
+    again["dek"] = "In the end Paloma dies and she cuts off her hand."
+    article.sections.all().delete()
+    response = editor_client.post(f"/admin/explainers/article/{article.pk}/change/", again)
+    assert response.status_code == 200
+    assert "cannot be published" in page_text(response)
+
+
+def test_a_synopsis_with_a_spoiler_term_is_refused(admin_client, work, terms):
+    response = admin_client.post(
+        f"/admin/explainers/work/{work.pk}/change/",
+        {
+            "kind": work.kind,
+            "title": work.title,
+            "slug": work.slug,
+            "synopsis": "A cellist returns; later she cuts off her hand.",
+            "credits-TOTAL_FORMS": "0",
+            "credits-INITIAL_FORMS": "0",
+            "parts-TOTAL_FORMS": "1",
+            "parts-INITIAL_FORMS": "0",
+            "parts-0-position": "4",
+            "parts-0-label": "Duet",
+            "parts-0-work": work.pk,
+        },
+    )
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "every visitor sees this field" in text
+    assert "readers pick their progress from it" in text
+    work.refresh_from_db()
+    assert "cuts off" not in work.synopsis
+    assert not work.parts.exists()
+
+
+def test_a_source_title_with_a_spoiler_term_is_refused(admin_client, work, terms):
+    response = admin_client.post(
+        "/admin/explainers/source/add/",
+        {"kind": "article", "title": "Why Lizzie cuts off her hand", "work": work.pk},
+    )
+    assert response.status_code == 200
+    assert "every visitor sees this field" in page_text(response)
+    assert not Source.objects.exists()
+
+
+def test_only_moderators_may_set_a_works_spoiler_window(editor_client, admin_user, work):
+    from django.test import Client
+
+    page = page_text(editor_client.get(f"/admin/explainers/work/{work.pk}/change/"))
+    assert 'name="title"' in page
+    assert 'name="relaxed_tolerance"' not in page
+    assert 'name="spoiler_window_days"' not in page
+    moderator = Client()
+    moderator.force_login(admin_user)
+    page = page_text(moderator.get(f"/admin/explainers/work/{work.pk}/change/"))
+    assert 'name="relaxed_tolerance"' in page
