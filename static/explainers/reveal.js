@@ -250,8 +250,12 @@
     writeJSON(WORK_KEY + workSlug, isDefault ? null : prefs);
   }
 
+  // Past the reader's progress: a later part, or, once progress is set, a spoiler
+  // section whose part nobody recorded (it may cover the finale).
   function beyondProgress(gate) {
-    return prefs.progress !== null && gate.through !== null && gate.through > prefs.progress;
+    if (prefs.progress === null) return false;
+    if (gate.through === null) return gate.level > 0;
+    return gate.through > prefs.progress;
   }
 
   // A section opens by itself only within the reader's level, and never past the part
@@ -525,6 +529,12 @@
     panel.querySelector("[data-shield-reset]").addEventListener("click", function () {
       prefs = defaultPrefs();
       savePrefs();
+      // "Show warnings in full" reveals plot points: a reset takes it back too. Flagged
+      // sensitivities protect the reader, so they stay.
+      warningPrefs.full = false;
+      saveWarningPrefs();
+      applyWarnings();
+      updatePanel();
       applyShield("reset");
       announce("Spoiler shield reset. " + statusText());
     });

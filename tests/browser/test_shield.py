@@ -212,7 +212,7 @@ def test_progress_keeps_later_parts_folded_whatever_their_level(demo_site, perfe
     later = [s for s in sections if s.reveals_through and s.reveals_through.position > trip]
     assert later, "the demo should have sections about parts after the trip"
     expected = anchors(
-        s for s in sections if not s.reveals_through or s.reveals_through.position <= trip
+        s for s in sections if s.reveals_through and s.reveals_through.position <= trip
     )
     assert open_anchors(page, ending) == expected
     assert saved(page)["progress"] == trip
@@ -225,7 +225,7 @@ def test_progress_keeps_later_parts_folded_whatever_their_level(demo_site, perfe
     assert open_anchors(page, interview) == anchors(
         s
         for s in spoiler_sections(interview)
-        if not s.reveals_through or s.reveals_through.position <= trip
+        if s.reveals_through and s.reveals_through.position <= trip
     )
     assert page.locator("#shield-progress").evaluate("el => el.selectedOptions[0].text") == (
         "The trip"
@@ -484,3 +484,29 @@ def test_reveal_controls_are_buttons_that_say_what_they_control(demo_site, perfe
     assert inline.get_attribute("aria-expanded") == "true"
     spoken = inline.evaluate("el => el.textContent")
     assert spoken.startswith("Spoiler: ") and spoken.endswith("(end of spoiler)")
+
+
+def test_with_progress_set_a_spoiler_section_without_a_part_stays_folded(
+    demo_site, perfection, page
+):
+    ending, _ = perfection
+    twist = next(s for s in spoiler_sections(ending) if s.spoiler_level.rank == 2)
+    Section.objects.filter(pk=twist.pk).update(reveals_through=None)
+    visit(page, demo_site, ending)
+    choose_level(page, "Ending")
+    assert is_open(page, twist)
+    page.locator("#shield-progress").select_option(label="Back at the academy")
+    # It may cover the finale: nobody recorded which part it goes up to.
+    assert not is_open(page, twist)
+
+
+def test_reset_also_takes_back_showing_warnings_in_full(demo_site, perfection, page):
+    ending, _ = perfection
+    visit(page, demo_site, ending)
+    shield(page).get_by_role("button", name="Content warning preferences").click()
+    shield(page).get_by_label(re.compile("Always show content warnings in full")).check()
+    assert saved(page, WARNINGS_KEY)["full"] is True
+    shield(page).get_by_role("button", name="Reset").click()
+    assert saved(page, WARNINGS_KEY) is None
+    withheld = ContentWarning.objects.filter(is_spoiler=True, sections__article=ending).first()
+    assert page.locator("section.warnings").get_by_text(withheld.name, exact=True).is_hidden()
