@@ -445,3 +445,13 @@ def test_json_ld_cannot_be_broken_out_of_by_a_title(client, make_article):
     head = head_of(client.get(article.get_absolute_url()))
     assert "<script>alert(1)" not in head
     assert "\\u003C/script\\u003E" in head
+
+
+def test_content_warnings_come_before_the_hero_and_the_work_box(client, article, make_image):
+    violence = ContentWarning.objects.create(name="Graphic violence", slug="violence")
+    article.sections.first().content_warnings.add(violence)
+    article.hero_image = make_image(rank=0, alt="A concert hall")
+    article.save()
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert html.index('class="warnings"') < html.index('class="hero"')
+    assert html.index('class="warnings"') < html.index('class="workbox"')
