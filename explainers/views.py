@@ -61,6 +61,7 @@ class ArticleDetailView(DetailView):
                 Prefetch("sections", queryset=sections),
                 Prefetch("citations", queryset=notes.order_by("number", "id")),
                 Prefetch("work__credits", queryset=makers, to_attr="maker_credits"),
+                "work__parts",
             )
         )
 

@@ -321,7 +321,7 @@ def test_unknown_article_and_work_are_404(client, db):
     assert client.get("/works/no-such-work/").status_code == 404
 
 
-ARTICLE_PAGE_QUERIES = 6
+ARTICLE_PAGE_QUERIES = 7
 
 
 def _grow(article, levels, times):

@@ -468,8 +468,14 @@
       });
   }
 
+  // Every part of the work (so a reader can say where they are even between the parts
+  // this article covers), plus any a section names.
   function pageParts() {
     var labels = {};
+    document.querySelectorAll("[data-work-parts] [data-position]").forEach(function (part) {
+      var position = toInt(part.getAttribute("data-position"), null);
+      if (position !== null) labels[position] = part.textContent.trim();
+    });
     document.querySelectorAll("article[data-work] .section[data-reveals-through]").forEach(function (section) {
       var position = toInt(section.getAttribute("data-reveals-through"), null);
       if (position !== null) labels[position] = section.getAttribute("data-part") || "Part " + position;

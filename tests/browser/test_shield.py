@@ -510,3 +510,11 @@ def test_reset_also_takes_back_showing_warnings_in_full(demo_site, perfection, p
     assert saved(page, WARNINGS_KEY) is None
     withheld = ContentWarning.objects.filter(is_spoiler=True, sections__article=ending).first()
     assert page.locator("section.warnings").get_by_text(withheld.name, exact=True).is_hidden()
+
+
+def test_the_progress_picker_offers_every_part_of_the_work(demo_site, perfection, page):
+    _, interview = perfection
+    visit(page, demo_site, interview)
+    offered = page.locator("#shield-progress option").all_inner_texts()
+    labels = list(interview.work.parts.order_by("position").values_list("label", flat=True))
+    assert offered[1:] == labels
