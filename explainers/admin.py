@@ -354,6 +354,27 @@ class ArticleAdmin(admin.ModelAdmin):
         return change_message
 
 
+class RecheckPublishedMixin:
+    """After a change that can create leaks in articles already live (a new spoiler
+    term, an image's new alt text or level), run the leak check on them again and tell
+    whoever made the change where the leaks now stand."""
+
+    def affected_articles(self, obj):
+        raise NotImplementedError
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        articles = self.affected_articles(obj).select_related("work", "hero_image__spoiler_level")
+        for article in articles.distinct():
+            for message in leaks.check_saved_article(article).messages:
+                self.message_user(
+                    request,
+                    f"Published article “{article.title}” now has a leak. {message}. "
+                    "Ask its editor to fix it.",
+                    level=messages.WARNING,
+                )
+
+
 class PublicTextForm(forms.ModelForm):
     """Fields every visitor sees, whatever they chose to reveal, must hold no spoiler
     term: a work's synopsis, a source's title (shown in the notes)."""
@@ -462,11 +483,16 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
+class ImageAdmin(RecheckPublishedMixin, admin.ModelAdmin):
     list_display = ["thumbnail", "alt_text", "credit", "spoiler_level", "created_at"]
     list_filter = ["spoiler_level"]
     search_fields = ["alt_text", "caption", "credit"]
     fields = ["file", "alt_text", "credit", "caption", "spoiler_level"]
+
+    def affected_articles(self, obj):
+        return Article.objects.published().filter(
+            models.Q(sections__image=obj) | models.Q(hero_image=obj)
+        )
 
     @admin.display(description="image")
     def thumbnail(self, obj):
@@ -508,13 +534,17 @@ class ContentWarningAdmin(admin.ModelAdmin):
 
 
 @admin.register(SpoilerTerm)
-class SpoilerTermAdmin(admin.ModelAdmin):
+class SpoilerTermAdmin(RecheckPublishedMixin, admin.ModelAdmin):
     list_display = ["phrase", "work", "spoiler_level", "variants_in_short"]
     list_filter = ["spoiler_level", "work"]  # the work filter offers "(None)": global terms
     search_fields = ["phrase", "variants", "notes", "work__title"]
     autocomplete_fields = ["work"]
     fields = ["phrase", "variants", "work", "spoiler_level", "notes"]
     list_select_related = ["work", "spoiler_level"]
+
+    def affected_articles(self, obj):
+        articles = Article.objects.published()
+        return articles if obj.work_id is None else articles.filter(work=obj.work_id)
 
     @admin.display(description="variants")
     def variants_in_short(self, obj):

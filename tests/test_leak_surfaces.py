@@ -123,3 +123,44 @@ def test_only_moderators_may_set_a_works_spoiler_window(editor_client, admin_use
     moderator.force_login(admin_user)
     page = page_text(moderator.get(f"/admin/explainers/work/{work.pk}/change/"))
     assert 'name="relaxed_tolerance"' in page
+
+
+def test_a_new_term_warns_the_moderator_of_published_articles_it_now_catches(
+    admin_client, make_article, levels, work
+):
+    article = make_article(sections=[(0, "Intro", "", "In the end the Chapel burns.")])
+    response = admin_client.post(
+        "/admin/explainers/spoilerterm/add/",
+        {
+            "phrase": "the Chapel burns",
+            "variants": "",
+            "work": work.pk,
+            "spoiler_level": levels[3].pk,
+            "notes": "",
+        },
+        follow=True,
+    )
+    text = page_text(response)
+    assert f"Published article “{article.title}” now has a leak" in text
+    assert "section 1 body" in text
+
+
+def test_raising_an_images_level_warns_of_the_articles_that_now_leak_it(
+    admin_client, make_article, make_image, levels
+):
+    article = make_article(sections=[(0, "Intro", "", "Text.")])
+    image = make_image(rank=0, alt="A stage")
+    Article.objects.filter(pk=article.pk).update(hero_image=image)
+    response = admin_client.post(
+        f"/admin/explainers/image/{image.pk}/change/",
+        {
+            "alt_text": image.alt_text,
+            "credit": image.credit,
+            "caption": "",
+            "spoiler_level": levels[3].pk,
+        },
+        follow=True,
+    )
+    text = page_text(response)
+    assert f"Published article “{article.title}” now has a leak" in text
+    assert "hero image" in text
