@@ -11,6 +11,7 @@ from .models import (
     Citation,
     ContentWarning,
     Credit,
+    DismissedSuggestion,
     Image,
     LeakOverride,
     Person,
@@ -174,9 +175,28 @@ class ArticleAdminForm(forms.ModelForm):
         "why. The reason and the leaks are kept with the article.",
     )
 
+    dismiss_suggestions = forms.MultipleChoiceField(
+        label="Suggestions to dismiss",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Sentences the leak check found suspicious when this article was last "
+        "saved. Tick those that give nothing away: they will not be suggested again.",
+    )
+
     request = None
     leak_report = None
     leak_verdict = leaks.Verdict()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = []
+        if self.instance.pk is not None:
+            dismissed = set(self.instance.dismissed_suggestions.values_list("snippet", flat=True))
+            suggestions = leaks.check_saved_article(self.instance).suggestions
+            choices = [(s.snippet, s.message) for s in suggestions if s.snippet not in dismissed]
+        self.fields["dismiss_suggestions"].choices = choices
+        if not choices:
+            self.fields["dismiss_suggestions"].help_text = "None outstanding."
 
     def _post_clean(self):
         # The instance now holds the submitted fields, as the section formset expects.
@@ -258,6 +278,7 @@ class ArticleAdmin(admin.ModelAdmin):
         fields = []
         if obj is not None:
             fields.append("leak_check_overrides")
+            fields.append("dismiss_suggestions")
         if leaks.can_override(request.user):
             fields.append("leak_override_reason")
         if fields:
@@ -340,8 +361,14 @@ class ArticleAdmin(admin.ModelAdmin):
         advice = "" if form.leak_verdict.overridden else ". Fix it before publishing"
         for message in report.messages:
             self.message_user(request, f"{message}{advice}.", level=messages.WARNING)
+        for snippet in form.cleaned_data.get("dismiss_suggestions", []):
+            DismissedSuggestion.objects.get_or_create(
+                article=form.instance, snippet=snippet, defaults={"dismissed_by": request.user}
+            )
+        dismissed = set(form.instance.dismissed_suggestions.values_list("snippet", flat=True))
         for suggestion in report.suggestions:
-            self.message_user(request, suggestion.message, level=messages.INFO)
+            if suggestion.snippet not in dismissed:
+                self.message_user(request, suggestion.message, level=messages.INFO)
 
     def construct_change_message(self, request, form, formsets, add=False):
         change_message = super().construct_change_message(request, form, formsets, add)

@@ -164,3 +164,58 @@ def test_raising_an_images_level_warns_of_the_articles_that_now_leak_it(
     text = page_text(response)
     assert f"Published article “{article.title}” now has a leak" in text
     assert "hero image" in text
+
+
+def test_a_dismissed_suggestion_does_not_come_up_again(admin_client, make_article, work, levels):
+    from django.contrib.messages import INFO
+
+    from explainers.models import DismissedSuggestion
+
+    from .test_admin import article_post, section_row
+
+    article = make_article(
+        sections=[
+            (0, "Intro", "", "It turns out the cello was borrowed."),
+            (3, "End", "Safe end", "The end."),
+        ]
+    )
+    first, second = article.sections.order_by("order")
+    change_url = f"/admin/explainers/article/{article.pk}/change/"
+    form = admin_client.get(change_url).context["adminform"].form
+    (snippet, message), *_ = form.fields["dismiss_suggestions"].choices
+    assert "turns out" in message
+
+    def post(**extra):
+        data = article_post(
+            work,
+            title=article.title,
+            slug=article.slug,
+            dek=article.dek,
+            article=article,
+            initial_sections=2,
+            sections=[
+                section_row(levels[0], first.heading, first.body, order=1, pk=first.pk),
+                section_row(
+                    levels[3],
+                    second.heading,
+                    second.body,
+                    safe_heading=second.safe_heading,
+                    order=2,
+                    pk=second.pk,
+                ),
+            ],
+        )
+        data.update(extra)
+        return admin_client.post(change_url, data, follow=True)
+
+    response = post()
+    infos = [str(m) for m in response.context["messages"] if m.level == INFO]
+    assert any("turns out" in info for info in infos)
+
+    response = post(dismiss_suggestions=[snippet])
+    assert DismissedSuggestion.objects.filter(article=article, snippet=snippet).exists()
+    response = post()
+    infos = [str(m) for m in response.context["messages"] if m.level == INFO]
+    assert not any("turns out" in info for info in infos), infos
+    form = admin_client.get(change_url).context["adminform"].form
+    assert form.fields["dismiss_suggestions"].choices == []

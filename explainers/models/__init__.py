@@ -1,6 +1,6 @@
 from .articles import Article, ArticleQuerySet, Citation, RenderReport, Section, Source
 from .images import Image
-from .spoilers import ContentWarning, LeakOverride, SpoilerLevel, SpoilerTerm
+from .spoilers import ContentWarning, DismissedSuggestion, LeakOverride, SpoilerLevel, SpoilerTerm
 from .works import Credit, Person, Work, WorkPart
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "Citation",
     "ContentWarning",
     "Credit",
+    "DismissedSuggestion",
     "Image",
     "LeakOverride",
     "Person",

@@ -164,3 +164,25 @@ class LeakOverride(models.Model):
         return cls.objects.create(
             article=article, user=user, reason=reason.strip(), leaks="\n".join(leaks)
         )
+
+
+class DismissedSuggestion(models.Model):
+    """An editor's "this is fine": a suggested sentence that should not come up again
+    for this article (the leak check's suggestions never block; leaks are not dismissable)."""
+
+    article = models.ForeignKey(
+        "explainers.Article", on_delete=models.CASCADE, related_name="dismissed_suggestions"
+    )
+    snippet = models.CharField(max_length=300)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "snippet"], name="unique_dismissal"),
+        ]
+
+    def __str__(self):
+        return self.snippet
