@@ -166,8 +166,8 @@ def test_editor_preview_renders_an_inline_spoiler_as_a_spoiler_span(editor_clien
 
     assert response.status_code == 200
     assert (
-        '<span class="spoiler" data-nosnippet="" tabindex="0">share one cello</span>'
-        in response.content.decode()
+        '<span class="spoiler" data-nosnippet="" tabindex="0">'
+        '<span class="spoiler__text">share one cello</span></span>' in response.content.decode()
     )
 
 

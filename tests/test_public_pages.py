@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from explainers.models import Article, Citation, ContentWarning, Section
 
+SPOILER_SPAN = r'<span class="spoiler"[^>]*><span class="spoiler__text">'
 TWIST_BODY = "Charlotte drugged Lizzie with her mother's medication on the bus [@film]."
 ENDING_BODY = "The two women play one cello together in the final image [@interview]."
 
@@ -142,9 +143,12 @@ def test_note_quotation_is_hidden_when_any_citing_place_is_a_spoiler(client, mak
     Citation.objects.filter(article=article, key="aside").update(locator="Chapter: Duet")
     html = client.get(article.get_absolute_url()).content.decode()
     notes = html.split('class="notes__list"', 1)[1]
-    assert re.search(r'<span class="spoiler"[^>]*> — “They finish the duet together', notes)
+    assert re.search(
+        SPOILER_SPAN + " — “They finish the duet together",
+        notes,
+    )
     assert "<q>They finish" not in notes
-    assert re.search(r'<span class="spoiler"[^>]*>Chapter: Duet', notes)
+    assert re.search(SPOILER_SPAN + "Chapter: Duet", notes)
 
 
 def test_note_details_first_cited_in_a_spoiler_section_are_hidden(client, make_article):
@@ -154,7 +158,7 @@ def test_note_details_first_cited_in_a_spoiler_section_are_hidden(client, make_a
     Citation.objects.filter(article=article).update(locator="Chapter: Duet")
     html = client.get(article.get_absolute_url()).content.decode()
     notes = html.split('class="notes__list"', 1)[1]
-    assert re.search(r'<span class="spoiler"[^>]*>Chapter: Duet', notes)
+    assert re.search(SPOILER_SPAN + "Chapter: Duet", notes)
 
 
 def test_content_warnings_show_names_and_count_the_ones_that_spoil(client, article):

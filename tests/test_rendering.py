@@ -102,7 +102,10 @@ def test_control_characters_are_removed():
 
 def test_inline_spoiler_becomes_a_hidden_span_with_nosnippet():
     html = render_markdown("She ||drugged her|| on the bus.").html
-    assert '<span class="spoiler" data-nosnippet="" tabindex="0">drugged her</span>' in html
+    assert (
+        '<span class="spoiler" data-nosnippet="" tabindex="0">'
+        '<span class="spoiler__text">drugged her</span></span>' in html
+    )
 
 
 def test_inline_spoiler_keeps_inline_formatting_and_citations_inside():

@@ -25,7 +25,11 @@ class InlineSpoilerProcessor(InlineProcessor):
         el.set("class", "spoiler")
         el.set("data-nosnippet", "")
         el.set("tabindex", "0")
-        el.text = m.group(1)
+        # The text sits in an inner span so CSS can hide it from screen readers too
+        # (visibility), not only from eyes, even without JavaScript.
+        inner = etree.SubElement(el, "span")
+        inner.set("class", "spoiler__text")
+        inner.text = m.group(1)
         return el, m.start(0), m.end(0)
 
 

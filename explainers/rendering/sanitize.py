@@ -68,7 +68,7 @@ ALLOWED_ATTRIBUTES = {
 
 ALLOWED_CLASSES = {
     "sup": {"cite", "cite--preview", "cite--unknown"},
-    "span": {"spoiler"},
+    "span": {"spoiler", "spoiler__text"},
     "img": {"deferred-media"},
 }
 

@@ -121,3 +121,21 @@ def test_a_link_into_a_folded_section_does_not_unfold_it(demo_site, page):
     # The reader can still open it on purpose.
     page.locator(f"#{section.anchor} summary").click()
     assert page.locator(f"#{section.anchor} .prose").is_visible()
+
+
+def test_without_javascript_inline_spoilers_are_hidden_from_screen_readers_too(
+    demo_site, page_without_js
+):
+    article = (
+        Article.objects.published()
+        .filter(sections__body__contains="||", sections__spoiler_level__rank=0)
+        .first()
+    )
+    page = page_without_js
+    page.goto(demo_site.url + article.get_absolute_url())
+    spoiler = page.locator("section[data-level='0'] .spoiler").first
+    text = spoiler.locator(".spoiler__text")
+    # visibility:hidden takes the text out of the accessibility tree, unlike a colour.
+    assert text.evaluate("el => getComputedStyle(el).visibility") == "hidden"
+    spoiler.focus()
+    assert text.evaluate("el => getComputedStyle(el).visibility") == "visible"
