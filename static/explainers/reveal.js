@@ -495,11 +495,16 @@
       input.value = String(level.rank);
       var label = element("label", "segmented__label level-" + level.rank, level.name);
       label.htmlFor = input.id;
-      input.addEventListener("change", function () {
-        if (!input.checked) return;
+      function choose() {
+        if (!input.checked || prefs.tolerance === level.rank) return;
         prefs.tolerance = level.rank;
         changed();
-      });
+      }
+      input.addEventListener("change", choose);
+      // A level saved elsewhere (say Twist, where this page has only Setup and Ending)
+      // shows as the nearest one below; choosing that one must still take effect,
+      // although the radio was already checked and fires no change.
+      input.addEventListener("click", choose);
       option.appendChild(input);
       option.appendChild(label);
       options.appendChild(option);

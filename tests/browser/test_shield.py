@@ -518,3 +518,19 @@ def test_the_progress_picker_offers_every_part_of_the_work(demo_site, perfection
     offered = page.locator("#shield-progress option").all_inner_texts()
     labels = list(interview.work.parts.order_by("position").values_list("label", flat=True))
     assert offered[1:] == labels
+
+
+def test_a_saved_level_missing_here_can_still_be_lowered_to_the_one_shown(
+    demo_site, perfection, page
+):
+    ending, _ = perfection
+    visit(page, demo_site, ending)
+    page.evaluate(
+        "key => localStorage.setItem(key, JSON.stringify({tolerance: 5, progress: null, "
+        "progressLabel: '', seen: false}))",
+        STORAGE_KEY,
+    )
+    page.reload()
+    assert shield(page).get_by_role("radio", name="Ending", exact=True).is_checked()
+    shield(page).get_by_role("radio", name="Ending", exact=True).click()
+    assert saved(page)["tolerance"] == 3
