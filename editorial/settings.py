@@ -144,7 +144,6 @@ SPOILER_RELAXED_RANK = int(os.environ.get("SPOILER_RELAXED_RANK", 0))
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "explainers.rendering.markdownify_preview"
 MARKDOWNX_URLS_PATH = "/markdownx/markdownify/"
 MARKDOWNX_UPLOAD_URLS_PATH = "/markdownx/upload/"
-MARKDOWNX_MEDIA_PATH = "editor-uploads/"
 MARKDOWNX_UPLOAD_MAX_SIZE = IMAGE_UPLOAD_MAX_BYTES
 MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
 MARKDOWNX_SERVER_CALL_LATENCY = 400

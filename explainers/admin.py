@@ -225,7 +225,14 @@ class ArticleAdminForm(forms.ModelForm):
             accepted=self._accepted_leaks(),
         )
         if self.leak_verdict.refused:
-            self.add_error(None, [self.leak_verdict.problem, *self.leak_report.messages])
+            self.add_error(
+                None,
+                [
+                    self.leak_verdict.problem,
+                    *self.leak_report.problems,
+                    *self.leak_report.messages,
+                ],
+            )
 
     def _accepted_leaks(self):
         """The leaks a moderator published over last time: a later save (a typo fixed)
@@ -358,6 +365,8 @@ class ArticleAdmin(admin.ModelAdmin):
                 "below are kept with the article.",
                 level=messages.WARNING,
             )
+        for problem in report.problems:
+            self.message_user(request, problem, level=messages.WARNING)
         advice = "" if form.leak_verdict.overridden else ". Fix it before publishing"
         for message in report.messages:
             self.message_user(request, f"{message}{advice}.", level=messages.WARNING)
@@ -509,23 +518,99 @@ class PersonAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class ImageForm(forms.ModelForm):
+    """Alt text and a credit are required here: the model lets them be empty only for
+    images dropped into the Markdown editor, which arrive with neither."""
+
+    class Meta:
+        model = Image
+        fields = ["file", "alt_text", "credit", "caption", "spoiler_level", "focal_x", "focal_y"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("alt_text", "credit"):
+            if name in self.fields:
+                self.fields[name].required = True
+
+
+class MissingDetailsFilter(admin.SimpleListFilter):
+    title = "alt text and credit"
+    parameter_name = "details"
+
+    def lookups(self, request, model_admin):
+        return [("missing", "Missing (pasted into the editor)"), ("complete", "Complete")]
+
+    def queryset(self, request, queryset):
+        missing = models.Q(alt_text="") | models.Q(credit="")
+        if self.value() == "missing":
+            return queryset.filter(missing)
+        if self.value() == "complete":
+            return queryset.exclude(missing)
+        return queryset
+
+
 @admin.register(Image)
 class ImageAdmin(RecheckPublishedMixin, admin.ModelAdmin):
-    list_display = ["thumbnail", "alt_text", "credit", "spoiler_level", "created_at"]
-    list_filter = ["spoiler_level"]
+    form = ImageForm
+    list_display = ["thumbnail", "__str__", "credit", "spoiler_level", "created_at"]
+    list_filter = [MissingDetailsFilter, "spoiler_level"]
     search_fields = ["alt_text", "caption", "credit"]
-    fields = ["file", "alt_text", "credit", "caption", "spoiler_level"]
+    fields = [
+        "file",
+        "alt_text",
+        "credit",
+        "caption",
+        "spoiler_level",
+        ("focal_x", "focal_y"),
+        "rendition_summary",
+    ]
+    readonly_fields = ["rendition_summary"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("spoiler_level")
+
+    def bodies_showing(self, obj):
+        return Article.objects.filter(sections__body__contains=obj.file.name)
 
     def affected_articles(self, obj):
         return Article.objects.published().filter(
-            models.Q(sections__image=obj) | models.Q(hero_image=obj)
+            models.Q(sections__image=obj)
+            | models.Q(hero_image=obj)
+            | models.Q(sections__body__contains=obj.file.name)
         )
+
+    def save_model(self, request, obj, form, change):
+        # Bodies show an image's alt text, credit and renditions as rendered on save:
+        # render the articles showing it again.
+        super().save_model(request, obj, form, change)
+        if change and obj.file:
+            for article in self.bodies_showing(obj).distinct():
+                article.render_sections()
 
     @admin.display(description="image")
     def thumbnail(self, obj):
         if not obj.file:
             return "—"
-        return format_html('<img src="{}" alt="" style="height:48px;width:auto">', obj.file.url)
+        # The smallest rendition: a list of stills should not fetch every original.
+        return format_html(
+            '<img src="{}" alt="" loading="lazy" style="height:48px;width:auto">',
+            obj.picture().src,
+        )
+
+    @admin.display(description="renditions")
+    def rendition_summary(self, obj):
+        if obj is None or obj.pk is None:
+            return "Made when the image is saved."
+        renditions = list(obj.renditions.all())
+        if not renditions:
+            return "None: the original is served (an animation is not resized)."
+        total = sum(rendition.size for rendition in renditions)
+        return format_html(
+            "{} files, {} KB in all: {}",
+            len(renditions),
+            round(total / 1024),
+            ", ".join(str(rendition) for rendition in renditions),
+        )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "spoiler_level":

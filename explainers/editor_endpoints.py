@@ -3,19 +3,21 @@
 The package's own views answer anyone; these wrap them so only logged-in staff who may
 write articles reach them (anonymous and other users get 403), uploads go through the
 same image validation as the admin, and a malformed request gets a 400, not a 500.
-"""
 
-from uuid import uuid4
+An image pasted or dropped into the editor becomes an ``Image`` like any other (cleaned,
+with renditions), but with no alt text and no credit yet, and at the highest spoiler
+level until an editor says otherwise: it cannot be a hero image by accident, and the
+article showing it cannot be published until someone has described and credited it.
+"""
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
 from django.http import HttpResponseBadRequest, JsonResponse
 from django.urls import path
-from markdownx.settings import MARKDOWNX_MEDIA_PATH
 from markdownx.views import ImageUploadView, MarkdownifyView
 
 from explainers.imaging import check_image_upload
+from explainers.models import Image, SpoilerLevel
 from explainers.rendering import MAX_MARKDOWN_CHARS
 
 
@@ -57,11 +59,12 @@ class EditorImageForm(forms.Form):
 
     def save(self, commit=True):
         upload = self.cleaned_data["image"]
-        # The stored name comes from what Pillow found, never from the uploaded name.
-        name = f"{MARKDOWNX_MEDIA_PATH}{uuid4().hex}.{self.checked.extension}"
         upload.seek(0)
-        stored = default_storage.save(name, upload)
-        return default_storage.url(stored)
+        image = Image(spoiler_level=SpoilerLevel.objects.order_by("-rank").first())
+        # The stored name comes from what Pillow found, never from the uploaded name.
+        image.file.save("upload", upload, save=False)
+        image.save()
+        return image
 
 
 class UploadView(EditorOnlyMixin, ImageUploadView):
@@ -73,8 +76,16 @@ class UploadView(EditorOnlyMixin, ImageUploadView):
         return JsonResponse(form.errors, status=400)
 
     def form_valid(self, form):
-        url = form.save()
-        return JsonResponse({"image_code": f"![Describe the image]({url})"})
+        image = form.save()
+        # The alt text and credit live on the image (shown wherever it is used), not in
+        # the Markdown; "Images" in the admin lists it as still needing them.
+        return JsonResponse(
+            {
+                "image_code": f"![]({image.file.url})",
+                "image_id": image.pk,
+                "needs": image.missing_details(),
+            }
+        )
 
 
 urlpatterns = [

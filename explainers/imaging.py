@@ -1,10 +1,20 @@
-"""One validation path for every uploaded image (admin forms and the Markdown editor).
+"""Everything Pillow does for us: one validation path for every uploaded image (admin
+forms and the Markdown editor), the clean copy that is stored, and the renditions and
+placeholders that readers are served.
 
 A file is accepted only if Pillow decodes it, completely, as one of the allowed raster
-formats, within the size and pixel limits. The name and declared content type are never
-trusted: an SVG, an HTML page or a truncated JPEG named ``still.jpg`` is refused.
+formats, within the size and pixel limits, and carries no markup a browser could run
+(a polyglot). The name and declared content type are never trusted: an SVG, an HTML
+page or a truncated JPEG named ``still.jpg`` is refused.
+
+What is stored is never the uploaded bytes: the pixels are decoded, turned upright
+(EXIF orientation) and encoded again with no metadata (no EXIF, GPS, XMP, comments or
+text chunks), so nothing served carries what the camera or the editor's machine wrote.
 """
 
+import base64
+import io
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -12,9 +22,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from PIL import Image as PILImage
-from PIL import UnidentifiedImageError
+from PIL import ImageFilter, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+
+# Markup a browser would run if the file were ever served as HTML or SVG. Looked for at
+# both ends of the file, where polyglots put it (a JPEG comment, a PNG text chunk, bytes
+# appended after the image); long enough not to turn up by chance in compressed pixels.
+_MARKUP_RE = re.compile(
+    rb"<(?:script|html|body|iframe|object|embed|svg[\s>/]|!doctype|\?php|\?xml)"
+    rb"|javascript:",
+    re.I,
+)
+_SNIFF_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -62,7 +82,27 @@ def check_image_upload(upload):
                             "limit": max_pixels // 1_000_000,
                         },
                     )
-                probe.load()  # decodes every byte: truncated files fail here
+                frames = getattr(probe, "n_frames", 1)
+                if frames > 1 and width * height * frames > max_pixels:
+                    raise ValidationError(
+                        "This animation has %(frames)s frames of %(width)s × %(height)s "
+                        "pixels, more than the limit of %(limit)s megapixels in all. "
+                        "Shorten or shrink it and upload it again.",
+                        code="too_many_pixels",
+                        params={
+                            "frames": frames,
+                            "width": width,
+                            "height": height,
+                            "limit": max_pixels // 1_000_000,
+                        },
+                    )
+                # Decodes every byte (of every frame): truncated files fail here.
+                for index in range(frames):
+                    probe.seek(index)
+                    probe.load()
+        # A whole image can still carry a page or script (a polyglot).
+        upload.seek(0)
+        _refuse_markup(upload)
     except ValidationError:
         raise
     except (PILImage.DecompressionBombError, PILImage.DecompressionBombWarning) as exc:
@@ -80,6 +120,24 @@ def check_image_upload(upload):
     return CheckedImage(image_format, ALLOWED_FORMATS[image_format], width, height)
 
 
+def _refuse_markup(upload):
+    head = upload.read(_SNIFF_BYTES)
+    tail = b""
+    size = getattr(upload, "size", None)
+    if size is not None and size > 2 * _SNIFF_BYTES:
+        upload.seek(size - _SNIFF_BYTES)
+        tail = upload.read(_SNIFF_BYTES)
+    elif size is None or size > _SNIFF_BYTES:
+        tail = upload.read()
+    if _MARKUP_RE.search(head) or _MARKUP_RE.search(tail):
+        raise ValidationError(
+            "This file contains web page or script code as well as (or instead of) an "
+            "image, so it cannot be accepted. Open it in an image editor, export it again "
+            "as JPEG, PNG, WebP or GIF, and upload that.",
+            code="markup",
+        )
+
+
 def validate_image_file(value):
     """Model field validator wrapping ``check_image_upload``.
 
@@ -89,3 +147,167 @@ def validate_image_file(value):
     if getattr(value, "_committed", False):
         return
     check_image_upload(value)
+
+
+# --- the stored copy -------------------------------------------------------------------
+
+# What survives from the decoded file's info: only what is needed to draw it right.
+_KEPT_INFO = {"transparency", "duration", "loop", "background", "disposal", "icc_profile"}
+_SAVE_OPTIONS = {
+    "JPEG": {"quality": 88, "optimize": True, "progressive": True},
+    "PNG": {"optimize": True},
+    "WEBP": {"quality": 88, "method": 4},
+    "GIF": {},
+}
+
+
+def _bare(image):
+    image.info = {key: value for key, value in image.info.items() if key in _KEPT_INFO}
+    return image
+
+
+def clean_image_bytes(upload):
+    """Check ``upload`` and return (bytes to store, CheckedImage of them).
+
+    The bytes are the decoded pixels, turned upright and encoded again in the same format
+    with no metadata. A CMYK JPEG becomes RGB (browsers disagree on drawing CMYK); a
+    palette PNG keeps its palette and transparency; an animation keeps every frame.
+    """
+    check_image_upload(upload)
+    upload.seek(0)
+    out = io.BytesIO()
+    with PILImage.open(upload) as source:
+        fmt = source.format
+        options = dict(_SAVE_OPTIONS[fmt])
+        frames = getattr(source, "n_frames", 1)
+        if frames > 1:
+            # Cameras do not write animations: nothing to turn, only metadata to drop.
+            sequence = []
+            for index in range(frames):
+                source.seek(index)
+                sequence.append(_bare(source.copy()))
+            first = sequence[0]
+            options.update(
+                save_all=True,
+                append_images=sequence[1:],
+                duration=[frame.info.get("duration", 100) for frame in sequence],
+                loop=source.info.get("loop", 0),
+            )
+            first.save(out, fmt, **options)
+        else:
+            image = _bare(ImageOps.exif_transpose(source))
+            if fmt == "JPEG" and image.mode not in ("RGB", "L"):
+                image = image.convert("RGB")
+            if image.info.get("icc_profile") and fmt != "GIF":
+                options["icc_profile"] = image.info["icc_profile"]
+            if "transparency" in image.info and fmt in ("PNG", "GIF"):
+                options["transparency"] = image.info["transparency"]
+            image.save(out, fmt, **options)
+    data = out.getvalue()
+    with PILImage.open(io.BytesIO(data)) as stored:
+        width, height = stored.size
+    return data, CheckedImage(fmt, ALLOWED_FORMATS[fmt], width, height)
+
+
+# --- renditions ------------------------------------------------------------------------
+
+# name -> (aspect ratio or None for the image's own, widths). Hero and teaser crops are
+# only made for spoiler-free images: only those can be heroes, posters or teasers.
+RENDITION_SPECS = {
+    "full": (None, (480, 960, 1600)),
+    "hero": ((16, 9), (480, 960, 1600)),
+    "teaser": ((4, 3), (240, 480)),
+}
+CROPPED_SPECS = ("hero", "teaser")
+# A crop this close to the image's own shape is not worth separate files.
+_SAME_SHAPE = 0.02
+PLACEHOLDER_WIDTH = 16
+
+
+def has_alpha(image):
+    return image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+
+
+def is_animated(image):
+    return getattr(image, "n_frames", 1) > 1
+
+
+def focal_crop(size, ratio, focus=(0.5, 0.5)):
+    """The largest box of shape ``ratio`` inside ``size``, as centred on ``focus`` (x, y
+    in 0..1, the subject) as the edges allow."""
+    width, height = size
+    target = ratio[0] / ratio[1]
+    if width / height > target:
+        crop_w, crop_h = max(1, round(height * target)), height
+    else:
+        crop_w, crop_h = width, max(1, round(width / target))
+    fx, fy = focus
+    left = min(max(round(fx * width - crop_w / 2), 0), width - crop_w)
+    top = min(max(round(fy * height - crop_h / 2), 0), height - crop_h)
+    return (left, top, left + crop_w, top + crop_h)
+
+
+def needs_own_crop(size, ratio):
+    width, height = size
+    return abs(width / height - ratio[0] / ratio[1]) / (ratio[0] / ratio[1]) > _SAME_SHAPE
+
+
+@dataclass(frozen=True)
+class RenditionData:
+    spec: str
+    format: str  # "webp", "jpeg" or "png"
+    width: int
+    height: int
+    data: bytes
+
+    @property
+    def extension(self):
+        return "jpg" if self.format == "jpeg" else self.format
+
+
+def _encode(image, fmt):
+    out = io.BytesIO()
+    if fmt == "jpeg":
+        image.convert("RGB").save(out, "JPEG", quality=82, optimize=True, progressive=True)
+    elif fmt == "png":
+        image.save(out, "PNG", optimize=True)
+    else:
+        image.save(out, "WEBP", quality=80, method=4)
+    return out.getvalue()
+
+
+def make_renditions(source, *, specs=("full",), focus=(0.5, 0.5)):
+    """Every rendition of ``source`` (an upright, clean ``PIL.Image``) for ``specs``.
+
+    Widths are never upscaled: an image narrower than a width gets one rendition at its
+    own width instead. Each size comes as WebP and as a JPEG (PNG when transparent).
+    """
+    working = source.convert("RGBA" if has_alpha(source) else "RGB")
+    fallback = "png" if has_alpha(source) else "jpeg"
+    made = []
+    for spec in specs:
+        ratio, widths = RENDITION_SPECS[spec]
+        base = working if ratio is None else working.crop(focal_crop(working.size, ratio, focus))
+        sizes = sorted({min(width, base.width) for width in widths})
+        for width in sizes:
+            height = max(1, round(base.height * width / base.width))
+            resized = (
+                base if width == base.width else base.resize((width, height), PILImage.LANCZOS)
+            )
+            for fmt in ("webp", fallback):
+                made.append(RenditionData(spec, fmt, width, height, _encode(resized, fmt)))
+    return made
+
+
+def placeholder_data_uri(source):
+    """A tiny, blurred stand-in (16 px wide) for a spoiler still: its colours, nothing
+    recognisable, inlined so that showing it costs no request."""
+    working = source.convert("RGB")
+    height = max(1, round(working.height * PLACEHOLDER_WIDTH / working.width))
+    tiny = working.resize((PLACEHOLDER_WIDTH, height), PILImage.BILINEAR)
+    tiny = tiny.filter(ImageFilter.GaussianBlur(1.2))
+    out = io.BytesIO()
+    tiny.save(out, "JPEG", quality=40)
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode("ascii")

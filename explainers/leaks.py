@@ -24,7 +24,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .models import Credit, SpoilerTerm
+from .models import Credit, Image, SpoilerTerm
 
 OVERRIDE_PERMISSION = "explainers.override_leak_check"
 
@@ -276,6 +276,9 @@ class Suggestion:
 class LeakReport:
     leaks: list = field(default_factory=list)
     suggestions: list = field(default_factory=list)
+    # Not leaks but gaps no override can wave through: an image shown without the alt
+    # text or credit every image needs (messages).
+    problems: list = field(default_factory=list)
 
     def __bool__(self):
         return bool(self.leaks)
@@ -416,11 +419,27 @@ def check_article(
             )
         checker.image(hero_image, place="the hero image", shown_at=safe)
 
+    problems = []
+    if hero_image is not None:
+        problems += _missing_details(hero_image, "The hero image")
+
+    bodies = [_get(section, "body", "") or "" for section in sections]
+    stored = {image.file.name: image for image in Image.objects.in_markdown(*bodies)}
+
     for position, section in enumerate(sections, start=1):
         level = _get(section, "spoiler_level")
         if level is None:
             continue
         place = f"section {position}"
+        name = f"Section {position} (“{_get(section, 'heading', '') or 'untitled'}”)"
+        shown = [_get(section, "image")] + [
+            stored[name_] for name_ in _stored_names_in(bodies[position - 1], stored)
+        ]
+        for image in dict.fromkeys(image for image in shown if image is not None):
+            problems += _missing_details(image, name)
+        for image in shown[1:]:
+            # An image in the body is shown at the section's level (or its own, if lower).
+            checker.image(image, place=f"an image in {place}", shown_at=level)
         if level.rank > 0:
             # Shown while the section is collapsed, and in the article's map.
             checker.text(
@@ -436,7 +455,27 @@ def check_article(
         )
         checker.image(_get(section, "image"), place=f"the image in {place}", shown_at=level)
 
-    return LeakReport(leaks=checker.leaks, suggestions=_suggestions(sections, characters))
+    return LeakReport(
+        leaks=checker.leaks,
+        suggestions=_suggestions(sections, characters),
+        problems=list(dict.fromkeys(problems)),
+    )
+
+
+def _stored_names_in(body, stored):
+    return [name for name in stored if name in body]
+
+
+def _missing_details(image, where):
+    missing = image.missing_details() if hasattr(image, "missing_details") else []
+    if not missing:
+        return []
+    them = "them" if len(missing) > 1 else "it"
+    return [
+        f"{where} shows an image ({image.file.name}) with no {' and no '.join(missing)}. "
+        f"Every image needs alt text and a credit: add {them} on the image's page "
+        "under Images, then publish."
+    ]
 
 
 def check_saved_article(article):
@@ -561,6 +600,14 @@ def judge(report, *, publishing, user, override_reason="", accepted=()):
     """Publishing is refused while a leak stands, unless a user who may override gives
     a reason. Drafts (anything not being published) are never refused. Leaks a moderator
     already accepted (``accepted``: messages of the latest override) no longer stand."""
+    if publishing and report.problems:
+        count = len(report.problems)
+        images = "an image" if count == 1 else f"{count} images"
+        return Verdict(
+            refused=True,
+            problem=f"This article cannot be published: it shows {images} without alt "
+            "text or a credit (listed below). Save it as a draft until they are added.",
+        )
     standing = [leak for leak in report.leaks if leak.message not in set(accepted)]
     if not standing or not publishing:
         return Verdict()

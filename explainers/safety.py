@@ -14,12 +14,15 @@ from django.utils.safestring import mark_safe
 
 @dataclass(frozen=True)
 class SafeImage:
-    url: str
+    url: str  # the largest hero-shaped fallback file: link previews and JSON-LD
     alt: str
     width: int | None
     height: int | None
     credit: str
     caption: str
+    picture: object = None  # the image in its own shape (``Picture``)
+    hero: object = None  # cropped around the focal point for the top of an article
+    teaser: object = None  # cropped for listings
 
 
 @dataclass(frozen=True)
@@ -39,16 +42,23 @@ class SafeArticle:
 
 
 def safe_image(image):
-    """The image, if it is spoiler-free; otherwise nothing."""
+    """The image, if it is spoiler-free; otherwise nothing.
+
+    Expects the image's ``renditions`` prefetched (each picture reads them).
+    """
     if image is None or image.spoiler_level.rank > 0:
         return None
+    hero = image.picture("hero")
     return SafeImage(
-        url=image.file.url,
+        url=hero.largest,
         alt=image.alt_text,
-        width=image.width,
-        height=image.height,
+        width=hero.width,
+        height=hero.height,
         credit=image.credit,
         caption=image.caption,
+        picture=image.picture("full"),
+        hero=hero,
+        teaser=image.picture("teaser"),
     )
 
 

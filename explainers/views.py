@@ -35,7 +35,11 @@ class HomeView(ListView):
     paginate_by = 12
 
     def get_queryset(self):
-        return Article.objects.published().select_related("work", "hero_image__spoiler_level")
+        return (
+            Article.objects.published()
+            .select_related("work", "hero_image__spoiler_level")
+            .prefetch_related("hero_image__renditions")
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -50,7 +54,7 @@ class ArticleDetailView(DetailView):
     def get_queryset(self):
         sections = Section.objects.select_related(
             "spoiler_level", "image__spoiler_level", "reveals_through"
-        ).prefetch_related("content_warnings")
+        ).prefetch_related("content_warnings", "image__renditions")
         notes = Citation.objects.filter(number__isnull=False).select_related("source")
         makers = Credit.objects.filter(role__in=MAKER_LABELS).select_related("person")
         return (
@@ -58,6 +62,7 @@ class ArticleDetailView(DetailView):
             .select_related("work__relaxed_tolerance", "hero_image__spoiler_level")
             .prefetch_related(
                 "authors",
+                "hero_image__renditions",
                 Prefetch("sections", queryset=sections),
                 Prefetch("citations", queryset=notes.order_by("number", "id")),
                 Prefetch("work__credits", queryset=makers, to_attr="maker_credits"),
@@ -120,12 +125,17 @@ class WorkDetailView(DetailView):
     def get_queryset(self):
         return Work.objects.select_related("poster__spoiler_level").prefetch_related(
             Prefetch("credits", queryset=Credit.objects.select_related("person")),
+            "poster__renditions",
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         work = self.object
-        articles = work.articles.published().select_related("work", "hero_image__spoiler_level")
+        articles = (
+            work.articles.published()
+            .select_related("work", "hero_image__spoiler_level")
+            .prefetch_related("hero_image__renditions")
+        )
         context.update(
             poster=safe_image(work.poster),
             teasers=[project_article(article) for article in articles],

@@ -747,7 +747,10 @@ def test_editor_can_upload_a_real_png_in_the_image_admin(editor_client, levels):
     assert image.file.name.startswith("images/")
     assert image.file.name.endswith(".png")
     assert default_storage.exists(image.file.name)
-    assert len(media_files() - before) == 1
+    # The clean original and its renditions (WebP and JPEG at its own width, 64 px).
+    renditions = sorted(image.renditions.values_list("format", "width"))
+    assert renditions == [("jpeg", 64), ("webp", 64)]
+    assert len(media_files() - before) == 3
 
 
 @pytest.mark.parametrize(

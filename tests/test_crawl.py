@@ -130,6 +130,7 @@ def spoiler_material():
         material += [("sentence", sentence) for sentence in sentences(section.body_html)]
     for image in Image.objects.filter(spoiler_level__rank__gt=0):
         material += [("image url", image.file.url), ("image alt", image.alt_text)]
+        material += [("image rendition", r.file.url) for r in image.renditions.all()]
     for warning in ContentWarning.objects.filter(is_spoiler=True):
         material.append(("withheld warning", warning.name))
     for match in Section.objects.filter(article__in=Article.objects.published()):
@@ -145,6 +146,7 @@ def test_the_demo_has_spoiler_material_to_hunt_for(demo):
         "heading",
         "sentence",
         "image url",
+        "image rendition",
         "image alt",
         "withheld warning",
         "inline spoiler",

@@ -13,13 +13,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image as PILImage
 
+from explainers.models import Image
 from explainers.rendering import render_markdown
 
 from .conftest import image_bytes
 
 PREVIEW_URL = "/markdownx/markdownify/"
 UPLOAD_URL = "/markdownx/upload/"
-IMAGE_CODE_RE = re.compile(r"^!\[[^\]]*\]\(/media/(editor-uploads/[0-9a-f]{32}\.(\w+))\)$")
+IMAGE_CODE_RE = re.compile(r"^!\[\]\(/media/(images/\d{4}/\d\d/[0-9a-f]{32}\.(\w+))\)$")
 
 SVG = (
     b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
@@ -214,6 +215,9 @@ def assert_stored(response, extension):
     name, stored_extension = match.groups()
     assert stored_extension == extension
     assert default_storage.exists(name)
+    # The upload is an Image, waiting for its alt text and credit.
+    image = Image.objects.get(file=name)
+    assert image.missing_details() == ["alt text", "credit"]
     return name
 
 
@@ -233,10 +237,13 @@ def test_editor_can_upload_a_real_image(editor_client, fmt, name, content_type, 
     response = editor_client.post(UPLOAD_URL, upload(name, content, content_type))
 
     stored = assert_stored(response, extension)
-    assert media_files() - before == {Path(settings.MEDIA_ROOT) / stored}
+    renditions = Image.objects.get(file=stored).renditions.all()
+    assert media_files() - before == {
+        Path(settings.MEDIA_ROOT) / name for name in [stored, *(r.file.name for r in renditions)]
+    }
     with default_storage.open(stored) as handle:
         saved = handle.read()
-    assert saved == content
+    # What is stored is a clean copy (decoded and encoded again), not the uploaded bytes.
     with PILImage.open(io.BytesIO(saved)) as decoded:
         assert decoded.format == fmt
         assert decoded.size == (40, 30)

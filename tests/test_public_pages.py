@@ -184,8 +184,18 @@ def test_spoiler_section_image_is_not_requested_before_reveal(client, article, m
     section.image = still
     section.save()
     html = client.get(article.get_absolute_url()).content.decode()
-    assert not re.search(rf'(?<![\w-])src="{re.escape(still.file.url)}"', html)
-    assert f'data-src="{still.file.url}"' in html
+    urls = [still.file.url, *(r.file.url for r in still.renditions.all())]
+    assert len(urls) == 3  # the original, a WebP and a PNG rendition at its own width
+    figure = html.split('class="still still--deferred"', 1)[1].split("</figure>", 1)[0]
+    for url in urls:
+        # No src or srcset the browser would fetch; only data- attributes hold them.
+        assert not re.search(rf'(?<![\w-])(?:src|srcset)="[^"]*{re.escape(url)}', html), url
+    assert re.search(r'<img class="deferred-media" src="data:image/jpeg;base64,[\w+/=]+"', figure)
+    fallback = still.renditions.exclude(format="webp").get()
+    assert f'data-src="{fallback.file.url}"' in figure
+    assert 'data-srcset="' in figure
+    # The alt text arrives with the image: until then the placeholder is decorative.
+    assert 'data-alt="Two women share one cello" alt=""' in figure
     assert "Two women share one cello" not in head_of(client.get(article.get_absolute_url()))
 
 
@@ -194,7 +204,10 @@ def test_hero_image_in_head_only_when_spoiler_free(client, article, make_image):
     article.save()
     head = head_of(client.get(article.get_absolute_url()))
     assert 'property="og:image"' in head
-    assert article.hero_image.file.url in head
+    # The card is the largest hero-shaped fallback rendition (JPEG or PNG), not the
+    # original.
+    card = article.hero_image.renditions.exclude(format="webp").order_by("-width").first()
+    assert card.file.url in head
 
 
 def test_spoiler_hero_saved_behind_the_admins_back_is_shown_nowhere(client, article, make_image):
@@ -204,6 +217,9 @@ def test_spoiler_hero_saved_behind_the_admins_back_is_shown_nowhere(client, arti
     for url in (article.get_absolute_url(), "/", article.work.get_absolute_url()):
         html = client.get(url).content.decode()
         assert hero.file.url not in html
+        assert hero.renditions.exists()
+        for rendition in hero.renditions.all():
+            assert rendition.file.url not in html
         assert "Two women share one cello" not in html
 
 
@@ -325,7 +341,9 @@ def test_unknown_article_and_work_are_404(client, db):
     assert client.get("/works/no-such-work/").status_code == 404
 
 
-ARTICLE_PAGE_QUERIES = 7
+# Article, sections (with their images), the images' renditions, warnings, citations,
+# authors, the hero's renditions, makers, parts.
+ARTICLE_PAGE_QUERIES = 9
 
 
 def _grow(article, levels, times):
@@ -349,13 +367,20 @@ def test_article_page_query_count_is_pinned_and_constant(
     client, article, levels, django_assert_num_queries, make_image
 ):
     warning = ContentWarning.objects.create(name="Graphic violence", slug="violence")
+    article.hero_image = make_image(rank=0)
+    article.save()
     for section in article.sections.all():
         section.content_warnings.add(warning)
         section.image = make_image(rank=section.spoiler_level.rank)
         section.save()
     with django_assert_num_queries(ARTICLE_PAGE_QUERIES):
-        assert client.get(article.get_absolute_url()).status_code == 200
+        html = client.get(article.get_absolute_url()).content.decode()
+    # Every still is served from its renditions (a <picture>), none from its original.
+    assert html.count("<picture") == article.sections.count() + 1
     _grow(article, levels, times=article.sections.count())
+    for section in article.sections.filter(image__isnull=True):
+        section.image = make_image(rank=section.spoiler_level.rank)
+        section.save()
     assert article.sections.count() == 6 and article.citations.count() == 5
     with django_assert_num_queries(ARTICLE_PAGE_QUERIES):
         assert client.get(article.get_absolute_url()).status_code == 200

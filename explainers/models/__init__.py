@@ -1,5 +1,5 @@
 from .articles import Article, ArticleQuerySet, Citation, RenderReport, Section, Source
-from .images import Image
+from .images import Image, Picture, Rendition
 from .spoilers import ContentWarning, DismissedSuggestion, LeakOverride, SpoilerLevel, SpoilerTerm
 from .works import Credit, Person, Work, WorkPart
 
@@ -11,6 +11,8 @@ __all__ = [
     "Credit",
     "DismissedSuggestion",
     "Image",
+    "Picture",
+    "Rendition",
     "LeakOverride",
     "Person",
     "RenderReport",

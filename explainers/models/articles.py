@@ -8,7 +8,14 @@ from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
-from explainers.rendering import MAX_MARKDOWN_CHARS, CitationNumbering, render_markdown
+from explainers.rendering import (
+    MAX_MARKDOWN_CHARS,
+    BodyImage,
+    CitationNumbering,
+    render_markdown,
+)
+
+from .images import Image
 
 HERO_IMAGE_MESSAGE = (
     "The hero image is shown before any reveal and in link previews, so it must be "
@@ -142,11 +149,12 @@ class Article(models.Model):
         citations = list(self.citations.all())
         # Citations of one source share a note (and its number).
         numbering = CitationNumbering({c.key: c.source_id for c in citations})
+        media = body_images(section.body for section in sections)
         report = RenderReport()
         ranks = {}
         for position, section in enumerate(sections, start=1):
             rendered = render_markdown(
-                section.body, numbering=numbering, defer_media=section.is_spoiler
+                section.body, numbering=numbering, defer_media=section.is_spoiler, media=media
             )
             section.body_html = rendered.html
             if rendered.unknown_keys:
@@ -165,6 +173,18 @@ class Article(models.Model):
             Section.objects.bulk_update(sections, ["body_html"])
             Citation.objects.bulk_update(citations, ["number", "spoiler_rank"])
         return report
+
+
+def body_images(bodies):
+    """Stored images shown in Markdown ``bodies``, by address, as the renderer takes
+    them (pasted and dropped images are written in by their address)."""
+    images = Image.objects.in_markdown(*bodies).prefetch_related("renditions")
+    return {
+        image.file.url: BodyImage(
+            picture=image.picture(), alt=image.alt_text, credit=image.credit, caption=image.caption
+        )
+        for image in images
+    }
 
 
 class Section(models.Model):

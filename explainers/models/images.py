@@ -1,47 +1,139 @@
-from pathlib import Path
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
 from uuid import uuid4
 
+from django import forms
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.fields.files import ImageFieldFile
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone
+from PIL import Image as PILImage
 
-from explainers.imaging import ALLOWED_FORMATS, check_image_upload, validate_image_file
+from explainers import imaging
+from explainers.imaging import ALLOWED_FORMATS, validate_image_file
+
+logger = logging.getLogger(__name__)
+
+IMAGE_FOLDER = "images/"
 
 
 def image_upload_to(instance, filename):
     """A random name with the extension of what the file really is.
 
     The uploaded name is never kept: it could spoil ("lizzie-final-scene.jpg") or claim
-    a type (.html, .svg) that the content is not.
+    a type (.html, .svg) that the content is not. ``CleanImageFieldFile`` names what it
+    stores after the format Pillow found, so the extension here can be trusted.
     """
-    extension = None
-    upload = instance.file
-    if upload and not getattr(upload, "_committed", True):
-        extension = check_image_upload(upload.file).extension
-    if extension is None:
-        suffix = Path(filename).suffix.lower().lstrip(".")
-        extension = "jpg" if suffix == "jpeg" else suffix
-        if extension not in ALLOWED_FORMATS.values():
-            extension = "img"
-    return f"images/{timezone.now():%Y/%m}/{uuid4().hex}.{extension}"
+    extension = PurePosixPath(filename).suffix.lower().lstrip(".")
+    if extension not in ALLOWED_FORMATS.values():
+        extension = "img"
+    return f"{IMAGE_FOLDER}{timezone.now():%Y/%m}/{uuid4().hex}.{extension}"
+
+
+class CleanImageFieldFile(ImageFieldFile):
+    """Stores the clean copy of an upload (upright, no metadata), never its bytes.
+
+    Every way a file reaches an ``Image`` (the admin form, the Markdown editor, the demo
+    command, a shell) goes through here.
+    """
+
+    def save(self, name, content, save=True):
+        data, checked = imaging.clean_image_bytes(content)
+        super().save(f"image.{checked.extension}", ContentFile(data), save)
+
+
+class ImageUploadFormField(forms.FileField):
+    """The form side of ``CleanImageField``: the one validation path (``explainers.
+    imaging``), with its messages, in place of Django's own image check."""
+
+    def to_python(self, data):
+        upload = super().to_python(data)
+        if upload is not None:
+            imaging.check_image_upload(upload)
+        return upload
+
+
+class CleanImageField(models.ImageField):
+    attr_class = CleanImageFieldFile
+
+    def formfield(self, **kwargs):
+        return models.FileField.formfield(
+            self, **{"form_class": ImageUploadFormField, "max_length": self.max_length, **kwargs}
+        )
+
+
+@dataclass(frozen=True)
+class Picture:
+    """What a <picture> needs: WebP and fallback srcsets, the fallback src, the shape."""
+
+    src: str
+    srcset: str = ""
+    webp_srcset: str = ""
+    width: int | None = None
+    height: int | None = None
+    fallback_type: str = ""
+
+    @property
+    def largest(self):
+        """The biggest fallback file: for link previews and the no-JavaScript link."""
+        if not self.srcset:
+            return self.src
+        return self.srcset.split(", ")[-1].rsplit(" ", 1)[0]
+
+
+MIME_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+class ImageQuerySet(models.QuerySet):
+    def in_markdown(self, *texts):
+        """The images that Markdown ``texts`` show by their stored address (an image
+        pasted or dropped into the editor is written in as ``![…](/media/images/…)``)."""
+        names = set()
+        for text in texts:
+            names.update(_stored_names(text or ""))
+        if not names:
+            return self.none()
+        return self.filter(file__in=names)
+
+
+def _stored_names(text):
+    prefix = re.escape(settings.MEDIA_URL + IMAGE_FOLDER)
+    pattern = rf"{prefix}([\w./-]+\.(?:{'|'.join(ALLOWED_FORMATS.values())}))"
+    return {IMAGE_FOLDER + name for name in re.findall(pattern, text)}
 
 
 class Image(models.Model):
-    file = models.ImageField(
+    file = CleanImageField(
         upload_to=image_upload_to,
         width_field="width",
         height_field="height",
         validators=[validate_image_file],
-        help_text="JPEG, PNG, WebP or GIF, at most 10 MB.",
+        max_length=200,
+        help_text="JPEG, PNG, WebP or GIF, at most 10 MB and 40 megapixels. Location and "
+        "camera details are removed, and a rotated photo is stored upright.",
     )
     width = models.PositiveIntegerField(editable=False, null=True)
     height = models.PositiveIntegerField(editable=False, null=True)
+    # Blank only for images dropped into the Markdown editor, which arrive with neither:
+    # the image form requires both, and an article cannot be published showing an image
+    # without them.
     alt_text = models.CharField(
         max_length=300,
+        blank=True,
         help_text="What the image shows, for readers who cannot see it. Keep it safe at "
         "the image's own spoiler level.",
     )
     credit = models.CharField(
-        max_length=200, help_text="Shown under the image, e.g. “Image via Netflix”."
+        max_length=200,
+        blank=True,
+        help_text="Shown under the image, e.g. “Image via Netflix”.",
     )
     caption = models.CharField(max_length=300, blank=True)
     spoiler_level = models.ForeignKey(
@@ -51,10 +143,194 @@ class Image(models.Model):
         help_text="A still can spoil as surely as a sentence. Above 0, the image is not "
         "loaded until the reader reveals it, and it cannot be a hero image.",
     )
+    focal_x = models.FloatField(
+        "focal point (across)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Where the subject is, from 0 (left edge) to 1 (right edge). Hero and "
+        "teaser crops keep it in frame. Leave both empty for the centre.",
+    )
+    focal_y = models.FloatField(
+        "focal point (down)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="From 0 (top edge) to 1 (bottom edge).",
+    )
+    placeholder = models.TextField(
+        blank=True,
+        editable=False,
+        help_text="A 16-pixel blurred stand-in (a data: URI) shown for a spoiler still "
+        "until it is revealed.",
+    )
+    renditions_made_from = models.CharField(max_length=300, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ImageQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self):
-        return self.alt_text[:80]
+        if self.alt_text:
+            return self.alt_text[:80]
+        return f"Image {self.pk} (needs alt text)"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if self.file and self.rendition_source_key() != self.renditions_made_from:
+            self.make_renditions()
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if (self.focal_x is None) != (self.focal_y is None):
+            raise ValidationError(
+                "Give the focal point both across and down, or leave both empty for the "
+                "centre of the image."
+            )
+
+    # -- what an image still needs ------------------------------------------------------
+
+    def missing_details(self):
+        """What readers would miss: the alt text and credit every shown image needs."""
+        return [
+            label
+            for label, value in (("alt text", self.alt_text), ("credit", self.credit))
+            if not value.strip()
+        ]
+
+    @property
+    def has_details(self):
+        return not self.missing_details()
+
+    # -- renditions ---------------------------------------------------------------------
+
+    @property
+    def focus(self):
+        if self.focal_x is None or self.focal_y is None:
+            return (0.5, 0.5)
+        return (self.focal_x, self.focal_y)
+
+    def rendition_specs(self):
+        from .spoilers import SpoilerLevel
+
+        rank = SpoilerLevel.objects.filter(pk=self.spoiler_level_id).values_list("rank", flat=True)
+        if rank and rank[0] == 0:
+            return ("full", *imaging.CROPPED_SPECS)
+        return ("full",)
+
+    def rendition_source_key(self):
+        """What the renditions depend on: the file, the focal point, which crops."""
+        return "|".join([self.file.name, repr(self.focus), ",".join(self.rendition_specs())])
+
+    def make_renditions(self):
+        """Make (again) every rendition and the placeholder, once, when the file, focal
+        point or level changes; readers' requests only read what is recorded here."""
+        key = self.rendition_source_key()
+        token = hashlib.sha256(key.encode()).hexdigest()[:10]
+        stem = PurePosixPath(self.file.name).stem
+        made, placeholder = [], ""
+        try:
+            with self.file.open("rb") as handle, PILImage.open(handle) as source:
+                source.load()
+                placeholder = imaging.placeholder_data_uri(source)
+                if not imaging.is_animated(source):
+                    specs = [
+                        spec
+                        for spec in self.rendition_specs()
+                        if spec == "full"
+                        or imaging.needs_own_crop(source.size, imaging.RENDITION_SPECS[spec][0])
+                    ]
+                    made = imaging.make_renditions(source, specs=specs, focus=self.focus)
+        except (OSError, ValueError, MemoryError, PILImage.DecompressionBombError):
+            # The original still serves; the page falls back to it.
+            logger.exception("Could not make renditions of image %s", self.pk)
+        for old in self.renditions.all():
+            old.delete()
+        Rendition.objects.bulk_create(
+            [Rendition.from_data(self, data, f"{stem}-{token}") for data in made]
+        )
+        self.placeholder = placeholder
+        self.renditions_made_from = key
+        Image.objects.filter(pk=self.pk).update(placeholder=placeholder, renditions_made_from=key)
+
+    def _renditions(self, spec):
+        return [r for r in self.renditions.all() if r.spec == spec]
+
+    def picture(self, spec="full"):
+        """The sources for a <picture> of this image, from the renditions (prefetch
+        ``renditions``); the original file if there are none (an animation, or an image
+        from before renditions)."""
+        renditions = self._renditions(spec) or self._renditions("full")
+        if not renditions:
+            return Picture(src=self.file.url, width=self.width, height=self.height)
+        webp = sorted((r for r in renditions if r.format == "webp"), key=lambda r: r.width)
+        fallback = sorted((r for r in renditions if r.format != "webp"), key=lambda r: r.width)
+        largest = fallback[-1]
+        middle = next((r for r in reversed(fallback) if r.width <= 960), fallback[0])
+        return Picture(
+            src=middle.file.url,
+            srcset=", ".join(f"{r.file.url} {r.width}w" for r in fallback),
+            webp_srcset=", ".join(f"{r.file.url} {r.width}w" for r in webp),
+            width=largest.width,
+            height=largest.height,
+            fallback_type=MIME_TYPES[largest.format],
+        )
+
+
+def rendition_upload_to(instance, filename):
+    return f"renditions/{filename}"
+
+
+class Rendition(models.Model):
+    """One resized (and, for hero and teaser, cropped) copy of an image, made once."""
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="renditions")
+    spec = models.CharField(max_length=16)
+    format = models.CharField(max_length=8)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    file = models.FileField(upload_to=rendition_upload_to, max_length=200)
+    size = models.PositiveIntegerField(help_text="Bytes.")
+
+    class Meta:
+        ordering = ["spec", "format", "width"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["image", "spec", "format", "width"], name="unique_rendition"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.spec} {self.width}×{self.height} {self.format}"
+
+    @classmethod
+    def from_data(cls, image, data, stem):
+        rendition = cls(
+            image=image,
+            spec=data.spec,
+            format=data.format,
+            width=data.width,
+            height=data.height,
+            size=len(data.data),
+        )
+        rendition.file.save(
+            f"{stem}-{data.spec}-{data.width}.{data.extension}",
+            ContentFile(data.data),
+            save=False,
+        )
+        return rendition
+
+
+@receiver(post_delete, sender=Rendition)
+def _delete_rendition_file(sender, instance, **kwargs):
+    if instance.file:
+        instance.file.delete(save=False)
+
+
+@receiver(post_delete, sender=Image)
+def _delete_image_file(sender, instance, **kwargs):
+    if instance.file:
+        instance.file.delete(save=False)

@@ -17,6 +17,7 @@ from .sanitize import sanitize_html
 
 __all__ = [
     "MAX_MARKDOWN_CHARS",
+    "BodyImage",
     "CitationNumbering",
     "Rendered",
     "markdownify_preview",
@@ -35,6 +36,17 @@ MAX_MARKDOWN_CHARS = 200_000
 _CODE_RE = re.compile(r"<(code|pre)\b.*?</\1>", re.S)
 
 
+@dataclass(frozen=True)
+class BodyImage:
+    """What the renderer needs of a stored image shown in a body: its ``Picture``
+    (sources and shape), alt text, credit and caption."""
+
+    picture: object
+    alt: str
+    credit: str
+    caption: str = ""
+
+
 @dataclass
 class Rendered:
     html: str
@@ -45,17 +57,21 @@ class Rendered:
     # "||" left in the output (outside code): an inline spoiler that never closed, or
     # one spanning paragraphs. Its text would show to every reader.
     unclosed_spoiler: bool = False
+    # Addresses of stored images (``media``) the body shows.
+    media_used: list = field(default_factory=list)
 
 
-def render_markdown(text, *, numbering=None, defer_media=False):
+def render_markdown(text, *, numbering=None, defer_media=False, media=None):
     """Render ``text`` to safe HTML.
 
     ``numbering`` (a ``CitationNumbering`` shared across an article's sections) turns
     ``[@key]`` markers into numbered note references; without it markers render as a
     preview showing the key. ``defer_media`` keeps images from loading until revealed.
+    ``media`` maps the address of a stored image to a ``BodyImage``: such an image is
+    served from its renditions, with its credit.
     """
     source = _CONTROL_CHARS_RE.sub("", text or "")[:MAX_MARKDOWN_CHARS]
-    extension = ExplainerExtension(numbering=numbering, defer_media=defer_media)
+    extension = ExplainerExtension(numbering=numbering, defer_media=defer_media, media=media)
     md = markdown.Markdown(
         extensions=["sane_lists", "tables", "fenced_code", "smarty", extension],
         extension_configs={"tables": {"use_align_attribute": True}},
@@ -72,6 +88,7 @@ def render_markdown(text, *, numbering=None, defer_media=False):
         unknown_keys=unknown,
         keys_in_spoilers=set(extension.body.keys_in_spoilers),
         unclosed_spoiler="||" in _CODE_RE.sub("", html),
+        media_used=list(dict.fromkeys(extension.body.media_used)),
     )
 
 

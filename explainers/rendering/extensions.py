@@ -47,24 +47,35 @@ class CitationProcessor(InlineProcessor):
 
 
 class BodyTreeprocessor(Treeprocessor):
-    def __init__(self, md, numbering, defer_media):
+    def __init__(self, md, numbering, defer_media, media):
         super().__init__(md)
         self.numbering = numbering
         self.defer_media = defer_media
+        self.media = media or {}
         self.seen = []
         self.keys_in_spoilers = set()
+        self.media_used = []
 
     def run(self, root):
         hidden = set()
+        parents = {}
+        for parent in root.iter():
+            for child in parent:
+                parents[id(child)] = parent
         for span in root.iter("span"):
             if span.get("class") == "spoiler":
                 hidden.update(id(el) for el in span.iter() if el is not span)
-        for el in root.iter():
+        for el in list(root.iter()):
             if el.tag in ("h1", "h2"):
                 el.tag = "h3"
             elif el.tag == "img":
                 el.set("loading", "lazy")
-                if self.defer_media or id(el) in hidden:
+                deferred = self.defer_media or id(el) in hidden
+                known = self.media.get(el.get("src", ""))
+                if known is not None:
+                    self.media_used.append(el.get("src"))
+                    show_known_image(el, parents.get(id(el)), known, deferred)
+                elif deferred:
                     defer_image(el)
             elif el.tag == "sup" and "data-key" in el.attrib:
                 key = el.attrib.pop("data-key")
@@ -95,18 +106,86 @@ class BodyTreeprocessor(Treeprocessor):
 
 def defer_image(el):
     """The browser must not fetch a spoiler image before the reader reveals it: the
-    reveal script restores src and alt."""
+    reveal script restores src, srcset and alt."""
     el.set("data-src", el.attrib.pop("src", ""))
+    if "srcset" in el.attrib:
+        el.set("data-srcset", el.attrib.pop("srcset"))
     el.set("data-alt", el.attrib.pop("alt", ""))
     el.set("alt", "")
     el.set("class", "deferred-media")
 
 
+BODY_IMAGE_SIZES = "(min-width: 44rem) 42rem, 100vw"
+
+
+def show_known_image(el, parent, media, deferred):
+    """An image the site stores (``media``: a ``BodyImage``) is served like a section's
+    still: from its renditions, with its own alt text, and with its credit beside it.
+    Alone in its paragraph it becomes a <figure>; within a line it keeps its place.
+
+    Deferred, it carries no src or srcset at all, only data- attributes (the sanitizer
+    would drop any src in a spoiler section anyway): nothing loads until reveal.
+    """
+    picture = media.picture
+    el.attrib.clear()
+    el.set("alt", media.alt)
+    el.set("src", picture.src)
+    if picture.srcset:
+        el.set("srcset", picture.srcset)
+        el.set("sizes", BODY_IMAGE_SIZES)
+    if picture.width:
+        el.set("width", str(picture.width))
+        el.set("height", str(picture.height))
+    el.set("loading", "lazy")
+    el.set("decoding", "async")
+    if deferred:
+        defer_image(el)
+    if picture.webp_srcset:
+        tail = el.tail
+        el.tail = None
+        index = list(parent).index(el) if parent is not None else None
+        wrapper = etree.Element("picture")
+        source = etree.SubElement(wrapper, "source")
+        source.set("type", "image/webp")
+        source.set("data-srcset" if deferred else "srcset", picture.webp_srcset)
+        source.set("sizes", BODY_IMAGE_SIZES)
+        wrapper.append(el)
+        wrapper.tail = tail
+        if parent is not None:
+            parent.remove(el)
+            parent.insert(index, wrapper)
+        shown = wrapper
+    else:
+        shown = el
+    credit = etree.Element("span")
+    credit.set("class", "credit")
+    credit.text = media.credit
+    alone = (
+        parent is not None
+        and parent.tag == "p"
+        and len(parent) == 1
+        and not (parent.text or "").strip()
+        and not (shown.tail or "").strip()
+    )
+    if alone:
+        parent.tag = "figure"
+        parent.set("class", "still still--deferred" if deferred else "still")
+        caption = etree.SubElement(parent, "figcaption")
+        if media.caption:
+            caption.text = f"{media.caption} "
+        caption.append(credit)
+    elif parent is not None:
+        credit.tail = shown.tail
+        shown.tail = " "
+        parent.insert(list(parent).index(shown) + 1, credit)
+
+
 class ExplainerExtension(Extension):
-    def __init__(self, numbering=None, defer_media=False):
+    def __init__(self, numbering=None, defer_media=False, media=None):
         super().__init__()
         self.numbering = numbering
         self.defer_media = defer_media
+        self.media = media
         self.body = None
 
     def extendMarkdown(self, md):
@@ -114,5 +193,5 @@ class ExplainerExtension(Extension):
             InlineSpoilerProcessor(INLINE_SPOILER_RE, md), "inline_spoiler", SPOILER_PRIORITY
         )
         md.inlinePatterns.register(CitationProcessor(), "citation", CITATION_PRIORITY)
-        self.body = BodyTreeprocessor(md, self.numbering, self.defer_media)
+        self.body = BodyTreeprocessor(md, self.numbering, self.defer_media, self.media)
         md.treeprocessors.register(self.body, "explainer_body", 5)

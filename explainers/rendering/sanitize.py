@@ -45,6 +45,8 @@ ALLOWED_TAGS = {
     "img",
     "figure",
     "figcaption",
+    "picture",
+    "source",
     "span",
     "table",
     "thead",
@@ -57,7 +59,21 @@ ALLOWED_TAGS = {
 
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height", "loading", "data-src", "data-alt"},
+    "img": {
+        "src",
+        "srcset",
+        "sizes",
+        "alt",
+        "title",
+        "width",
+        "height",
+        "loading",
+        "decoding",
+        "data-src",
+        "data-srcset",
+        "data-alt",
+    },
+    "source": {"type", "srcset", "sizes", "data-srcset"},
     "abbr": {"title"},
     "ol": {"start"},
     "sup": {"id"},
@@ -68,18 +84,23 @@ ALLOWED_ATTRIBUTES = {
 
 ALLOWED_CLASSES = {
     "sup": {"cite", "cite--preview", "cite--unknown"},
-    "span": {"spoiler", "spoiler__text"},
+    "span": {"spoiler", "spoiler__text", "credit"},
     "img": {"deferred-media"},
+    "figure": {"still", "still--deferred"},
 }
 
 URL_SCHEMES = {"http", "https", "mailto"}
 
-# In a spoiler section an image may only carry a deferred source (set by the Markdown
-# extension); a raw <img src> pasted as HTML loses its src rather than load early.
+# In a spoiler section an image may only carry deferred sources (set by the Markdown
+# extension); a raw <img src> or <source srcset> pasted as HTML loses them rather than
+# load early.
 DEFERRED_ATTRIBUTES = {
     **ALLOWED_ATTRIBUTES,
-    "img": ALLOWED_ATTRIBUTES["img"] - {"src"},
+    "img": ALLOWED_ATTRIBUTES["img"] - {"src", "srcset"},
+    "source": ALLOWED_ATTRIBUTES["source"] - {"srcset"},
 }
+
+_SOURCE_TYPES = {"image/webp", "image/jpeg", "image/png", "image/gif", "image/avif"}
 
 
 def _is_safe_deferred_url(value):
@@ -88,8 +109,23 @@ def _is_safe_deferred_url(value):
     )
 
 
+def _is_safe_srcset(value):
+    """Every candidate of a srcset is an http(s) or same-site address (nh3 checks src
+    and href, not srcset)."""
+    candidates = [part.strip() for part in value.split(",")]
+    return all(
+        candidate and _is_safe_deferred_url(candidate.split()[0]) for candidate in candidates
+    )
+
+
 def _filter_attribute(tag, attribute, value):
     if attribute == "data-src" and not _is_safe_deferred_url(value.strip()):
+        return None
+    if attribute in ("srcset", "data-srcset") and not _is_safe_srcset(value):
+        return None
+    if attribute == "type" and value not in _SOURCE_TYPES:
+        return None
+    if attribute == "decoding" and value not in {"async", "sync", "auto"}:
         return None
     if attribute == "id" and not REFERENCE_ID_RE.fullmatch(value):
         return None  # only our citation anchors; an editor's id could clobber them

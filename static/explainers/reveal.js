@@ -86,12 +86,28 @@
     }, 60);
   }
 
-  // Spoiler images carry data-src / data-alt only; they load when their section opens.
+  // Spoiler images arrive as a tiny blurred placeholder with their real sources and alt
+  // text in data-srcset / data-src / data-alt; those are put in place when their section
+  // (or inline spoiler) opens, and only then does the browser request them. A <source>
+  // gets its srcset before its <img> changes, so the browser picks WebP first time.
   function loadDeferredMedia(root) {
     root.querySelectorAll("img.deferred-media[data-src]").forEach(function (img) {
+      var picture = img.parentNode && img.parentNode.tagName === "PICTURE" ? img.parentNode : null;
+      if (picture) {
+        picture.querySelectorAll("source[data-srcset]").forEach(function (source) {
+          source.srcset = source.getAttribute("data-srcset");
+          source.removeAttribute("data-srcset");
+        });
+      }
       img.alt = img.getAttribute("data-alt") || "";
+      if (img.hasAttribute("data-srcset")) {
+        img.srcset = img.getAttribute("data-srcset");
+        img.removeAttribute("data-srcset");
+      }
       img.src = img.getAttribute("data-src");
       img.removeAttribute("data-src");
+      img.removeAttribute("data-alt");
+      img.classList.add("is-revealed");
     });
   }
 

@@ -4,6 +4,7 @@ developer's machine and fail in CI, where they must run."""
 
 import os
 import shutil
+from urllib.parse import urlparse
 
 import pytest
 from django.core.management import call_command
@@ -73,3 +74,20 @@ def page_without_js(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+def image_paths(image):
+    """Every address a browser could load an image from: the original and each rendition."""
+    return {image.file.url, *(rendition.file.url for rendition in image.renditions.all())}
+
+
+def path_of(url):
+    return urlparse(url).path
+
+
+@pytest.fixture
+def network_log(page):
+    """The paths of every request the page makes, in order."""
+    log = []
+    page.on("request", lambda request: log.append(path_of(request.url)))
+    return log

@@ -4,6 +4,8 @@ import pytest
 
 from explainers.models import Article, Section
 
+from .conftest import image_paths, path_of
+
 pytestmark = pytest.mark.browser
 
 
@@ -58,20 +60,36 @@ def test_keyboard_alone_reveals_a_spoiler_section(demo_site, page):
     assert body.is_hidden()
 
 
-def test_spoiler_still_is_not_fetched_until_the_section_is_revealed(demo_site, page):
+def test_spoiler_still_is_not_fetched_until_the_section_is_revealed(demo_site, page, network_log):
     section = ending_section()
-    still_path = section.image.file.url
-    requested = []
-    page.on("request", lambda request: requested.append(request.url))
+    image = section.image
+    protected = image_paths(image)
+    assert len(protected) >= 3, "the original and its WebP and JPEG renditions"
     page.goto(demo_site.url + section.article.get_absolute_url(), wait_until="networkidle")
-    assert not [url for url in requested if url.endswith(still_path)], requested
+    # Scrolled through, every lazy image on the page has had its chance to load.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_load_state("networkidle")
+    before = list(network_log)
+    assert any(path.startswith("/media/renditions/") for path in before), before
+    assert not [path for path in before if path in protected], before
+    # All the page holds is the blurred placeholder, inline, and no alt text yet.
+    img = page.locator(f"#{section.anchor} figure img")
+    assert img.get_attribute("src").startswith("data:image/jpeg;base64,")
+    assert img.get_attribute("alt") == ""
+    assert img.get_attribute("srcset") is None
 
-    with page.expect_response(lambda response: response.url.endswith(still_path)) as still:
+    with page.expect_response(lambda response: path_of(response.url) in protected) as still:
         page.locator(f"#{section.anchor} summary").click()
     assert still.value.status == 200
-    img = page.locator(f"#{section.anchor} figure img")
-    assert img.get_attribute("alt") == section.image.alt_text
     page.wait_for_function("el => el.complete && el.naturalWidth > 0", arg=img.element_handle())
+    after = network_log[len(before) :]
+    loaded = [path for path in after if path in protected]
+    # One file, the WebP of the size the layout needs; the original is never requested.
+    assert len(loaded) == 1 and loaded[0].endswith(".webp"), after
+    assert image.file.url not in network_log
+    assert path_of(img.evaluate("el => el.currentSrc")) == loaded[0]
+    assert img.get_attribute("alt") == image.alt_text
+    print("\nbefore reveal:", *before, "\nafter reveal:", *after, sep="\n  ")
 
 
 def test_without_javascript_details_still_hides_and_reveals(demo_site, page_without_js):
