@@ -566,3 +566,20 @@ def test_image_form_requires_alt_text_and_credit(editor_client, levels):
     errors = response.context["adminform"].form.errors
     assert set(errors) == {"alt_text", "credit"}
     assert not Image.objects.exists() and not Rendition.objects.exists()
+
+
+def test_renditions_command_makes_what_is_missing_and_leaves_the_rest(make_image):
+    from django.core.management import call_command
+
+    done, stale = make_image(rank=0), make_image(rank=1)
+    kept = set(done.renditions.values_list("pk", flat=True))
+    Image.objects.filter(pk=stale.pk).update(renditions_made_from="", placeholder="")
+    stale.renditions.all().delete()
+    out = io.StringIO()
+
+    call_command("renditions", stdout=out)
+
+    assert "for 1 image" in out.getvalue()
+    assert set(done.renditions.values_list("pk", flat=True)) == kept
+    stale.refresh_from_db()
+    assert stale.renditions.count() == 2 and stale.placeholder.startswith("data:image/jpeg")
