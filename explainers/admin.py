@@ -278,7 +278,7 @@ class ArticleAdmin(admin.ModelAdmin):
     ]
 
     class Media:
-        js = ["explainers/admin/markdownx-inlines.js"]
+        js = ["explainers/admin/markdownx-inlines.js", "explainers/admin/editor-uploads.js"]
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))

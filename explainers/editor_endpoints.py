@@ -13,7 +13,7 @@ article showing it cannot be published until someone has described and credited 
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest, JsonResponse
-from django.urls import path
+from django.urls import path, reverse
 from markdownx.views import ImageUploadView, MarkdownifyView
 
 from explainers.imaging import check_image_upload
@@ -83,6 +83,7 @@ class UploadView(EditorOnlyMixin, ImageUploadView):
             {
                 "image_code": f"![]({image.file.url})",
                 "image_id": image.pk,
+                "change_url": reverse("admin:explainers_image_change", args=[image.pk]),
                 "needs": image.missing_details(),
             }
         )

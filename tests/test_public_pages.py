@@ -387,19 +387,28 @@ def test_article_page_query_count_is_pinned_and_constant(
 
 
 def test_home_and_work_page_query_counts_do_not_grow_with_articles(
-    client, make_article, django_assert_num_queries
+    client, make_article, make_image, django_assert_num_queries
 ):
-    first = make_article(sections=SPOILER_SECTIONS)
-    with django_assert_num_queries(2):
-        client.get("/")
+    def with_hero(article):
+        article.hero_image = make_image(rank=0)
+        article.save()
+        return article
+
+    first = with_hero(make_article(sections=SPOILER_SECTIONS))
+    # Articles, then the heroes' renditions (one prefetch); the work page adds the work.
     with django_assert_num_queries(3):
+        client.get("/")
+    with django_assert_num_queries(4):
         client.get(first.work.get_absolute_url())
     for _ in range(5):
-        make_article(sections=SPOILER_SECTIONS)
-    with django_assert_num_queries(2):
-        client.get("/")
+        with_hero(make_article(sections=SPOILER_SECTIONS))
     with django_assert_num_queries(3):
+        home = client.get("/").content.decode()
+    with django_assert_num_queries(4):
         client.get(first.work.get_absolute_url())
+    # Each teaser shows its own crop, with the credit.
+    assert home.count('<figure class="teaser__image">') == 6
+    assert home.count('<figcaption class="credit">Drawn for the tests</figcaption>') == 6
 
 
 def test_missing_page_gets_the_styled_not_found_page(client, db):
