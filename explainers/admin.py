@@ -678,6 +678,12 @@ class ArticleAdmin(ArticleHistoryMixin, admin.ModelAdmin):
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # Every save stores a revision of the article with its sections and citations.
+        if object_id and request.method == "GET":
+            article = self.get_object(request, object_id)
+            if article is not None and not revisions.versions_of(article).exists():
+                # An article made outside the admin (an import, the demo) gets its first
+                # revision now, so a later conflict or diff has the version it was opened at.
+                revisions.save_revision(article, comment="First recorded revision.")
         with reversion.create_revision():
             reversion.set_user(request.user)
             return super().changeform_view(request, object_id, form_url, extra_context)

@@ -117,7 +117,9 @@ def snapshot(version):
 
 # --- comparing ---------------------------------------------------------------------------
 
-_TOKENS = re.compile(r"\s+|\w+|[^\w\s]")
+# Words with their trailing space: a diff of whole words reads better than one that
+# matches the spaces between two rewritten phrases.
+_TOKENS = re.compile(r"\s+|\S+\s*")
 
 
 def word_diff(before, after):
