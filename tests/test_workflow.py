@@ -574,3 +574,19 @@ def test_every_role_is_in_the_readme():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for name in roles.ROLES:
         assert f"| {name} |" in readme, name
+
+
+def test_the_audit_log_is_readable_by_seniors_and_moderators_and_writable_by_nobody(people, draft):
+    workflow.apply(draft, Article.Status.IN_REVIEW, user=people["editor"], comment="Please look")
+    entry = AuditEntry.objects.get()
+    for who in ("senior", "moderator"):
+        client = client_for(people[who])
+        listing = client.get("/admin/explainers/auditentry/")
+        assert listing.status_code == 200 and "Please look" in page_text(listing)
+        url = f"/admin/explainers/auditentry/{entry.pk}/change/"
+        assert client.post(url, {"comment": "rewritten"}).status_code == 403
+        delete = f"/admin/explainers/auditentry/{entry.pk}/delete/"
+        assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert client_for(people["editor"]).get("/admin/explainers/auditentry/").status_code == 403
+    entry.refresh_from_db()
+    assert entry.comment == "Please look"
