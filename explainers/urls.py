@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("articles/<slug:slug>/", views.ArticleDetailView.as_view(), name="article"),
     path("works/<slug:slug>/", views.WorkDetailView.as_view(), name="work"),
+    path("preview/<str:token>/", views.PreviewLinkView.as_view(), name="preview"),
 ]

@@ -20,6 +20,8 @@ from PIL.PngImagePlugin import PngInfo
 from explainers.models import Article, Image, Rendition, Section
 
 from .conftest import image_bytes
+from .test_admin import article_post as admin_article_post
+from .test_admin import section_row
 
 IMAGE_ADD_URL = "/admin/explainers/image/add/"
 UPLOAD_URL = "/markdownx/upload/"
@@ -440,42 +442,31 @@ def test_image_pasted_into_the_editor_becomes_an_image_waiting_for_alt_text_and_
     assert "needs alt text" in listing
 
 
-def article_post(article, sections, status=Article.Status.PUBLISHED):
-    data = {
-        "title": article.title,
-        "slug": article.slug,
-        "dek": article.dek,
-        "work": article.work_id,
-        "hero_image": "",
-        "status": status,
-        "published_at_0": "",
-        "published_at_1": "",
-        "sections-TOTAL_FORMS": str(len(sections)),
-        "sections-INITIAL_FORMS": str(len(sections)),
-        "sections-MIN_NUM_FORMS": "0",
-        "sections-MAX_NUM_FORMS": "1000",
-        "citations-TOTAL_FORMS": "0",
-        "citations-INITIAL_FORMS": "0",
-        "citations-MIN_NUM_FORMS": "0",
-        "citations-MAX_NUM_FORMS": "1000",
-        "_save": "Save",
-    }
-    for index, section in enumerate(sections):
-        prefix = f"sections-{index}-"
-        data.update(
-            {
-                prefix + "id": section.pk,
-                prefix + "article": article.pk,
-                prefix + "order": section.order,
-                prefix + "spoiler_level": section.spoiler_level_id,
-                prefix + "heading": section.heading,
-                prefix + "safe_heading": section.safe_heading,
-                prefix + "body": section.body,
-                prefix + "image": section.image_id or "",
-                prefix + "reveals_through": "",
-            }
+def publish_post(article):
+    """The admin's change form for ``article`` as saved, asking to publish it."""
+    article.refresh_from_db()
+    sections = [
+        section_row(
+            section.spoiler_level,
+            section.heading,
+            section.body,
+            safe_heading=section.safe_heading,
+            order=section.order,
+            image=section.image_id or "",
+            pk=section.pk,
         )
-    return data
+        for section in article.sections.select_related("spoiler_level")
+    ]
+    return admin_article_post(
+        article.work,
+        title=article.title,
+        slug=article.slug,
+        dek=article.dek,
+        status=Article.Status.PUBLISHED,
+        sections=sections,
+        article=article,
+        initial_sections=len(sections),
+    )
 
 
 def test_article_showing_a_pasted_image_without_alt_text_and_credit_cannot_be_published(
@@ -492,7 +483,7 @@ def test_article_showing_a_pasted_image_without_alt_text_and_credit_cannot_be_pu
     twist.save()
     change_url = f"/admin/explainers/article/{article.pk}/change/"
 
-    response = editor_client.post(change_url, article_post(article, list(article.sections.all())))
+    response = editor_client.post(change_url, publish_post(article))
 
     assert response.status_code == 200
     text = html.unescape(response.content.decode())
@@ -517,7 +508,7 @@ def test_article_showing_a_pasted_image_without_alt_text_and_credit_cannot_be_pu
         },
     )
     assert response.status_code == 302
-    response = editor_client.post(change_url, article_post(article, list(article.sections.all())))
+    response = editor_client.post(change_url, publish_post(article))
     assert response.status_code == 302, re.findall(
         r"errorlist[^>]*>(.*?)</ul>", response.content.decode()
     )
