@@ -574,3 +574,21 @@ def test_renditions_command_makes_what_is_missing_and_leaves_the_rest(make_image
     assert set(done.renditions.values_list("pk", flat=True)) == kept
     stale.refresh_from_db()
     assert stale.renditions.count() == 2 and stale.placeholder.startswith("data:image/jpeg")
+
+
+def test_raw_html_cannot_load_an_image_early_or_smuggle_a_script_through_srcset():
+    from explainers.rendering import render_markdown
+
+    raw = (
+        '<picture><source type="image/webp" srcset="/media/a.webp 480w">'
+        '<img src="/media/a.jpg" srcset="/media/a.jpg 480w" alt="The twist"></picture>'
+    )
+    deferred = render_markdown(raw, defer_media=True).html
+    assert 'srcset="' not in deferred.replace('data-srcset="', "")
+    assert not re.search(r'(?<![\w-])src="', deferred)
+    shown = render_markdown(
+        '<img src="/a.jpg" srcset="javascript:alert(1) 1w, /b.jpg 2w">'
+        '<source type="text/html" srcset="/c.jpg 1w">'
+    ).html
+    assert "javascript" not in shown
+    assert 'type="text/html"' not in shown

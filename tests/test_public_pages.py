@@ -208,6 +208,8 @@ def test_hero_image_in_head_only_when_spoiler_free(client, article, make_image):
     # original.
     card = article.hero_image.renditions.exclude(format="webp").order_by("-width").first()
     assert card.file.url in head
+    assert f'<meta property="og:image:width" content="{card.width}">' in head
+    assert f'<meta property="og:image:height" content="{card.height}">' in head
 
 
 def test_spoiler_hero_saved_behind_the_admins_back_is_shown_nowhere(client, article, make_image):
