@@ -19,6 +19,19 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": f"test-{os.getpid()}",
+        }
+    }
+# Pages are cached only in the tests about the cache: elsewhere a test's rolled-back
+# transaction never runs the invalidation, and a page would outlive its data.
+PAGE_CACHE_SECONDS = 0
 SERVE_MEDIA = True
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# The test client and the live server speak plain HTTP.
+SECURE_SSL_REDIRECT = False

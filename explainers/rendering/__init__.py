@@ -8,6 +8,7 @@ knows no model; callers pass in what it needs (the article's citation keys).
 
 import re
 from dataclasses import dataclass, field
+from html import escape
 
 import markdown
 
@@ -59,6 +60,9 @@ class Rendered:
     unclosed_spoiler: bool = False
     # Addresses of stored images (``media``) the body shows.
     media_used: list = field(default_factory=list)
+    # Lists or quotes nested deeper than Python-Markdown can follow: the text is kept and
+    # shown as plain paragraphs, and the admin refuses it with a message.
+    too_deep: bool = False
 
 
 def render_markdown(text, *, numbering=None, defer_media=False, media=None):
@@ -77,7 +81,17 @@ def render_markdown(text, *, numbering=None, defer_media=False, media=None):
         extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
     )
-    html = sanitize_html(md.convert(source), defer_media=defer_media)
+    too_deep = False
+    try:
+        converted = md.convert(source)
+    except RecursionError:
+        # Hundreds of nested list or quote markers exhaust Python's stack inside
+        # Python-Markdown. Keep every word, as escaped paragraphs, and say so.
+        too_deep = True
+        converted = "".join(
+            f"<p>{escape(block)}</p>" for block in source.split("\n\n") if block.strip()
+        )
+    html = sanitize_html(converted, defer_media=defer_media)
     keys = list(dict.fromkeys(extension.body.seen))
     unknown = (
         [key for key in keys if key not in numbering.known_keys] if numbering is not None else []
@@ -89,6 +103,7 @@ def render_markdown(text, *, numbering=None, defer_media=False, media=None):
         keys_in_spoilers=set(extension.body.keys_in_spoilers),
         unclosed_spoiler="||" in _CODE_RE.sub("", html),
         media_used=list(dict.fromkeys(extension.body.media_used)),
+        too_deep=too_deep,
     )
 
 
