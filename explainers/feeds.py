@@ -31,7 +31,7 @@ class LatestExplainersFeed(Feed):
         return reverse("explainers:feed")
 
     def articles(self):
-        return Article.objects.published().select_related("work", "hero_image__spoiler_level")
+        return Article.objects.published().for_listing()
 
     def items(self, obj=None):
         return [project_article(article) for article in self.articles()[:FEED_SIZE]]

@@ -143,9 +143,7 @@ class Filters:
 
 def search(query, filters=Filters()):
     """Published articles matching ``query`` (a CleanQuery), best first."""
-    base = filters.apply(Article.objects.published()).select_related(
-        "work", "hero_image__spoiler_level"
-    )
+    base = filters.apply(Article.objects.published()).for_listing()
     if not query.terms:
         return base.order_by(F("published_at").desc(), "-id")
     if on_postgres():
@@ -153,24 +151,15 @@ def search(query, filters=Filters()):
     return _simple_search(base, query.terms)
 
 
+def _tsquery(text):
+    return SearchQuery(text, search_type="websearch", config=CONFIG)
+
+
 def _postgres_search(queryset, text):
-    tsquery = SearchQuery(text, search_type="websearch", config=CONFIG)
+    tsquery = _tsquery(text)
     return (
         queryset.filter(search_vector=tsquery)
-        .annotate(
-            rank=SearchRank(F("search_vector"), tsquery),
-            snippet=SearchHeadline(
-                "search_body",
-                tsquery,
-                config=CONFIG,
-                start_sel=_START,
-                stop_sel=_STOP,
-                max_words=32,
-                min_words=16,
-                max_fragments=2,
-                fragment_delimiter=" … ",
-            ),
-        )
+        .annotate(rank=SearchRank(F("search_vector"), tsquery))
         .order_by("-rank", F("published_at").desc(), "-id")
     )
 
@@ -207,20 +196,44 @@ class Result:
 def results_page(queryset, query, page_number):
     """One page of results, projected: teasers from safety.py, snippets from level-0 text."""
     page = Paginator(queryset, PAGE_SIZE).get_page(page_number)
-    wanted = [term for term, excluded in query.terms if not excluded]
+    snippets = _snippets([article.pk for article in page.object_list], query)
     page.results = [
-        Result(teaser=project_article(article), snippet=_snippet(article, wanted))
+        Result(teaser=project_article(article), snippet=snippets.get(article.pk, ""))
         for article in page.object_list
     ]
     return page
 
 
-def _snippet(article, terms):
-    if not terms:
-        return ""
-    headline = getattr(article, "snippet", None)
-    if headline is None:
-        headline = _simple_headline(article.search_body, terms)
+def _snippets(ids, query):
+    """Snippets for one page of results, in one more query.
+
+    Kept apart from the ranked query so that PostgreSQL runs ts_headline (which reads the
+    whole text) for the ten rows shown, not for every row skipped on the way to page 20.
+    """
+    wanted = [term for term, excluded in query.terms if not excluded]
+    if not ids or not wanted:
+        return {}
+    rows = Article.objects.filter(pk__in=ids)
+    if on_postgres():
+        headline = SearchHeadline(
+            "search_body",
+            _tsquery(query.text),
+            config=CONFIG,
+            start_sel=_START,
+            stop_sel=_STOP,
+            max_words=32,
+            min_words=16,
+            max_fragments=2,
+            fragment_delimiter=" … ",
+        )
+        headlines = rows.annotate(headline=headline).values_list("pk", "headline")
+    else:
+        bodies = rows.values_list("pk", "search_body")
+        headlines = [(pk, _simple_headline(body, wanted)) for pk, body in bodies]
+    return {pk: _marked(headline) for pk, headline in headlines}
+
+
+def _marked(headline):
     if _START not in headline:
         return ""  # the match was in the title, dek or credits: nothing worth quoting
     html = escape(headline).replace(_START, "<mark>").replace(_STOP, "</mark>")

@@ -35,11 +35,6 @@ def group_makers(credits):
     return list(grouped.items())
 
 
-def listed(articles):
-    """Published articles as listings show them: work and hero image in the same query."""
-    return articles.select_related("work", "hero_image__spoiler_level")
-
-
 class CanonicalMixin:
     """``canonical`` for <head>: the page's own URL, keeping only the page number, so
     tracking parameters and filters do not multiply the pages search engines see."""
@@ -63,7 +58,7 @@ class HomeView(CanonicalMixin, ListView):
     paginate_by = 12
 
     def get_queryset(self):
-        return listed(Article.objects.published())
+        return Article.objects.published().for_listing()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -154,7 +149,7 @@ class WorkDetailView(CanonicalMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         work = self.object
-        page = Paginator(listed(work.articles.published()), self.paginate_by).get_page(
+        page = Paginator(work.articles.published().for_listing(), self.paginate_by).get_page(
             self.request.GET.get("page")
         )
         kwargs.update(
@@ -225,7 +220,7 @@ class PersonDetailView(CanonicalMixin, DetailView):
     def get_context_data(self, **kwargs):
         person = self.object
         works = Work.objects.filter(credits__person=person)
-        articles = listed(Article.objects.published().filter(work__in=works))
+        articles = Article.objects.published().filter(work__in=works).for_listing()
         page = Paginator(articles, self.paginate_by).get_page(self.request.GET.get("page"))
         kwargs.update(
             page_obj=page,
