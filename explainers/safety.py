@@ -229,7 +229,10 @@ def visible_text(body_html):
     parser = _VisibleText()
     parser.feed(body_html)
     parser.close()
-    return re.sub(r"\s+", " ", "".join(parser.parts)).strip()
+    text = re.sub(r"\s+", " ", "".join(parser.parts)).strip()
+    # Where note numbers and inline spoilers were taken out: "academy , ." -> "academy."
+    text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+    return re.sub(r"[,;:]+(?=[.!?])", "", text)
 
 
 # Enough for any real explainer; a tsvector must stay under 1 MB.

@@ -264,7 +264,7 @@ class SearchView(TemplateView):
         )
         if query.terms or filters:
             page = search.results_page(search.search(query, filters), query, params.get("page"))
-            context.update(page_obj=page, is_paginated=page.has_other_pages())
+            context.update(searched=True, page_obj=page, is_paginated=page.has_other_pages())
         return context
 
     @staticmethod

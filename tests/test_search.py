@@ -136,9 +136,25 @@ def test_a_long_query_is_cut_and_the_reader_is_told(client, make_article):
 
 
 def test_an_empty_search_explains_what_can_be_searched(client, db):
-    page = results(client).content.decode()
-    assert "Spoiler sections are never searched" in page
-    assert "page_obj" not in results(client).context or not results(client).context["page_obj"]
+    response = results(client)
+    assert "Spoiler sections are never searched" in response.content.decode()
+    assert "page_obj" not in response.context
+
+
+def test_a_search_with_no_results_says_so_and_offers_a_way_on(client, make_article):
+    make_article(sections=[LEVEL0])
+    page = html.unescape(results(client, q="bagpipes").content.decode())
+    assert "No explainers match “bagpipes”." in page
+    assert "Try fewer words" in page
+    assert "has no words to look for" not in page
+    page = html.unescape(results(client, q="bagpipes", kind="book").content.decode())
+    assert "No explainers match “bagpipes” with these filters." in page
+    assert "search without filters" in page
+
+
+def test_a_query_of_punctuation_only_is_told_it_has_no_words(client, db):
+    page = html.unescape(results(client, q="&&& !!!").content.decode())
+    assert "“&&& !!!” has no words to look for" in page
 
 
 def test_filters_by_work_kind_and_spoiler_reach(client, make_article, levels):
