@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "markdownx",
+    "reversion",
     "explainers",
 ]
 
@@ -140,6 +141,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # unless a moderator set a level for the work. A reader's own choice always wins.
 SPOILER_WINDOW_DAYS = int(os.environ.get("SPOILER_WINDOW_DAYS", 3 * 365))
 SPOILER_RELAXED_RANK = int(os.environ.get("SPOILER_RELAXED_RANK", 0))
+
+# Shareable preview links for reviewers without an account stop working after this many
+# days (and at once when the article is retracted).
+PREVIEW_LINK_DAYS = int(os.environ.get("PREVIEW_LINK_DAYS", 3))
+PREVIEW_LINK_MAX_AGE = PREVIEW_LINK_DAYS * 24 * 3600
 
 # django-markdownx: the live preview calls the very function that renders for readers.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "explainers.rendering.markdownify_preview"

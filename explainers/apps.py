@@ -7,6 +7,7 @@ class ExplainersConfig(AppConfig):
     verbose_name = "Explainers"
 
     def ready(self):
-        from . import search
+        from . import revisions, search
 
+        revisions.register()
         search.connect_signals()

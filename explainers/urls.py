@@ -15,4 +15,5 @@ urlpatterns = [
     path("works/<slug:slug>/feed/", feeds.WorkExplainersFeed(), name="work-feed"),
     path("works/<slug:slug>/feed/rss/", feeds.WorkExplainersRss(), name="work-feed-rss"),
     path("people/<slug:slug>/", views.PersonDetailView.as_view(), name="person"),
+    path("preview/<str:token>/", views.PreviewLinkView.as_view(), name="preview"),
 ]

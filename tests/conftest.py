@@ -105,7 +105,8 @@ def make_article(db, work, levels, source):
 
 @pytest.fixture
 def editor(db, django_user_model):
-    """A staff editor with the permissions the demo's editor gets for articles."""
+    """A staff writer who may edit and publish any article (the authoring tests are about
+    what the forms check, not about roles; tests/test_workflow.py tests each role)."""
     user = django_user_model.objects.create_user(
         "eda", password="pw-for-tests", is_staff=True, first_name="Eda", last_name="Editor"
     )
@@ -113,7 +114,7 @@ def editor(db, django_user_model):
         f"{action}_{model}"
         for model in ("article", "section", "citation", "source", "image", "work")
         for action in ("add", "change", "view", "delete")
-    ]
+    ] + ["publish_article", "edit_any_article"]
     user.user_permissions.set(
         Permission.objects.filter(content_type__app_label="explainers", codename__in=codenames)
     )
@@ -124,3 +125,25 @@ def editor(db, django_user_model):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture
+def role_user(db, django_user_model):
+    """A staff account in one of the newsroom's groups (or a superuser for ``None``)."""
+    from django.contrib.auth.models import Group
+
+    def make(role, username=None):
+        username = username or (role or "superuser").lower().replace(" ", "-")
+        user = django_user_model.objects.create_user(
+            username,
+            password="pw-for-tests",
+            is_staff=True,
+            is_superuser=role is None,
+            first_name=username.capitalize(),
+            last_name="Tester",
+        )
+        if role is not None:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make

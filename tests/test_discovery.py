@@ -153,7 +153,7 @@ def test_robots_points_at_the_sitemap_and_keeps_private_paths_out(client, db):
     assert response["Content-Type"].startswith("text/plain")
     lines = response.content.decode().splitlines()
     assert "Sitemap: http://testserver/sitemap.xml" in lines
-    for path in ("/admin/", "/markdownx/", "/search/"):
+    for path in ("/admin/", "/markdownx/", "/preview/", "/search/"):
         assert f"Disallow: {path}" in lines
 
 

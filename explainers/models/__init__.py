@@ -1,10 +1,12 @@
 from .articles import Article, ArticleQuerySet, Citation, RenderReport, Section, Source
+from .audit import AuditEntry
 from .images import Image
 from .spoilers import ContentWarning, DismissedSuggestion, LeakOverride, SpoilerLevel, SpoilerTerm
 from .works import Credit, Person, Work, WorkPart
 
 __all__ = [
     "Article",
+    "AuditEntry",
     "ArticleQuerySet",
     "Citation",
     "ContentWarning",

@@ -101,6 +101,18 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Counts saves; a form opened at an older version is refused on save, so "
+        "nobody overwrites a colleague's edit unseen.",
+    )
+    awaiting_go_live = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Scheduled and not yet recorded as live by `manage.py publish_scheduled` "
+        "(visibility never waits for it: the published gate compares times).",
+    )
     related = models.ManyToManyField(
         "self",
         symmetrical=False,
@@ -127,6 +139,14 @@ class Article(models.Model):
         # Drafts (no publication time) last, on PostgreSQL as on SQLite.
         ordering = [models.F("published_at").desc(nulls_last=True), "-id"]
         indexes = [models.Index(fields=["status", "-published_at"])]
+        permissions = [
+            ("publish_article", "Can approve, publish, schedule and retract articles"),
+            ("edit_any_article", "Can edit any article, not only own drafts"),
+            (
+                "moderate_article",
+                "Can change sections' spoiler levels, safe headings and content warnings",
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -134,6 +154,10 @@ class Article(models.Model):
     def save(self, *args, **kwargs):
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
+        self.version += 1
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "version"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -175,6 +199,19 @@ class Article(models.Model):
             .for_listing()
             .order_by("closeness", models.F("published_at").desc(), "-id")[:limit]
         )
+
+    def is_scheduled(self):
+        """Published for a time still to come: invisible everywhere until then."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def state_label(self):
+        """The workflow state as the newsroom says it ("Scheduled" is published-later)."""
+        return "Scheduled" if self.is_scheduled() else self.get_status_display()
 
     @staticmethod
     def can_preview(user):

@@ -18,14 +18,14 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from explainers import demo_stills
+from explainers import demo_stills, roles
 from explainers.models import (
     Article,
     Citation,
@@ -890,18 +890,6 @@ ARTICLES = [
 
 # -- demo logins (DEBUG only) ----------------------------------------------------------
 
-EDITOR_MODELS = [
-    "article",
-    "section",
-    "citation",
-    "source",
-    "image",
-    "work",
-    "workpart",
-    "credit",
-    "person",
-]
-
 # Spoiler terms moderators keep for The Perfection: (phrase, variants, level rank, why).
 SPOILER_TERMS = [
     (
@@ -921,44 +909,33 @@ USERS = [
         "password": "editor-demo-pass",
         "first_name": "Eda",
         "last_name": "Marlow",
-        "is_superuser": False,
-        "permissions": [
-            f"{action}_{model}"
-            for model in EDITOR_MODELS
-            for action in ("add", "change", "view", "delete")
-        ]
-        + ["view_spoilerlevel", "view_contentwarning"],
-        "role": "editor: writes and edits explainers",
+        "role": roles.EDITOR,
+    },
+    {
+        "username": "senior",
+        "password": "senior-demo-pass",
+        "first_name": "Sol",
+        "last_name": "Okafor",
+        "role": roles.SENIOR_EDITOR,
     },
     {
         "username": "moderator",
         "password": "moderator-demo-pass",
         "first_name": "Morgan",
         "last_name": "Reyes",
-        "is_superuser": False,
-        "permissions": [
-            f"{action}_{model}"
-            for model in ("spoilerlevel", "contentwarning")
-            for action in ("add", "change", "view")
-        ]
-        # Opens articles to review the leak check and publish over it with a reason;
-        # the workflow's roles will narrow which article fields a moderator may change.
-        + [f"{action}_spoilerterm" for action in ("add", "change", "view", "delete")]
-        + ["view_article", "change_article", "view_section", "change_section"]
-        + ["view_citation", "view_work", "change_work", "override_leak_check"],
-        "role": "moderator: keeps the spoiler ladder, warnings and terms; may publish over the "
-        "leak check",
+        "role": roles.MODERATOR,
     },
     {
         "username": "admin",
         "password": "admin-demo-pass",
         "first_name": "Ada",
         "last_name": "Quinn",
-        "is_superuser": True,
-        "permissions": [],
-        "role": "superuser",
+        "role": None,  # a superuser
     },
 ]
+
+
+ROLE_SUMMARY = {name: role["does"] for name, role in roles.ROLES.items()}
 
 
 class Command(BaseCommand):
@@ -1050,6 +1027,7 @@ class Command(BaseCommand):
     def sync_users(self):
         User = get_user_model()
         users = {}
+        roles.sync_roles()  # a flushed database (transactional tests) has lost the groups
         for spec in USERS:
             user = self.sync(
                 User,
@@ -1060,26 +1038,18 @@ class Command(BaseCommand):
                     "email": f"{spec['username']}@example.org",
                     "is_staff": True,
                     "is_active": True,
-                    "is_superuser": spec["is_superuser"],
+                    "is_superuser": spec["role"] is None,
                 },
                 create_only={"password": make_password(spec["password"])},
             )
             if not user.check_password(spec["password"]):
                 user.set_password(spec["password"])
                 user.save(update_fields=["password"])
-            permissions = list(
-                Permission.objects.filter(
-                    content_type__app_label="explainers", codename__in=spec["permissions"]
-                )
-            )
-            found = {permission.codename for permission in permissions}
-            if found != set(spec["permissions"]):
-                raise CommandError(
-                    f"Missing permissions {sorted(set(spec['permissions']) - found)}; "
-                    "run `python manage.py migrate` first."
-                )
-            if set(user.user_permissions.all()) != set(permissions):
-                user.user_permissions.set(permissions)
+            groups = [Group.objects.get(name=spec["role"])] if spec["role"] else []
+            if set(user.groups.all()) != set(groups):
+                user.groups.set(groups)
+            if user.user_permissions.exists():
+                user.user_permissions.clear()  # an older demo gave permissions one by one
             users[spec["username"]] = user
         return users
 
@@ -1279,5 +1249,6 @@ class Command(BaseCommand):
         for spec in USERS:
             write(
                 f"  {spec['username']:<10} password {spec['password']:<22} "
-                f"{spec['first_name']} {spec['last_name']}, {spec['role']}"
+                f"{spec['first_name']} {spec['last_name']}, "
+                f"{spec['role'] or 'superuser'}: {ROLE_SUMMARY.get(spec['role'], 'everything')}"
             )

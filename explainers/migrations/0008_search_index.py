@@ -22,7 +22,7 @@ def drop_search_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("explainers", "0005_dismissed_suggestions"),
+        ("explainers", "0007_newsroom_roles"),
     ]
 
     operations = [
