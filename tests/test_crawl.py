@@ -228,6 +228,13 @@ def test_no_draft_shows_anywhere_public(client, demo):
         for page in pages:
             assert draft.title not in html.unescape(page)
             assert draft.get_absolute_url() not in page
+        # Searching for the draft by its own title and dek finds other articles at most.
+        for query in (draft.title, draft.dek[:120], f'"{draft.title}"'):
+            page = client.get("/search/", {"q": query}).context["page_obj"]
+            assert draft.title not in [result.teaser.title for result in page.results]
+            for number in range(2, page.paginator.num_pages + 1):
+                more = client.get("/search/", {"q": query, "page": number}).context["page_obj"]
+                assert draft.title not in [result.teaser.title for result in more.results]
 
 
 def search_forms(text):
