@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, F, OuterRef, Prefetch, Subquery
@@ -38,19 +40,21 @@ def group_makers(credits):
 
 
 class CanonicalMixin:
-    """``canonical`` for <head>: the page's own URL, keeping only the page number, so
-    tracking parameters and filters do not multiply the pages search engines see."""
+    """``canonical`` for <head>: the page's own URL with only the parameters that make it
+    a different page (the page number, and whatever ``canonical_params`` adds), so
+    tracking parameters and orderings do not multiply the pages search engines see."""
 
-    def canonical_path(self):
-        return self.request.path
+    def canonical_params(self):
+        return {}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        path = self.canonical_path()
+        params = dict(self.canonical_params())
         page = context.get("page_obj")
         if page is not None and page.number > 1:
-            path += f"?page={page.number}"
-        context["canonical"] = self.request.build_absolute_uri(path)
+            params["page"] = page.number
+        query = f"?{urlencode(params)}" if params else ""
+        context["canonical"] = self.request.build_absolute_uri(self.request.path + query)
         return context
 
 
@@ -193,6 +197,10 @@ class WorkListView(CanonicalMixin, ListView):
             kind if kind in Work.Kind.values else "",
             sort if sort in self.SORTS else "az",
         )
+
+    def canonical_params(self):
+        kind, _ = self.filters()
+        return {"kind": kind} if kind else {}
 
     def get_queryset(self):
         kind, sort = self.filters()

@@ -173,7 +173,8 @@ def head(response):
 def test_pages_name_their_canonical_url_and_offer_the_feeds(client, published, work):
     for url, canonical in [
         ("/?utm_source=x", "http://testserver/"),
-        ("/works/?kind=film", "http://testserver/works/"),
+        ("/works/?sort=newest&utm_source=x", "http://testserver/works/"),
+        ("/works/?kind=film&sort=newest", "http://testserver/works/?kind=film"),
         (work.get_absolute_url() + "?ref=1", "http://testserver" + work.get_absolute_url()),
         (published.get_absolute_url(), "http://testserver" + published.get_absolute_url()),
     ]:
