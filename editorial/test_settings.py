@@ -9,7 +9,7 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "test-only-key-not-secret")
 
 from editorial.settings import *  # noqa: E402,F403
-from editorial.settings import STORAGES  # noqa: E402
+from editorial.settings import DATABASES, STORAGES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="explainers-test-media-")
@@ -35,3 +35,8 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # The test client and the live server speak plain HTTP.
 SECURE_SSL_REDIRECT = False
+
+# A second alias that mirrors the test database, so the replica router can be tested as it
+# runs in production (tests/test_replicas.py turns the routing on).
+DATABASES = {**DATABASES, "replica1": {**DATABASES["default"], "TEST": {"MIRROR": "default"}}}
+DATABASE_ROUTERS = []

@@ -351,9 +351,11 @@ def test_unknown_article_and_work_are_404(client, db):
     assert client.get("/works/no-such-work/").status_code == 404
 
 
-# Article, sections (with their images), the images' renditions, warnings, citations,
-# authors, the hero's renditions, makers, parts.
-ARTICLE_PAGE_QUERIES = 9
+# The article, its authors, sections, their warnings, notes, makers, parts, and related
+# reading (one query for picks, same work and shared people together).
+ARTICLE_PAGE_QUERIES = 8
+# Images add one prefetch of renditions each for the hero, the sections' stills and the
+# related teasers' heroes, however many images there are.
 
 
 def _grow(article, levels, times):
@@ -383,7 +385,7 @@ def test_article_page_query_count_is_pinned_and_constant(
         section.content_warnings.add(warning)
         section.image = make_image(rank=section.spoiler_level.rank)
         section.save()
-    with django_assert_num_queries(ARTICLE_PAGE_QUERIES):
+    with django_assert_num_queries(ARTICLE_PAGE_QUERIES + 2):
         html = client.get(article.get_absolute_url()).content.decode()
     # Every still is served from its renditions (a <picture>), none from its original.
     assert html.count("<picture") == article.sections.count() + 1
@@ -392,8 +394,12 @@ def test_article_page_query_count_is_pinned_and_constant(
         section.image = make_image(rank=section.spoiler_level.rank)
         section.save()
     assert article.sections.count() == 6 and article.citations.count() == 5
-    with django_assert_num_queries(ARTICLE_PAGE_QUERIES):
+    with django_assert_num_queries(ARTICLE_PAGE_QUERIES + 2):
         assert client.get(article.get_absolute_url()).status_code == 200
+
+
+# The work, its credits, and a page of teasers (its count and its rows).
+WORK_PAGE_QUERIES = 4
 
 
 def test_home_and_work_page_query_counts_do_not_grow_with_articles(
@@ -404,17 +410,17 @@ def test_home_and_work_page_query_counts_do_not_grow_with_articles(
         article.save()
         return article
 
+    # Each page as before, plus one prefetch of the heroes' renditions for the teasers.
     first = with_hero(make_article(sections=SPOILER_SECTIONS))
-    # Articles, then the heroes' renditions (one prefetch); the work page adds the work.
     with django_assert_num_queries(3):
         client.get("/")
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(WORK_PAGE_QUERIES + 1):
         client.get(first.work.get_absolute_url())
     for _ in range(5):
         with_hero(make_article(sections=SPOILER_SECTIONS))
     with django_assert_num_queries(3):
         home = client.get("/").content.decode()
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(WORK_PAGE_QUERIES + 1):
         client.get(first.work.get_absolute_url())
     # Each teaser shows its own crop, with the credit.
     assert home.count('<figure class="teaser__image">') == 6
@@ -452,7 +458,7 @@ def test_work_box_names_a_books_author_and_publisher(client, make_article, work)
     Article.objects.filter(pk=article.pk).update(work=book)
     html = client.get(article.get_absolute_url()).content.decode()
     box = html.split('class="workbox"', 1)[1].split("</aside>", 1)[0]
-    assert "<dt>Written by</dt><dd>Gillian Flynn</dd>" in box
+    assert '<dt>Written by</dt><dd><a href="/people/gillian-flynn/">Gillian Flynn</a></dd>' in box
     assert "<dt>Publisher</dt><dd>Crown</dd>" in box
     work_page = client.get(book.get_absolute_url()).content.decode()
     assert "Gillian Flynn" in work_page
