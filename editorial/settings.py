@@ -140,6 +140,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 SPOILER_WINDOW_DAYS = int(os.environ.get("SPOILER_WINDOW_DAYS", 3 * 365))
 SPOILER_RELAXED_RANK = int(os.environ.get("SPOILER_RELAXED_RANK", 0))
 
+# Reader reports ("Report an unmarked spoiler"): each client may file this many in a
+# window of this many seconds, counted in the default cache (give several processes a
+# shared cache, or each counts alone). A report's note is held to READER_REPORT_MAX_CHARS.
+READER_REPORTS_PER_CLIENT = int(os.environ.get("READER_REPORTS_PER_CLIENT", 5))
+READER_REPORT_WINDOW_SECONDS = int(os.environ.get("READER_REPORT_WINDOW_SECONDS", 600))
+READER_REPORT_MAX_CHARS = int(os.environ.get("READER_REPORT_MAX_CHARS", 2000))
+# Behind a reverse proxy, the header holding the reader's address (e.g. X-Forwarded-For;
+# its last entry, the one the proxy added, is used). Empty: the connection's address.
+CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
+
 # django-markdownx: the live preview calls the very function that renders for readers.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "explainers.rendering.markdownify_preview"
 MARKDOWNX_URLS_PATH = "/markdownx/markdownify/"

@@ -576,3 +576,7 @@ class SpoilerTermAdmin(RecheckPublishedMixin, admin.ModelAdmin):
     @admin.display(description="variants")
     def variants_in_short(self, obj):
         return ", ".join(obj.variant_list()) or "—"
+
+
+# The reader-report queue and the moderation dashboard live in a module of their own.
+from . import moderation_admin  # noqa: E402,F401

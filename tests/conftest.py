@@ -2,11 +2,12 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image as PILImage
 
+from explainers import roles
 from explainers.models import Article, Citation, Image, Section, Source, SpoilerLevel, Work
 
 
@@ -124,3 +125,28 @@ def editor(db, django_user_model):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+# -- users in the newsroom's real roles (the groups the migrations create) -----------
+
+
+def user_in_role(django_user_model, username, role):
+    user = django_user_model.objects.create_user(username, password="pw-for-tests", is_staff=True)
+    if role is not None:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def moderator(db, django_user_model):
+    return user_in_role(django_user_model, "mo", roles.MODERATOR)
+
+
+@pytest.fixture
+def role_editor(db, django_user_model):
+    return user_in_role(django_user_model, "ed", roles.EDITOR)
+
+
+@pytest.fixture
+def senior_editor(db, django_user_model):
+    return user_in_role(django_user_model, "se", roles.SENIOR_EDITOR)

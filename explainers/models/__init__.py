@@ -1,6 +1,7 @@
 from .articles import Article, ArticleQuerySet, Citation, RenderReport, Section, Source
 from .audit import AuditEntry
 from .images import Image
+from .reports import ReaderReport
 from .spoilers import ContentWarning, DismissedSuggestion, LeakOverride, SpoilerLevel, SpoilerTerm
 from .works import Credit, Person, Work, WorkPart
 
@@ -15,6 +16,7 @@ __all__ = [
     "Image",
     "LeakOverride",
     "Person",
+    "ReaderReport",
     "RenderReport",
     "Section",
     "Source",

@@ -17,8 +17,7 @@ class AuditEntry(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Empty for the system (a scheduled publication coming due) or a deleted "
-        "account.",
+        help_text="Empty for the system (a scheduled publication coming due) or a deleted account.",
     )
     article = models.ForeignKey(
         "explainers.Article",
