@@ -20,7 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
-from . import moderation
+from . import leaks, moderation
 from .models import ContentWarning, ReaderReport, SpoilerLevel
 
 # --- the queue -----------------------------------------------------------------------
@@ -82,6 +82,15 @@ class SectionResolveForm(ResolveForm):
             field.initial = reported.pop()
 
 
+def _still_leaking(section):
+    """After a fix to one section, what the leak check still finds in its article."""
+    article = section.article
+    return [
+        f"“{article.title}” still has a leak: {message}."
+        for message in leaks.check_saved_article(article).messages
+    ]
+
+
 class RaiseLevelForm(SectionResolveForm):
     level = forms.ModelChoiceField(
         queryset=SpoilerLevel.objects.filter(rank__gt=0), label="New level"
@@ -104,7 +113,8 @@ class RaiseLevelForm(SectionResolveForm):
             note=data["note"],
             actor=actor,
         )
-        return [f"Raised “{section.display_heading}” to {section.spoiler_level.name}."]
+        notes = [f"Raised “{section.display_heading}” to {section.spoiler_level.name}."]
+        return notes + _still_leaking(section)
 
 
 class SafeHeadingForm(SectionResolveForm):
@@ -125,7 +135,8 @@ class SafeHeadingForm(SectionResolveForm):
             note=data["note"],
             actor=actor,
         )
-        return [f"The section's safe heading is now “{section.safe_heading}”."]
+        notes = [f"The section's safe heading is now “{section.safe_heading}”."]
+        return notes + _still_leaking(section)
 
 
 class WarningForm(SectionResolveForm):
@@ -361,7 +372,8 @@ class ReaderReportAdmin(admin.ModelAdmin):
                 form.add_error(None, str(error))
             else:
                 for note in notes:
-                    level = messages.WARNING if "now has a leak" in note else messages.SUCCESS
+                    leaking = "has a leak" in note
+                    level = messages.WARNING if leaking else messages.SUCCESS
                     self.message_user(request, note, level=level)
                 return self._back_to_queue()
         sections = {report.section for report in reports if report.section}

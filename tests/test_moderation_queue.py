@@ -522,3 +522,22 @@ def test_a_retracted_articles_reports_stay_in_the_queue_and_can_be_closed(
     Article.objects.filter(pk=article.pk).update(status=Article.Status.RETRACTED)
     assert changelist_ids(mod_client.get(f"{QUEUE}?status__exact=open")) == [report.pk]
     assert resolve(mod_client, "dismiss", [report], note="Retracted.").status_code == 302
+
+
+def test_after_raising_a_level_the_moderator_hears_of_leaks_still_standing(
+    mod_client, article, file_report, levels
+):
+    SpoilerTerm.objects.create(phrase="rivals", work=article.work, spoiler_level=levels[2])
+    report = file_report(0)
+    response = resolve(
+        mod_client,
+        "level",
+        [report],
+        section=report.section.pk,
+        level=levels[1].pk,
+        safe_heading="How it begins",
+        note="Premise beyond the trailer.",
+    )
+    queue = mod_client.get(response["Location"]).content.decode()
+    assert "Raised “How it begins” to Setup." in queue
+    assert f"“{article.title}” still has a leak" in queue and "rivals" in queue

@@ -239,3 +239,14 @@ def test_a_deleted_section_leaves_its_report_on_the_article(client, article):
     Section.objects.filter(pk=section.pk).delete()
     report = ReaderReport.objects.get()
     assert report.article == article and report.section is None
+
+
+def test_report_pages_query_counts_are_pinned(client, article, django_assert_num_queries):
+    url = report_url(article, twist(article))
+    with django_assert_num_queries(2):  # the article, the section
+        assert client.get(url).status_code == 200
+    with django_assert_num_queries(1):
+        assert client.get(f"{report_url(article)}thanks/").status_code == 200
+    with django_assert_num_queries(2):  # the article and its section, checked; then stored
+        send(client, article)
+    assert ReaderReport.objects.count() == 1
