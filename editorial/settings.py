@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "markdownx",
+    "reversion",
     "explainers",
 ]
 
@@ -149,6 +150,10 @@ READER_REPORT_MAX_CHARS = int(os.environ.get("READER_REPORT_MAX_CHARS", 2000))
 # Behind a reverse proxy, the header holding the reader's address (e.g. X-Forwarded-For;
 # its last entry, the one the proxy added, is used). Empty: the connection's address.
 CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
+# Shareable preview links for reviewers without an account stop working after this many
+# days (and at once when the article is retracted).
+PREVIEW_LINK_DAYS = int(os.environ.get("PREVIEW_LINK_DAYS", 3))
+PREVIEW_LINK_MAX_AGE = PREVIEW_LINK_DAYS * 24 * 3600
 
 # django-markdownx: the live preview calls the very function that renders for readers.
 MARKDOWNX_MARKDOWNIFY_FUNCTION = "explainers.rendering.markdownify_preview"

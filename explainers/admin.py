@@ -1,13 +1,16 @@
+import reversion
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import models
 from django.utils.html import format_html, format_html_join
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
-from . import leaks
+from . import leaks, revisions, workflow
 from .models import (
     Article,
+    AuditEntry,
     Citation,
     ContentWarning,
     Credit,
@@ -138,6 +141,30 @@ class SectionInline(admin.StackedInline):
     formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
     autocomplete_fields = ["image"]
 
+    # A moderator on an article they may not write: level, safe heading and warnings only.
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not workflow.can_edit_content(request.user, obj):
+            return SECTION_CONTENT_FIELDS
+        return []
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and workflow.can_edit_content(
+            request.user, obj or Article()
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and workflow.can_edit_content(
+            request.user, obj or Article()
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        article = obj or Article()
+        return workflow.can_edit_content(request.user, article) or workflow.can_moderate(
+            request.user
+        )
+
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name == "content_warnings":
             kwargs["widget"] = forms.CheckboxSelectMultiple
@@ -152,6 +179,20 @@ class SectionInline(admin.StackedInline):
 class CitationInline(admin.TabularInline):
     model = Citation
     extra = 1
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and workflow.can_edit_content(
+            request.user, obj or Article()
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and workflow.can_edit_content(
+            request.user, obj or Article()
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
     fields = ["key", "source", "locator", "quotation", "number"]
     readonly_fields = ["number"]
     autocomplete_fields = ["source"]
@@ -183,12 +224,28 @@ class ArticleAdminForm(forms.ModelForm):
         "saved. Tick those that give nothing away: they will not be suggested again.",
     )
 
+    workflow_comment = forms.CharField(
+        label="Comment",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text="Optional: why you change the state (kept in the article's log).",
+    )
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     request = None
     leak_report = None
     leak_verdict = leaks.Verdict()
+    transition = None
+    conflict = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["opened_version"].initial = self.instance.version
+        if "status" in self.fields and self.request is not None:
+            # The field accepts any state, so a refused move gets the workflow's own message
+            # (who may do it, what is allowed) rather than "not a valid choice"; the menu
+            # offers only the allowed moves.
+            self.fields["status"].widget.choices = self._status_choices(self.request.user)
         choices = []
         if self.instance.pk is not None:
             dismissed = set(self.instance.dismissed_suggestions.values_list("snippet", flat=True))
@@ -197,6 +254,48 @@ class ArticleAdminForm(forms.ModelForm):
         self.fields["dismiss_suggestions"].choices = choices
         if not choices:
             self.fields["dismiss_suggestions"].help_text = "None outstanding."
+
+    def _status_choices(self, user):
+        if self.instance.pk is None:
+            labels = {
+                Article.Status.DRAFT: "Draft",
+                Article.Status.IN_REVIEW: "Submit for review",
+                Article.Status.PUBLISHED: "Publish (now, or at the publication time)",
+            }
+            return [(state, labels[state]) for state in workflow.initial_states_for(user)]
+        current = (self.instance.status, f"{self.instance.state_label} (no change)")
+        moves = workflow.transitions_for(user, self.instance)
+        return [current, *((move.target, move.label) for move in moves)]
+
+    def clean(self):
+        cleaned = super().clean()
+        self._check_version(cleaned.get("opened_version"))
+        status = cleaned.get("status")
+        self.from_state = self.instance.status if self.instance.pk else ""
+        if status and (self.instance.pk is None or status != self.instance.status):
+            try:
+                self.transition = workflow.check(self.request.user, self.instance, status)
+            except workflow.TransitionRefused as refusal:
+                self.add_error("status", str(refusal))
+        return cleaned
+
+    def _check_version(self, opened):
+        """Optimistic locking: refuse a form opened before someone else's save. The row is
+        locked until this request's transaction ends, so two saves cannot both pass."""
+        if self.instance.pk is None:
+            return
+        current = (
+            Article.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("version", flat=True)
+            .first()
+        )
+        if opened is not None and opened == current:
+            return
+        from .revisions import describe_conflict
+
+        self.conflict = describe_conflict(self.instance, opened)
+        raise forms.ValidationError(self.conflict.message, code="stale")
 
     def _post_clean(self):
         # The instance now holds the submitted fields, as the section formset expects.
@@ -207,19 +306,22 @@ class ArticleAdminForm(forms.ModelForm):
         if sections is None:
             return  # the sections have errors of their own; they are shown with them
         data = self.cleaned_data
-        work = data.get("work")
+        # Read from the instance: it holds the submitted fields and, for fields this user
+        # may not change (shown read-only), the saved ones.
+        article = self.instance
+        work = article.work if article.work_id else None
         self.leak_report = leaks.check_article(
-            title=data.get("title", ""),
-            dek=data.get("dek", ""),
-            slug=data.get("slug", ""),
-            hero_image=data.get("hero_image"),
+            title=article.title,
+            dek=article.dek,
+            slug=article.slug,
+            hero_image=article.hero_image if article.hero_image_id else None,
             sections=sections,
             terms=leaks.terms_for_work(work),
             characters=leaks.characters_for_work(work),
         )
         self.leak_verdict = leaks.judge(
             self.leak_report,
-            publishing=data.get("status") == Article.Status.PUBLISHED,
+            publishing=article.status == Article.Status.PUBLISHED,
             user=self.request.user,
             override_reason=data.get("leak_override_reason", ""),
             accepted=self._accepted_leaks(),
@@ -249,32 +351,316 @@ class ArticleAdminForm(forms.ModelForm):
             return None
         live = _live_forms(formset)
         live.sort(key=lambda form: form.cleaned_data["order"])
-        return [form.cleaned_data for form in live]
+        # Fields shown read-only (a moderator sees the body but may not change it) are not
+        # in cleaned_data: take them from the saved section.
+        saved = ("heading", "safe_heading", "body", "spoiler_level", "image", "order")
+        return [
+            {
+                **{name: getattr(form.instance, name, None) for name in saved},
+                **form.cleaned_data,
+            }
+            for form in live
+        ]
+
+
+# --- article history, preview links, presence and workflow actions ------------------------
+
+
+class ArticleHistoryMixin:
+    """Revision history (compare any two, restore one), shareable preview links, the
+    "who else is here" endpoint and the workflow's bulk actions, for ``ArticleAdmin``."""
+
+    def get_urls(self):
+        from django.urls import path
+
+        view = self.admin_site.admin_view
+        extra = [
+            path(
+                "<path:object_id>/revisions/",
+                view(self.revisions_view),
+                name="explainers_article_revisions",
+            ),
+            path(
+                "<path:object_id>/revisions/compare/",
+                view(self.compare_view),
+                name="explainers_article_compare",
+            ),
+            path(
+                "<path:object_id>/revisions/<int:version_id>/restore/",
+                view(self.restore_view),
+                name="explainers_article_restore",
+            ),
+            path(
+                "<path:object_id>/preview-link/",
+                view(self.preview_link_view),
+                name="explainers_article_preview_link",
+            ),
+            path(
+                "<path:object_id>/presence/",
+                view(self.presence_view),
+                name="explainers_article_presence",
+            ),
+        ]
+        return extra + super().get_urls()
+
+    def _article_or_403(self, request, object_id, *, change=False):
+        from django.core.exceptions import PermissionDenied
+        from django.http import Http404
+
+        article = self.get_object(request, object_id)
+        if article is None:
+            raise Http404("No such article.")
+        allowed = (
+            self.has_change_permission(request, article)
+            if change
+            else self.has_view_permission(request, article)
+        )
+        if not allowed:
+            raise PermissionDenied
+        return article
+
+    def _render(self, request, template, article, **context):
+        from django.template.response import TemplateResponse
+
+        return TemplateResponse(
+            request,
+            template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "original": article,
+                "article": article,
+                "title": context.pop("title", str(article)),
+                **context,
+            },
+        )
+
+    def revisions_view(self, request, object_id):
+        article = self._article_or_403(request, object_id)
+        versions = list(revisions.versions_of(article))
+        can_restore = workflow.can_edit_content(request.user, article)
+        return self._render(
+            request,
+            "admin/explainers/article/revisions.html",
+            article,
+            title=f"History of “{article}”",
+            versions=versions,
+            can_restore=can_restore,
+        )
+
+    def _version(self, article, version_id):
+        from django.http import Http404
+
+        version = next((v for v in revisions.versions_of(article) if v.pk == version_id), None)
+        if version is None:
+            raise Http404("No such revision of this article.")
+        return version
+
+    def compare_view(self, request, object_id):
+        from django.http import HttpResponseBadRequest
+
+        article = self._article_or_403(request, object_id)
+        try:
+            older_id, newer_id = int(request.GET["a"]), int(request.GET["b"])
+        except (KeyError, ValueError):
+            return HttpResponseBadRequest("Pick two revisions to compare.")
+        older, newer = self._version(article, older_id), self._version(article, newer_id)
+        if older.revision.date_created > newer.revision.date_created:
+            older, newer = newer, older
+        comparison = revisions.compare(revisions.snapshot(older), revisions.snapshot(newer))
+        return self._render(
+            request,
+            "admin/explainers/article/compare.html",
+            article,
+            title=f"Compare revisions of “{article}”",
+            comparison=comparison,
+            can_restore=workflow.can_edit_content(request.user, article),
+        )
+
+    def restore_view(self, request, object_id, version_id):
+        from django.core.exceptions import PermissionDenied
+        from django.shortcuts import redirect
+
+        article = self._article_or_403(request, object_id)
+        if not workflow.can_edit_content(request.user, article):
+            raise PermissionDenied
+        version = self._version(article, version_id)
+        if request.method == "POST":
+            try:
+                revisions.restore(version, user=request.user)
+            except revisions.RestoreRefused as refusal:
+                self.message_user(request, str(refusal), level=messages.ERROR)
+                return redirect("admin:explainers_article_revisions", article.pk)
+            when = f"{version.revision.date_created:%Y-%m-%d %H:%M}"
+            self.message_user(
+                request,
+                f"Restored the revision of {when} as a new revision; the one before it is "
+                "still in the history.",
+                level=messages.SUCCESS,
+            )
+            return redirect("admin:explainers_article_change", article.pk)
+        current = next(iter(revisions.versions_of(article)), None)
+        comparison = (
+            revisions.compare(revisions.snapshot(current), revisions.snapshot(version))
+            if current is not None
+            else None
+        )
+        return self._render(
+            request,
+            "admin/explainers/article/restore.html",
+            article,
+            title=f"Restore an earlier revision of “{article}”",
+            version=version,
+            comparison=comparison,
+        )
+
+    def preview_link_view(self, request, object_id):
+        from django.core.exceptions import PermissionDenied
+        from django.http import HttpResponseNotAllowed
+
+        from .previews import preview_url
+
+        article = self._article_or_403(request, object_id)
+        if not Article.can_preview(request.user):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if article.status == Article.Status.RETRACTED:
+            self.message_user(request, "A retracted article has no preview.", messages.ERROR)
+            link = None
+        else:
+            link = request.build_absolute_uri(preview_url(article))
+            AuditEntry.record(
+                "explainers.article.preview_link_shared",
+                actor=request.user,
+                subject=article.title,
+                article=article,
+            )
+        return self._render(
+            request,
+            "admin/explainers/article/preview_link.html",
+            article,
+            title=f"Preview link for “{article}”",
+            link=link,
+            max_age_days=settings.PREVIEW_LINK_DAYS,
+        )
+
+    def presence_view(self, request, object_id):
+        from django.http import JsonResponse
+
+        from .presence import heartbeat
+
+        article = self._article_or_403(request, object_id)
+        try:
+            opened = int(request.GET.get("opened", ""))
+        except ValueError:
+            opened = None
+        response = JsonResponse(heartbeat(article, request.user, opened))
+        response["Cache-Control"] = "no-store"
+        return response
+
+    # -- bulk workflow actions -------------------------------------------------------------
+
+    def _transition_selected(self, request, queryset, target, done):
+        moved = 0
+        for article in queryset:
+            try:
+                workflow.apply(article, target, user=request.user)
+                moved += 1
+            except workflow.TransitionRefused as refusal:
+                self.message_user(request, f"“{article}”: {refusal}", level=messages.ERROR)
+        if moved:
+            self.message_user(request, f"{moved} article(s) {done}.", level=messages.SUCCESS)
+
+    @admin.action(description="Submit selected articles for review")
+    def submit_for_review(self, request, queryset):
+        self._transition_selected(request, queryset, Article.Status.IN_REVIEW, "submitted")
+
+    @admin.action(description="Publish selected articles", permissions=["publish"])
+    def publish_now(self, request, queryset):
+        self._transition_selected(request, queryset, Article.Status.PUBLISHED, "published")
+
+    @admin.action(description="Retract selected articles", permissions=["publish"])
+    def retract(self, request, queryset):
+        self._transition_selected(request, queryset, Article.Status.RETRACTED, "retracted")
+
+    def has_publish_permission(self, request):
+        return workflow.is_publisher(request.user)
+
+
+CONTENT_FIELDS = ["title", "slug", "dek", "work", "hero_image", "authors", "related"]
+SECTION_CONTENT_FIELDS = ["order", "heading", "body", "image", "reveals_through"]
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["title", "work", "status", "is_published", "published_at", "updated_at"]
+class ArticleAdmin(ArticleHistoryMixin, admin.ModelAdmin):
+    list_display = ["title", "work", "state", "is_published", "published_at", "updated_at"]
     list_filter = ["status", "work", "sections__spoiler_level"]
     search_fields = ["title", "dek", "slug", "sections__heading", "work__title"]
-    prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["work", "hero_image"]
     filter_horizontal = ["authors", "related"]
     date_hierarchy = "published_at"
     inlines = [SectionInline, CitationInline]
     form = ArticleAdminForm
-    readonly_fields = ["leak_check_overrides"]
+    change_form_template = "admin/explainers/article/change_form.html"
+    actions = ["submit_for_review", "publish_now", "retract"]
     fieldsets = [
         (None, {"fields": ["title", "slug", "dek", "work", "hero_image"]}),
-        ("Publishing", {"fields": ["status", "published_at", "authors"]}),
+        (
+            "Publishing",
+            {"fields": ["status", "published_at", "workflow_comment", "authors", "opened_version"]},
+        ),
         ("Further reading", {"fields": ["related"], "classes": ["collapse"]}),
     ]
 
     class Media:
-        js = ["explainers/admin/markdownx-inlines.js"]
+        js = ["explainers/admin/markdownx-inlines.js", "explainers/admin/presence.js"]
+
+    # -- who may do what (every rule here is checked on the server) ---------------------
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None:
+            return True
+        user = request.user
+        return (
+            workflow.can_edit_content(user, obj)
+            or workflow.can_moderate(user)
+            or bool(workflow.transitions_for(user, obj))
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        if obj is None or request.user.is_superuser:
+            return True
+        # Only a draft nobody has published goes away; anything readers saw is retracted.
+        return obj.status == Article.Status.DRAFT and workflow.can_edit_content(request.user, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = ["leak_check_overrides", "workflow_log", "revision_links"]
+        user = request.user
+        article = obj or Article()
+        if not workflow.can_edit_content(user, article):
+            readonly += CONTENT_FIELDS
+        if not workflow.is_publisher(user):
+            readonly.append("published_at")
+        if obj is not None and not workflow.transitions_for(user, obj):
+            readonly.append("status")
+        return readonly
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if workflow.can_edit_content(request.user, obj or Article()):
+            return {"slug": ["title"]}
+        return {}
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None:
+            fieldsets.insert(
+                1, ("State and history", {"fields": ["workflow_log", "revision_links"]})
+            )
         fields = []
         if obj is not None:
             fields.append("leak_check_overrides")
@@ -289,6 +675,67 @@ class ArticleAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         form.request = request  # a class made for this request by modelform_factory
         return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Every save stores a revision of the article with its sections and citations.
+        if object_id and request.method == "GET":
+            article = self.get_object(request, object_id)
+            if article is not None and not revisions.versions_of(article).exists():
+                # An article made outside the admin (an import, the demo) gets its first
+                # revision now, so a later conflict or diff has the version it was opened at.
+                revisions.save_revision(article, comment="First recorded revision.")
+        with reversion.create_revision():
+            reversion.set_user(request.user)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if not change and not workflow.is_publisher(request.user):
+            obj._add_author = request.user  # an editor's new article is theirs to edit
+        if form.transition is not None:
+            workflow.prepare(obj, form.transition)
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description="state")
+    def state(self, obj):
+        return obj.state_label
+
+    @admin.display(description="Log")
+    def workflow_log(self, obj):
+        entries = list(obj.audit_entries.select_related("actor")[:30]) if obj and obj.pk else []
+        if not entries:
+            return "Nothing yet: state changes, restores and moderation are listed here."
+        return format_html(
+            '<ol class="audit-log">{}</ol>',
+            format_html_join(
+                "",
+                "<li><strong>{}</strong> {} by {}{}</li>",
+                (
+                    (
+                        f"{entry.created_at:%Y-%m-%d %H:%M}",
+                        entry.verb,
+                        entry.actor.get_full_name() or entry.actor.get_username()
+                        if entry.actor
+                        else "the scheduler",
+                        format_html(": “{}”", entry.comment) if entry.comment else "",
+                    )
+                    for entry in entries
+                ),
+            ),
+        )
+
+    @admin.display(description="Revisions")
+    def revision_links(self, obj):
+        if not obj or not obj.pk:
+            return "—"
+        from django.urls import reverse
+
+        count = len(revisions.versions_of(obj))
+        return format_html(
+            '<a href="{}">{} revision{}: history, compare and restore</a>',
+            reverse("admin:explainers_article_revisions", args=[obj.pk]),
+            count,
+            "" if count == 1 else "s",
+        )
 
     @admin.display(description="Leak-check overrides")
     def leak_check_overrides(self, obj):
@@ -330,7 +777,21 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        report = form.instance.render_sections()
+        article = form.instance
+        author = getattr(article, "_add_author", None)
+        if author is not None:
+            article.authors.add(author)
+        comment = form.cleaned_data.get("workflow_comment", "")
+        if form.transition is not None:
+            workflow.record(
+                form.transition,
+                article,
+                user=request.user,
+                from_state=form.from_state,
+                comment=comment,
+            )
+            reversion.set_comment(f"{form.transition.label}. {comment}".strip())
+        report = article.render_sections()
         for key in report.unused_keys:
             self.message_user(
                 request,
@@ -345,6 +806,23 @@ class ArticleAdmin(admin.ModelAdmin):
         report = form.leak_report
         if report is None:
             return
+        reason = form.cleaned_data.get("leak_override_reason", "").strip()
+        if (
+            reason
+            and report.leaks
+            and not form.leak_verdict.overridden
+            and leaks.can_override(request.user)
+        ):
+            # A moderator's decision ahead of publication: whoever publishes next is not
+            # refused for these leaks (a new leak still is).
+            form.leak_override = LeakOverride.record(
+                article=form.instance, user=request.user, reason=reason, leaks=report.messages
+            )
+            self.message_user(
+                request,
+                "Override recorded: a senior editor may now publish over these leaks.",
+                level=messages.WARNING,
+            )
         if form.leak_verdict.overridden:
             form.leak_override = LeakOverride.record(
                 article=form.instance,

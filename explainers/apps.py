@@ -5,3 +5,8 @@ class ExplainersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "explainers"
     verbose_name = "Explainers"
+
+    def ready(self):
+        from . import revisions
+
+        revisions.register()

@@ -98,10 +98,14 @@ def _close(reports, *, resolution, note, actor, status=ReaderReport.Status.RESOL
         report.close(status=status, resolution=resolution, note=note, user=actor)
 
 
-def _touch(article):
-    """Count the change as a save of the article: it bumps the version, so an editor
-    with the article open is warned instead of silently putting the old section back."""
+def _touch(article, *, actor, what, note):
+    """Count the change as a save of the article: the version goes up, so an editor with
+    the article open is refused rather than silently putting the old section back, and
+    the history keeps a revision of it like any other save."""
+    from .revisions import save_revision
+
     article.save(update_fields=["updated_at"])
+    save_revision(article, user=actor, comment=f"Reader report: {what}. {note}".strip())
 
 
 def _record(verb, reports, *, actor, subject, article, note, **data):
@@ -153,7 +157,7 @@ def raise_level(reports, *, section, level, note, actor, safe_heading=""):
             fields.append("safe_heading")
         section.save(update_fields=fields)
         article = section.article
-        _touch(article)
+        _touch(article, actor=actor, what=f"raised to {level.name}", note=note)
         article.render_sections()  # deferred images and note ranks depend on the level
         _close(reports, resolution="level_raised", note=note, actor=actor)
         _record(
@@ -195,7 +199,7 @@ def rewrite_safe_heading(reports, *, section, safe_heading, note, actor):
         section.safe_heading = safe_heading
         section.save(update_fields=["safe_heading"])
         article = section.article
-        _touch(article)
+        _touch(article, actor=actor, what="safe heading rewritten", note=note)
         _close(reports, resolution="heading_rewritten", note=note, actor=actor)
         _record(
             "heading_rewritten",
@@ -220,7 +224,7 @@ def add_warning(reports, *, section, warning, note, actor):
             raise ModerationError(f"The section already carries “{warning.name}”.")
         section.content_warnings.add(warning)
         article = section.article
-        _touch(article)
+        _touch(article, actor=actor, what=f"warning “{warning.name}” added", note=note)
         _close(reports, resolution="warning_added", note=note, actor=actor)
         _record(
             "warning_added",

@@ -14,4 +14,5 @@ urlpatterns = [
         name="report_thanks",
     ),
     path("works/<slug:slug>/", views.WorkDetailView.as_view(), name="work"),
+    path("preview/<str:token>/", views.PreviewLinkView.as_view(), name="preview"),
 ]

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db.models import Prefetch
-from django.shortcuts import get_object_or_404, redirect
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.generic import DetailView, ListView, TemplateView
@@ -9,6 +10,7 @@ from . import moderation
 from .forms import ReaderReportForm
 from .models import Article, Citation, Credit, Section, Work
 from .models.reports import client_fingerprint
+from .previews import PreviewLinkInvalid, article_id_from
 from .safety import (
     group_notes,
     project_article,
@@ -54,22 +56,37 @@ class ArticleDetailView(DetailView):
     context_object_name = "article"
 
     def get_queryset(self):
+        return self.with_page_data(Article.objects.visible_to(self.previewer()))
+
+    @staticmethod
+    def with_page_data(articles):
+        """Everything the page shows, in a fixed number of queries."""
         sections = Section.objects.select_related(
             "spoiler_level", "image__spoiler_level", "reveals_through"
         ).prefetch_related("content_warnings")
         notes = Citation.objects.filter(number__isnull=False).select_related("source")
         makers = Credit.objects.filter(role__in=MAKER_LABELS).select_related("person")
-        return (
-            Article.objects.visible_to(self.previewer())
-            .select_related("work__relaxed_tolerance", "hero_image__spoiler_level")
-            .prefetch_related(
-                "authors",
-                Prefetch("sections", queryset=sections),
-                Prefetch("citations", queryset=notes.order_by("number", "id")),
-                Prefetch("work__credits", queryset=makers, to_attr="maker_credits"),
-                "work__parts",
-            )
+        return articles.select_related(
+            "work__relaxed_tolerance", "hero_image__spoiler_level"
+        ).prefetch_related(
+            "authors",
+            Prefetch("sections", queryset=sections),
+            Prefetch("citations", queryset=notes.order_by("number", "id")),
+            Prefetch("work__credits", queryset=makers, to_attr="maker_credits"),
+            "work__parts",
         )
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            retracted = Article.objects.filter(
+                slug=kwargs.get("slug"), status=Article.Status.RETRACTED
+            ).first()
+            if retracted is None:
+                raise
+            # Gone for good, and said so: search engines drop it, readers learn why.
+            return render(request, "explainers/retracted.html", {"article": retracted}, status=410)
 
     def previewer(self):
         """The user who might preview a draft, or None for a reader with no session.
@@ -224,3 +241,41 @@ class ReportSpoilerView(ReportMixin, TemplateView):
 
 class ReportThanksView(ReportMixin, TemplateView):
     template_name = "explainers/report_thanks.html"
+
+
+class PreviewLinkView(ArticleDetailView):
+    """A draft (or any article) through a signed, expiring link: that article only,
+    never cached, never indexed, dead once it is retracted."""
+
+    def get_object(self, queryset=None):
+        try:
+            pk = article_id_from(self.kwargs["token"])
+        except PreviewLinkInvalid as invalid:
+            self.invalid = str(invalid)
+            raise Http404(str(invalid)) from invalid
+        article = self.get_queryset().filter(pk=pk).first()
+        if article is None or article.status == Article.Status.RETRACTED:
+            self.invalid = "This preview link no longer works: the article was withdrawn."
+            raise Http404(self.invalid)
+        return article
+
+    def get_queryset(self):
+        return self.with_page_data(Article.objects.all())
+
+    def get(self, request, *args, **kwargs):
+        try:
+            self.object = self.get_object()
+        except Http404:
+            response = render(
+                request,
+                "explainers/preview_invalid.html",
+                {"message": getattr(self, "invalid", "This preview link is not valid.")},
+                status=404,
+            )
+            add_never_cache_headers(response)
+            response["X-Robots-Tag"] = "noindex, nofollow"
+            return response
+        context = self.get_context_data(object=self.object)
+        context["is_preview"] = True
+        context["preview_link"] = True
+        return self.render_to_response(context)

@@ -2,7 +2,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image as PILImage
@@ -106,7 +106,8 @@ def make_article(db, work, levels, source):
 
 @pytest.fixture
 def editor(db, django_user_model):
-    """A staff editor with the permissions the demo's editor gets for articles."""
+    """A staff writer who may edit and publish any article (the authoring tests are about
+    what the forms check, not about roles; tests/test_workflow.py tests each role)."""
     user = django_user_model.objects.create_user(
         "eda", password="pw-for-tests", is_staff=True, first_name="Eda", last_name="Editor"
     )
@@ -114,7 +115,7 @@ def editor(db, django_user_model):
         f"{action}_{model}"
         for model in ("article", "section", "citation", "source", "image", "work")
         for action in ("add", "change", "view", "delete")
-    ]
+    ] + ["publish_article", "edit_any_article"]
     user.user_permissions.set(
         Permission.objects.filter(content_type__app_label="explainers", codename__in=codenames)
     )
@@ -127,26 +128,41 @@ def editor_client(client, editor):
     return client
 
 
-# -- users in the newsroom's real roles (the groups the migrations create) -----------
+@pytest.fixture
+def role_user(db, django_user_model):
+    """A staff account in one of the newsroom's groups (or a superuser for ``None``)."""
+    from django.contrib.auth.models import Group
+
+    def make(role, username=None):
+        username = username or (role or "superuser").lower().replace(" ", "-")
+        user = django_user_model.objects.create_user(
+            username,
+            password="pw-for-tests",
+            is_staff=True,
+            is_superuser=role is None,
+            first_name=username.capitalize(),
+            last_name="Tester",
+        )
+        if role is not None:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
 
 
-def user_in_role(django_user_model, username, role):
-    user = django_user_model.objects.create_user(username, password="pw-for-tests", is_staff=True)
-    if role is not None:
-        user.groups.add(Group.objects.get(name=role))
-    return user
+# -- the reader-report tests' users, in the newsroom's real roles ---------------------
 
 
 @pytest.fixture
-def moderator(db, django_user_model):
-    return user_in_role(django_user_model, "mo", roles.MODERATOR)
+def moderator(role_user):
+    return role_user(roles.MODERATOR)
 
 
 @pytest.fixture
-def role_editor(db, django_user_model):
-    return user_in_role(django_user_model, "ed", roles.EDITOR)
+def role_editor(role_user):
+    return role_user(roles.EDITOR)
 
 
 @pytest.fixture
-def senior_editor(db, django_user_model):
-    return user_in_role(django_user_model, "se", roles.SENIOR_EDITOR)
+def senior_editor(role_user):
+    return role_user(roles.SENIOR_EDITOR)

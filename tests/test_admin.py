@@ -77,6 +77,7 @@ def article_post(
         "status": status,
         "published_at_0": published_at[0],
         "published_at_1": published_at[1],
+        "opened_version": article.version if article else "",
         "_save": "Save",
     }
     for prefix, rows, initial in (

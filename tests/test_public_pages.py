@@ -227,12 +227,20 @@ def test_work_box_names_director_year_and_platform(client, article):
     assert "Richard Shepard" in box and "2019" in box and "Netflix" in box
 
 
-@pytest.mark.parametrize(
-    "status", [Article.Status.DRAFT, Article.Status.IN_REVIEW, Article.Status.RETRACTED]
-)
+@pytest.mark.parametrize("status", [Article.Status.DRAFT, Article.Status.IN_REVIEW])
 def test_unpublished_articles_are_404_to_the_public(client, make_article, status):
     article = make_article(sections=SPOILER_SECTIONS[:1], status=status)
     assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def test_a_retracted_article_is_gone_with_a_short_notice_and_no_content(client, make_article):
+    article = make_article(sections=SPOILER_SECTIONS[:1], status=Article.Status.RETRACTED)
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 410
+    page = response.content.decode()
+    assert "has been withdrawn" in page and article.title in page
+    assert article.dek not in page
+    assert SPOILER_SECTIONS[0][3] not in page
 
 
 def test_scheduled_article_is_404_until_its_time(client, make_article):
