@@ -541,3 +541,25 @@ def test_after_raising_a_level_the_moderator_hears_of_leaks_still_standing(
     queue = mod_client.get(response["Location"]).content.decode()
     assert "Raised “How it begins” to Setup." in queue
     assert f"“{article.title}” still has a leak" in queue and "rivals" in queue
+
+
+def test_a_fix_from_a_report_is_kept_in_the_articles_history(
+    mod_client, article, file_report, levels, moderator
+):
+    from explainers.revisions import versions_of
+
+    before = len(list(versions_of(article)))
+    report = file_report(1)
+    resolve(
+        mod_client,
+        "level",
+        [report],
+        section=report.section.pk,
+        level=levels[2].pk,
+        note="A turn, not setup.",
+    )
+    versions = list(versions_of(article))
+    assert len(versions) == before + 1
+    newest = versions[0].revision
+    assert newest.user == moderator
+    assert newest.comment == "Reader report: raised to Twist. A turn, not setup."
