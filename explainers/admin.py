@@ -650,6 +650,11 @@ class ArticleAdmin(ArticleHistoryMixin, admin.ModelAdmin):
             readonly.append("status")
         return readonly
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.request = request  # a class made for this request by modelform_factory
+        return form
+
     def get_prepopulated_fields(self, request, obj=None):
         if workflow.can_edit_content(request.user, obj or Article()):
             return {"slug": ["title"]}
@@ -657,6 +662,33 @@ class ArticleAdmin(ArticleHistoryMixin, admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Read-only view: the form-only fields (comment, version marker) mean nothing.
+            fieldsets = [
+                (
+                    name,
+                    {
+                        **options,
+                        "fields": [
+                            f
+                            for f in options["fields"]
+                            if f not in ("workflow_comment", "opened_version")
+                        ],
+                    },
+                )
+                for name, options in fieldsets
+            ]
+        if obj is not None and "status" in self.get_readonly_fields(request, obj):
+            fieldsets = [
+                (
+                    name,
+                    {
+                        **options,
+                        "fields": [f for f in options["fields"] if f != "workflow_comment"],
+                    },
+                )
+                for name, options in fieldsets
+            ]
         if obj is not None:
             fieldsets.insert(
                 1, ("State and history", {"fields": ["workflow_log", "revision_links"]})
@@ -670,11 +702,6 @@ class ArticleAdmin(ArticleHistoryMixin, admin.ModelAdmin):
         if fields:
             fieldsets.append(("Leak check", {"fields": fields}))
         return fieldsets
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change, **kwargs)
-        form.request = request  # a class made for this request by modelform_factory
-        return form
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # Every save stores a revision of the article with its sections and citations.
@@ -1054,6 +1081,28 @@ class SpoilerTermAdmin(RecheckPublishedMixin, admin.ModelAdmin):
     @admin.display(description="variants")
     def variants_in_short(self, obj):
         return ", ".join(obj.variant_list()) or "—"
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit log, read-only for everyone: entries are written by the actions they
+    record, never by hand."""
+
+    list_display = ["created_at", "action", "actor", "subject", "comment"]
+    list_filter = ["action", ("actor", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["subject", "comment", "action"]
+    date_hierarchy = "created_at"
+    list_select_related = ["actor"]
+    readonly_fields = ["created_at", "action", "actor", "article", "subject", "comment", "data"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # The reader-report queue and the moderation dashboard live in a module of their own.

@@ -1,7 +1,7 @@
 /* The edit form's "who else is here": checks in with the server every 15 seconds and
    says who else has this article open, and who saved it since this form was opened (a
    save from this form would then be refused, so the editor knows before typing more). */
-(function () {
+function startPresence() {
   "use strict";
   var banner = document.getElementById("presence-banner");
   if (!banner || !window.fetch) {
@@ -45,4 +45,11 @@
 
   check();
   window.setInterval(check, 15000);
-})();
+}
+
+// The admin loads its scripts in <head>, before the banner exists.
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", startPresence);
+} else {
+  startPresence();
+}

@@ -1,0 +1,62 @@
+"""Two people on one article in the admin, in a real browser: the edit form says who else
+has it open and who saved it since, and a save from the stale form is refused without
+losing what was typed."""
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(browser, base_url, username, password):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.goto(f"{base_url}/admin/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+    page.wait_for_selector("#user-tools")  # signed in
+    return context, page
+
+
+def test_presence_and_a_refused_stale_save(browser, demo_site, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from explainers import roles
+    from explainers.models import Article
+
+    roles.sync_roles()  # an earlier transactional test may have flushed the groups
+    sol = django_user_model.objects.create_user(
+        "senior", password="senior-pass", is_staff=True, first_name="Sol", last_name="Okafor"
+    )
+    sol.groups.add(Group.objects.get(name=roles.SENIOR_EDITOR))
+    django_user_model.objects.create_superuser("ada", password="ada-pass", first_name="Ada")
+    article = Article.objects.get(slug="the-perfection-ending-explained")
+    url = f"{demo_site.url}/admin/explainers/article/{article.pk}/change/"
+    senior_context, senior = sign_in(browser, demo_site.url, "senior", "senior-pass")
+    admin_context, admin = sign_in(browser, demo_site.url, "ada", "ada-pass")
+    try:
+        admin.goto(url)
+        senior.goto(url)
+        admin.reload()  # check in again now that Sol is here
+        banner = admin.locator("#presence-banner")
+        banner.wait_for(state="visible")
+        assert "Sol Okafor also has this article open." in banner.inner_text()
+
+        senior.fill("#id_dek", senior.input_value("#id_dek") + " Now with a second look.")
+        senior.click("input[name=_continue]")
+        senior.wait_for_selector(".messagelist .success")
+
+        admin.wait_for_function(
+            "document.querySelector('#presence-banner').textContent.includes('Saved since')"
+        )
+        admin.fill("#id_title", "A title Ada typed")
+        admin.click("input[name=_continue]")
+        admin.wait_for_selector(".errornote")
+        assert "saved by Sol Okafor" in admin.content()
+        assert admin.input_value("#id_title") == "A title Ada typed"  # nothing typed is lost
+        article.refresh_from_db()
+        assert article.title != "A title Ada typed"
+        assert article.dek.endswith("Now with a second look.")
+    finally:
+        senior_context.close()
+        admin_context.close()
