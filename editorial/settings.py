@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "markdownx",
     "reversion",
+    "axes",
     "explainers",
 ]
 
@@ -66,6 +67,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "editorial.security.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "editorial.urls"
@@ -147,9 +151,9 @@ SPOILER_RELAXED_RANK = int(os.environ.get("SPOILER_RELAXED_RANK", 0))
 READER_REPORTS_PER_CLIENT = int(os.environ.get("READER_REPORTS_PER_CLIENT", 5))
 READER_REPORT_WINDOW_SECONDS = int(os.environ.get("READER_REPORT_WINDOW_SECONDS", 600))
 READER_REPORT_MAX_CHARS = int(os.environ.get("READER_REPORT_MAX_CHARS", 2000))
-# Behind a reverse proxy, the header holding the reader's address (e.g. X-Forwarded-For;
-# its last entry, the one the proxy added, is used). Empty: the connection's address.
-CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
+# Proxies in front of the app, each appending to X-Forwarded-For: the reader is the
+# address the outermost one saw. 0: the connection's own address.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
 # Shareable preview links for reviewers without an account stop working after this many
 # days (and at once when the article is retracted).
 PREVIEW_LINK_DAYS = int(os.environ.get("PREVIEW_LINK_DAYS", 3))
@@ -164,9 +168,55 @@ MARKDOWNX_UPLOAD_MAX_SIZE = IMAGE_UPLOAD_MAX_BYTES
 MARKDOWNX_UPLOAD_CONTENT_TYPES = ["image/jpeg", "image/png", "image/gif", "image/webp"]
 MARKDOWNX_SERVER_CALL_LATENCY = 400
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
+# --- hardening ----------------------------------------------------------------------------
+# Cookies over HTTPS only in production; HSTS and the HTTPS redirect likewise (a proxy that
+# terminates TLS must say so with X-Forwarded-Proto, see SECURE_PROXY_SSL_HEADER).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# Staff sessions end after SESSION_HOURS (8: a working day) and when the browser closes.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_HOURS", 8)) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", 0 if DEBUG else 31_536_000))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", default=not DEBUG)
+if env_bool("BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# No inline script anywhere (the reveal, shield and admin scripts are static files); inline
+# styles are allowed (the admin uses style attributes). Extra image hosts (object storage,
+# a CDN) come from CSP_IMG_HOSTS.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        " ".join(["img-src 'self' data:", *env_list("CSP_IMG_HOSTS")]),
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+
+# Admin sign-in is throttled (django-axes): after AXES_FAILURE_LIMIT failures for one
+# username from one address, that pair is locked out for AXES_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = int(os.environ.get("AXES_COOLOFF_MINUTES", 15)) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0)) or None
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 LOGGING = {
     "version": 1,

@@ -31,18 +31,15 @@ def can_resolve(user):
 
 
 def client_address(request):
-    """The reader's address, from the proxy's header when one is configured.
-
-    With a proxy in front, the last entry of X-Forwarded-For is the one the proxy itself
-    added; earlier entries are whatever the client claimed and cannot be trusted.
-    """
-    header = settings.CLIENT_IP_HEADER
-    if header:
-        meta_key = "HTTP_" + header.upper().replace("-", "_")
-        forwarded = [part.strip() for part in request.META.get(meta_key, "").split(",")]
-        forwarded = [part for part in forwarded if part]
-        if forwarded:
-            return forwarded[-1]
+    """The reader's address. Behind ``PROXY_COUNT`` proxies, each appends the address it
+    was reached from to X-Forwarded-For, so the client is that many entries from the
+    right; anything further left is whatever the client claimed and cannot be trusted."""
+    proxies = settings.PROXY_COUNT
+    if proxies > 0:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        forwarded = [part.strip() for part in forwarded if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
 
 

@@ -156,22 +156,28 @@ def test_the_rate_limit_answers_429_with_a_friendly_page(client, article, settin
     assert send(client, article, ip="192.0.2.99").status_code == 302
 
 
-def test_behind_a_proxy_the_limit_counts_the_address_the_proxy_saw(client, article, settings):
+def test_behind_proxies_the_limit_counts_the_address_the_outermost_proxy_saw(
+    client, article, settings
+):
     settings.READER_REPORTS_PER_CLIENT = 1
-    settings.CLIENT_IP_HEADER = "X-Forwarded-For"
+    settings.PROXY_COUNT = 2
 
     def post(forwarded):
         return client.post(
             report_url(article),
             {"reason": "other", "website": ""},
-            REMOTE_ADDR="10.0.0.1",
+            REMOTE_ADDR="10.0.0.2",
             HTTP_X_FORWARDED_FOR=forwarded,
         )
 
-    assert post("1.1.1.1, 203.0.113.5").status_code == 302
-    # A made-up first entry does not make the same client someone else.
-    assert post("9.9.9.9, 203.0.113.5").status_code == 429
-    assert post("203.0.113.6").status_code == 302
+    # The client, then the first proxy, as the second proxy (REMOTE_ADDR) forwards it.
+    assert post("203.0.113.5, 10.0.0.1").status_code == 302
+    # A made-up entry in front does not make the same client someone else.
+    assert post("9.9.9.9, 203.0.113.5, 10.0.0.1").status_code == 429
+    assert post("203.0.113.6, 10.0.0.1").status_code == 302
+    # A header too short to hold the client falls back to the connection.
+    assert post("10.0.0.1").status_code == 302
+    assert post("").status_code == 429
 
 
 @pytest.mark.parametrize("status", [Article.Status.DRAFT, Article.Status.IN_REVIEW])

@@ -1,0 +1,153 @@
+"""Hardened configuration, checked on real responses: security headers, the production
+deploy check, throttled admin sign-in, and every public route refusing unpublished work."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from explainers.models import Article
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def csp_directives(response):
+    policy = response["Content-Security-Policy"]
+    return {
+        part.split()[0]: part.split()[1:] for part in (p.strip() for p in policy.split(";")) if part
+    }
+
+
+@pytest.mark.parametrize("path", ["/", "/admin/login/", "/no-such-page/"])
+def test_every_response_carries_the_security_headers(client, db, path):
+    response = client.get(path)
+    csp = csp_directives(response)
+    assert csp["script-src"] == ["'self'"]  # no inline script, no eval, no other host
+    assert csp["object-src"] == ["'none'"] and csp["frame-ancestors"] == ["'none'"]
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert "geolocation=()" in response["Permissions-Policy"]
+
+
+def test_the_article_page_has_no_inline_script_to_need_unsafe_inline(client, make_article):
+    article = make_article(sections=[(0, "Intro", "", "Plain."), (2, "Twist", "Safe", "Twist.")])
+    page = client.get(article.get_absolute_url()).content.decode()
+    import re
+
+    for attrs, _body in re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S):
+        # External files, or a data block (JSON-LD) that browsers never execute.
+        assert "src=" in attrs or 'type="application/ld+json"' in attrs, attrs
+    assert not re.search(r"\son[a-z]+\s*=", page), "inline event handler"
+
+
+def test_https_responses_carry_hsts(client, db, settings):
+    settings.SECURE_HSTS_SECONDS = 31_536_000
+    settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    response = client.get("/", secure=True)
+    assert response["Strict-Transport-Security"].startswith("max-age=31536000; includeSubDomains")
+
+
+def test_the_session_cookie_is_http_only_secure_and_expires(client, django_user_model, settings):
+    django_user_model.objects.create_user("sam", password="a-long-pass-phrase", is_staff=True)
+    response = client.post(
+        "/admin/login/", {"username": "sam", "password": "a-long-pass-phrase"}, secure=True
+    )
+    assert response.status_code == 302
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert settings.SESSION_COOKIE_AGE <= 12 * 3600 and settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
+
+
+def test_production_settings_pass_the_deploy_check():
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DEBUG", "SECURE_COOKIES", "SECURE_SSL_REDIRECT", "HSTS_SECONDS"}
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="editorial.settings",
+        SECRET_KEY="k" * 20 + "-a-long-random-production-secret-" + "x" * 30,
+        ALLOWED_HOSTS="explainers.example.org",
+        DATABASE_URL="sqlite:///:memory:",
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_admin_sign_in_is_paused_after_repeated_failures(client, django_user_model, settings):
+    django_user_model.objects.create_user("sam", password="the-right-pass-phrase", is_staff=True)
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post("/admin/login/", {"username": "sam", "password": "wrong"})
+        assert response.status_code == 200  # the ordinary "wrong password" page
+    response = client.post("/admin/login/", {"username": "sam", "password": "wrong"})
+    assert response.status_code == 429  # the last failure allowed pauses the account here
+    response = client.post(
+        "/admin/login/", {"username": "sam", "password": "the-right-pass-phrase"}
+    )
+    assert response.status_code == 429
+    assert "Too many failed sign-ins" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another account from the same address is not locked out by Sam's failures.
+    django_user_model.objects.create_user("kim", password="kims-own-pass-phrase", is_staff=True)
+    response = client.post("/admin/login/", {"username": "kim", "password": "kims-own-pass-phrase"})
+    assert response.status_code == 302
+
+
+# --- every public route refuses what is not published --------------------------------------
+
+# Each public route, and how to ask it for unpublished material. A new route that is not
+# listed here fails test_every_public_route_is_listed: add it, with its check, on purpose.
+PUBLIC_ROUTES = {
+    "explainers:home": lambda draft: "/",
+    "explainers:article": lambda draft: draft.get_absolute_url(),
+    "explainers:work": lambda draft: draft.work.get_absolute_url(),
+    "explainers:preview": lambda draft: "/preview/not-a-signed-token/",
+}
+# Routes that are not public pages: the admin and the editors' endpoints (staff only,
+# tested in their own files), development media.
+NOT_PUBLIC_PREFIXES = ("admin", "markdownx", "media")
+
+
+def named_routes(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            prefix = str(pattern.pattern).lstrip("^")
+            if prefix.startswith(NOT_PUBLIC_PREFIXES):
+                continue
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from named_routes(pattern, inner)
+        elif isinstance(pattern, URLPattern):
+            route = str(pattern.pattern).lstrip("^")
+            if route.startswith(NOT_PUBLIC_PREFIXES):
+                continue
+            yield f"{namespace}{pattern.name}" if pattern.name else route
+
+
+def test_every_public_route_is_listed():
+    assert set(named_routes()) == set(PUBLIC_ROUTES)
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC_ROUTES))
+def test_no_public_route_shows_a_draft(client, make_article, name):
+    draft = make_article(
+        sections=[(0, "Draft-only words", "", "Zanzibarquux appears only in this draft.")],
+        status=Article.Status.DRAFT,
+        title="Unpublished Zanzibarquux explainer",
+    )
+    response = client.get(PUBLIC_ROUTES[name](draft))
+    body = response.content.decode()
+    assert "Zanzibarquux" not in body
+    assert response.status_code in (200, 404)
