@@ -114,6 +114,8 @@ PUBLIC_ROUTES = {
     "explainers:article": lambda draft: draft.get_absolute_url(),
     "explainers:work": lambda draft: draft.work.get_absolute_url(),
     "explainers:preview": lambda draft: "/preview/not-a-signed-token/",
+    "explainers:report_spoiler": lambda draft: f"{draft.get_absolute_url()}report/",
+    "explainers:report_thanks": lambda draft: f"{draft.get_absolute_url()}report/thanks/",
 }
 # Routes that are not public pages: the admin and the editors' endpoints (staff only,
 # tested in their own files), development media.
