@@ -107,6 +107,13 @@ class SectionFormSet(forms.BaseInlineFormSet):
                 form.add_error("reveals_through", message)
                 problems.append(message)
             rendered = render_markdown(data.get("body", ""), numbering=numbering)
+            if rendered.too_deep:
+                message = (
+                    f"{name} nests lists or quotes too deeply to be laid out (hundreds of "
+                    "levels). Flatten them; nothing you typed has been lost."
+                )
+                form.add_error("body", message)
+                problems.append(message)
             if rendered.unclosed_spoiler:
                 message = (
                     f"{name} has an inline spoiler that is not closed: “||” opens one and "

@@ -8,6 +8,7 @@ knows no model; callers pass in what it needs (the article's citation keys).
 
 import re
 from dataclasses import dataclass, field
+from html import escape
 
 import markdown
 
@@ -45,6 +46,9 @@ class Rendered:
     # "||" left in the output (outside code): an inline spoiler that never closed, or
     # one spanning paragraphs. Its text would show to every reader.
     unclosed_spoiler: bool = False
+    # Lists or quotes nested deeper than Python-Markdown can follow: the text is kept and
+    # shown as plain paragraphs, and the admin refuses it with a message.
+    too_deep: bool = False
 
 
 def render_markdown(text, *, numbering=None, defer_media=False):
@@ -61,7 +65,17 @@ def render_markdown(text, *, numbering=None, defer_media=False):
         extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
     )
-    html = sanitize_html(md.convert(source), defer_media=defer_media)
+    too_deep = False
+    try:
+        converted = md.convert(source)
+    except RecursionError:
+        # Hundreds of nested list or quote markers exhaust Python's stack inside
+        # Python-Markdown. Keep every word, as escaped paragraphs, and say so.
+        too_deep = True
+        converted = "".join(
+            f"<p>{escape(block)}</p>" for block in source.split("\n\n") if block.strip()
+        )
+    html = sanitize_html(converted, defer_media=defer_media)
     keys = list(dict.fromkeys(extension.body.seen))
     unknown = (
         [key for key in keys if key not in numbering.known_keys] if numbering is not None else []
@@ -72,6 +86,7 @@ def render_markdown(text, *, numbering=None, defer_media=False):
         unknown_keys=unknown,
         keys_in_spoilers=set(extension.body.keys_in_spoilers),
         unclosed_spoiler="||" in _CODE_RE.sub("", html),
+        too_deep=too_deep,
     )
 
 
