@@ -46,9 +46,8 @@ def test_presence_and_a_refused_stale_save(browser, demo_site, django_user_model
         senior.click("input[name=_continue]")
         senior.wait_for_selector(".messagelist .success")
 
-        admin.wait_for_function(
-            "document.querySelector('#presence-banner').textContent.includes('Saved since')"
-        )
+        # A locator, not wait_for_function: a string predicate is eval, which the CSP blocks.
+        admin.locator("#presence-banner", has_text="Saved since").wait_for()
         admin.fill("#id_title", "A title Ada typed")
         admin.click("input[name=_continue]")
         admin.wait_for_selector(".errornote")
