@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test run demo test test-postgres test-browser lint format clean
+.PHONY: install install-test run demo serve soak test test-postgres test-browser lint format clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.12 or similar")'
@@ -33,6 +33,18 @@ demo: install
 run: demo
 	@echo "Serving http://$(HOST):$(PORT)/ (admin at http://$(HOST):$(PORT)/admin/). Ctrl-C stops."
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The production server: gunicorn with 2 workers, DEBUG off, hashed compressed static files.
+# Needs SECRET_KEY and ALLOWED_HOSTS (and DATABASE_URL for PostgreSQL) in the environment.
+serve: install
+	$(BIN)/python manage.py collectstatic --noinput
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python -m gunicorn editorial.wsgi:application --workers $${WORKERS:-2} --bind $(HOST):$(PORT)
+
+# Several minutes of load against the production server on PostgreSQL, with a restart of the
+# database in the middle (see bench/soak.py): make soak SOAK_ARGS="--seconds 240"
+soak: install
+	$(BIN)/python bench/soak.py --restart-postgres $(SOAK_ARGS)
 
 test: install-test
 	$(BIN)/python -m pytest
