@@ -9,7 +9,7 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "test-only-key-not-secret")
 
 from editorial.settings import *  # noqa: E402,F403
-from editorial.settings import STORAGES  # noqa: E402
+from editorial.settings import DATABASES, STORAGES  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="explainers-test-media-")
@@ -19,8 +19,24 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": f"test-{os.getpid()}",
+        }
+    }
+# Pages are cached only in the tests about the cache: elsewhere a test's rolled-back
+# transaction never runs the invalidation, and a page would outlive its data.
+PAGE_CACHE_SECONDS = 0
 SERVE_MEDIA = True
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # The test client and the live server speak plain HTTP.
 SECURE_SSL_REDIRECT = False
+
+# A second alias that mirrors the test database, so the replica router can be tested as it
+# runs in production (tests/test_replicas.py turns the routing on).
+DATABASES = {**DATABASES, "replica1": {**DATABASES["default"], "TEST": {"MIRROR": "default"}}}
+DATABASE_ROUTERS = []

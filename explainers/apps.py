@@ -7,6 +7,7 @@ class ExplainersConfig(AppConfig):
     verbose_name = "Explainers"
 
     def ready(self):
-        from . import revisions
+        from . import caching, revisions
 
         revisions.register()
+        caching.connect_signals()

@@ -563,3 +563,34 @@ def test_a_fix_from_a_report_is_kept_in_the_articles_history(
     newest = versions[0].revision
     assert newest.user == moderator
     assert newest.comment == "Reader report: raised to Twist. A turn, not setup."
+
+
+def test_filing_a_report_keeps_cached_pages_and_a_fix_renews_them(
+    client, settings, article, file_report, levels, moderator, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SECONDS = 300
+    cache.clear()
+    reader = Client()
+    url = article.get_absolute_url()
+    assert reader.get(url)["X-Page-Cache"] == "miss"
+    with django_capture_on_commit_callbacks(execute=True):
+        reader.post(f"{url}report/", {"reason": "unmarked", "website": ""})
+        report = file_report(1)
+    assert reader.get(url)["X-Page-Cache"] == "hit"
+    client.force_login(moderator)
+    with django_capture_on_commit_callbacks(execute=True):
+        resolve(
+            client,
+            "level",
+            [report],
+            section=report.section.pk,
+            level=levels[3].pk,
+            note="Raised.",
+        )
+    fresh = reader.get(url)
+    assert fresh["X-Page-Cache"] == "miss"
+    block = fresh.content.decode().split(f'id="section-{report.section.pk}"', 1)[1]
+    assert block.split(">", 1)[0].count('data-level="3"') == 1
+    cache.clear()

@@ -46,8 +46,8 @@ def test_presence_and_a_refused_stale_save(browser, demo_site, django_user_model
         senior.click("input[name=_continue]")
         senior.wait_for_selector(".messagelist .success")
 
-        # A locator, not wait_for_function: a string predicate is eval, which the CSP blocks.
-        admin.locator("#presence-banner", has_text="Saved since").wait_for()
+        # (A locator, not wait_for_function: the page's CSP forbids evaluating strings.)
+        admin.locator("#presence-banner", has_text="Saved since").wait_for(timeout=30_000)
         admin.fill("#id_title", "A title Ada typed")
         admin.click("input[name=_continue]")
         admin.wait_for_selector(".errornote")
