@@ -1,9 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from explainers import editor_endpoints
+from explainers import editor_endpoints, views
+from explainers.caching import cache_public_page
+from explainers.sitemaps import SITEMAPS
 
 admin.site.site_header = "Explainers editorial"
 admin.site.site_title = "Explainers editorial"
@@ -13,6 +16,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # django-markdownx's own URLs are open to anyone; ours wrap them for staff editors.
     path("markdownx/", include(editor_endpoints.urlpatterns)),
+    path("sitemap.xml", cache_public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", views.robots_txt, name="robots"),
     path("", include("explainers.urls")),
 ]
 

@@ -7,7 +7,8 @@ class ExplainersConfig(AppConfig):
     verbose_name = "Explainers"
 
     def ready(self):
-        from . import caching, revisions
+        from . import caching, revisions, search
 
         revisions.register()
+        search.connect_signals()
         caching.connect_signals()

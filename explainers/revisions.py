@@ -57,7 +57,15 @@ def register():
             follow=("sections", "citations"),
             # ``version`` is kept (to tell which revision a stale form was opened on) but
             # never restored: a restore is a new save.
-            exclude=("awaiting_go_live", "updated_at"),
+            # The search index is derived from the rest (explainers.search), like body_html.
+            exclude=(
+                "awaiting_go_live",
+                "updated_at",
+                "search_context",
+                "search_body",
+                "search_vector",
+                "spoiler_reach",
+            ),
         )
         reversion.register(Section, exclude=("body_html",))
         reversion.register(Citation, exclude=("number", "spoiler_rank"))

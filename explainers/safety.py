@@ -6,8 +6,10 @@ out level-0 material. A door to the public never reads spoiler fields off the mo
 """
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from html.parser import HTMLParser
 
 from django.utils.safestring import mark_safe
 
@@ -191,3 +193,85 @@ def structured_data(safe, *, base_url, authors, makers, work):
     if safe.image:
         data["image"] = base_url + safe.image.url
     return mark_safe(json.dumps(data, ensure_ascii=False).translate(_JSON_ESCAPES))  # noqa: S308
+
+
+_VOID_TAGS = {"area", "br", "col", "embed", "hr", "img", "input", "source", "wbr"}
+# Inline spoilers are hidden until revealed; citation numbers are noise in a snippet.
+_HIDDEN_TAGS = {"script", "style", "sup", "template"}
+
+
+class _VisibleText(HTMLParser):
+    """The text of rendered HTML that a reader sees without revealing anything."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack = []
+        self.hidden = 0
+        self.parts = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _VOID_TAGS:
+            self.parts.append(" ")
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        hides = tag in _HIDDEN_TAGS or "spoiler" in classes
+        self.stack.append(hides)
+        self.hidden += hides
+
+    def handle_endtag(self, tag):
+        if tag in _VOID_TAGS or not self.stack:
+            return
+        self.hidden -= self.stack.pop()
+        self.parts.append(" ")
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def visible_text(body_html):
+    """Plain text of a level-0 body with inline spoilers and note numbers left out."""
+    parser = _VisibleText()
+    parser.feed(body_html)
+    parser.close()
+    text = re.sub(r"\s+", " ", "".join(parser.parts)).strip()
+    # Where note numbers and inline spoilers were taken out: "academy , ." -> "academy."
+    text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+    return re.sub(r"[,;:]+(?=[.!?])", "", text)
+
+
+# Enough for any real explainer; a tsvector must stay under 1 MB.
+SEARCH_BODY_MAX_CHARS = 100_000
+
+
+@dataclass(frozen=True)
+class SearchDocument:
+    """What search may match and quote for an article: level-0 material only.
+
+    ``context`` is the work and its people (names and the characters they play, as the
+    work page lists them); ``body`` is every section's collapsed-safe heading and the
+    text of the spoiler-free sections. A spoiler section's text is left out on purpose:
+    a result appearing for "Paloma dies" would itself confirm the spoiler, even if its
+    snippet never showed the sentence.
+    """
+
+    context: str
+    body: str
+    reach: int
+
+
+def search_document(article, sections, credits):
+    work = article.work
+    names = [work.title, str(work.year or "")]
+    for credit in credits:
+        names += [credit.person.name, credit.character_name]
+    body = []
+    for section in sections:
+        body.append(section.display_heading)
+        if not section.is_spoiler:
+            body.append(visible_text(section.body_html))
+    return SearchDocument(
+        context=" ".join(name for name in names if name),
+        body=" \n".join(part for part in body if part)[:SEARCH_BODY_MAX_CHARS],
+        reach=max((section.spoiler_level.rank for section in sections), default=0),
+    )

@@ -1,14 +1,18 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
-from django.db.models import Prefetch
-from django.http import Http404
+from django.core.paginator import Paginator
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import moderation
+from . import moderation, search
 from .forms import ReaderReportForm
-from .models import Article, Citation, Credit, Section, Work
+from .models import Article, Citation, Credit, Person, Section, Work
 from .models.reports import client_fingerprint
 from .previews import PreviewLinkInvalid, article_id_from
 from .safety import (
@@ -31,19 +35,39 @@ MAKER_LABELS = {
 
 
 def group_makers(credits):
+    """(label, [Person]) in credit order: "Directed by" Richard Shepard, ..."""
     grouped = {}
     for credit in credits:
-        grouped.setdefault(MAKER_LABELS[credit.role], []).append(credit.person.name)
+        grouped.setdefault(MAKER_LABELS[credit.role], []).append(credit.person)
     return list(grouped.items())
 
 
-class HomeView(ListView):
+class CanonicalMixin:
+    """``canonical`` for <head>: the page's own URL with only the parameters that make it
+    a different page (the page number, and whatever ``canonical_params`` adds), so
+    tracking parameters and orderings do not multiply the pages search engines see."""
+
+    def canonical_params(self):
+        return {}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = dict(self.canonical_params())
+        page = context.get("page_obj")
+        if page is not None and page.number > 1:
+            params["page"] = page.number
+        query = f"?{urlencode(params)}" if params else ""
+        context["canonical"] = self.request.build_absolute_uri(self.request.path + query)
+        return context
+
+
+class HomeView(CanonicalMixin, ListView):
     template_name = "explainers/home.html"
     context_object_name = "articles"
     paginate_by = 12
 
     def get_queryset(self):
-        return Article.objects.published().select_related("work", "hero_image__spoiler_level")
+        return Article.objects.published().for_listing()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -113,9 +137,10 @@ class ArticleDetailView(DetailView):
                 safe,
                 base_url=self.request.build_absolute_uri("/").rstrip("/"),
                 authors=authors,
-                makers=makers,
+                makers=[(label, [person.name for person in people]) for label, people in makers],
                 work=article.work,
             ),
+            related=[project_article(related) for related in article.related_reading()],
             sections=sections,
             warnings=summarize_warnings(sections),
             spoiler_map=spoiler_map(sections),
@@ -136,9 +161,10 @@ class ArticleDetailView(DetailView):
         return response
 
 
-class WorkDetailView(DetailView):
+class WorkDetailView(CanonicalMixin, DetailView):
     template_name = "explainers/work_detail.html"
     context_object_name = "work"
+    paginate_by = 12
 
     def get_queryset(self):
         return Work.objects.select_related("poster__spoiler_level").prefetch_related(
@@ -146,12 +172,64 @@ class WorkDetailView(DetailView):
         )
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
         work = self.object
-        articles = work.articles.published().select_related("work", "hero_image__spoiler_level")
-        context.update(
+        page = Paginator(work.articles.published().for_listing(), self.paginate_by).get_page(
+            self.request.GET.get("page")
+        )
+        kwargs.update(
+            page_obj=page,
+            is_paginated=page.has_other_pages(),
             poster=safe_image(work.poster),
-            teasers=[project_article(article) for article in articles],
+            teasers=[project_article(article) for article in page],
+        )
+        return super().get_context_data(**kwargs)
+
+
+class WorkListView(CanonicalMixin, ListView):
+    """Every work, A–Z or by its newest explainer, optionally of one kind."""
+
+    template_name = "explainers/work_list.html"
+    context_object_name = "works"
+    paginate_by = 24
+    SORTS = {"az": "A–Z", "newest": "Newest explainers"}
+
+    def filters(self):
+        kind = self.request.GET.get("kind", "")
+        sort = self.request.GET.get("sort", "")
+        return (
+            kind if kind in Work.Kind.values else "",
+            sort if sort in self.SORTS else "az",
+        )
+
+    def canonical_params(self):
+        kind, _ = self.filters()
+        return {"kind": kind} if kind else {}
+
+    def get_queryset(self):
+        kind, sort = self.filters()
+        published = Article.objects.published().filter(work=OuterRef("pk"))
+        count = published.order_by().values("work").annotate(n=Count("pk")).values("n")
+        works = Work.objects.select_related("poster__spoiler_level").annotate(
+            explainer_count=Subquery(count),
+            latest_explainer=Subquery(
+                published.order_by("-published_at").values("published_at")[:1]
+            ),
+        )
+        if kind:
+            works = works.filter(kind=kind)
+        if sort == "newest":
+            return works.order_by(F("latest_explainer").desc(nulls_last=True), "title", "pk")
+        return works.order_by("title", "pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        kind, sort = self.filters()
+        context.update(
+            kind=kind,
+            sort=sort,
+            kinds=Work.Kind.choices,
+            sorts=self.SORTS.items(),
+            cards=[(work, safe_image(work.poster)) for work in context["works"]],
         )
         return context
 
@@ -241,6 +319,111 @@ class ReportSpoilerView(ReportMixin, TemplateView):
 
 class ReportThanksView(ReportMixin, TemplateView):
     template_name = "explainers/report_thanks.html"
+
+
+class PersonDetailView(CanonicalMixin, DetailView):
+    """A person's credits, and the explainers about the works they are credited on."""
+
+    template_name = "explainers/person_detail.html"
+    context_object_name = "person"
+    paginate_by = 12
+
+    def get_queryset(self):
+        credits = Credit.objects.select_related("work").order_by("-work__year", "work__title")
+        return Person.objects.prefetch_related(Prefetch("credits", queryset=credits))
+
+    def get_context_data(self, **kwargs):
+        person = self.object
+        works = Work.objects.filter(credits__person=person)
+        articles = Article.objects.published().filter(work__in=works).for_listing()
+        page = Paginator(articles, self.paginate_by).get_page(self.request.GET.get("page"))
+        kwargs.update(
+            page_obj=page,
+            is_paginated=page.has_other_pages(),
+            credits=group_credits(person.credits.all()),
+            teasers=[project_article(article) for article in page],
+        )
+        return super().get_context_data(**kwargs)
+
+
+def group_credits(credits):
+    """A person's credits, one row per work: (work, ["Director", "Writer"], characters)."""
+    rows = {}
+    for credit in credits:
+        work, roles, characters = rows.setdefault(credit.work_id, (credit.work, [], []))
+        if credit.get_role_display() not in roles:
+            roles.append(credit.get_role_display())
+        if credit.character_name:
+            characters.append(credit.character_name)
+    return list(rows.values())
+
+
+class SearchView(TemplateView):
+    template_name = "explainers/search.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET
+        query = search.clean_query(params.get("q", ""))
+        works = list(search.searchable_works())
+        levels = list(search.reach_levels())
+        filters, ignored = self.read_filters(params, works, levels)
+        context.update(
+            query=query,
+            works=works,
+            levels=levels,
+            kinds=Work.Kind.choices,
+            filters=filters,
+            ignored=ignored,
+            max_query_chars=search.MAX_QUERY_CHARS,
+        )
+        if query.terms or filters:
+            page = search.results_page(search.search(query, filters), query, params.get("page"))
+            context.update(searched=True, page_obj=page, is_paginated=page.has_other_pages())
+        return context
+
+    @staticmethod
+    def read_filters(params, works, levels):
+        """Filters from the URL; an unknown value is ignored and said so, never an error."""
+        ignored = []
+        work = params.get("work") or None
+        if work and work not in {w.slug for w in works}:
+            ignored.append("work")
+            work = None
+        kind = params.get("kind") or None
+        if kind and kind not in Work.Kind.values:
+            ignored.append("kind")
+            kind = None
+        reach = params.get("reach") or None
+        ranks = {str(level.rank): level.rank for level in levels}
+        if reach is not None and reach not in ranks:
+            ignored.append("spoiler level")
+        reach = ranks.get(reach)
+        return search.Filters(work=work, kind=kind, reach=reach), ignored
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        # Result pages are for people; search engines get the sitemap instead.
+        response["X-Robots-Tag"] = "noindex, follow"
+        return response
+
+
+@require_GET
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /markdownx/",
+        "Disallow: /preview/",
+        "Disallow: /search/",
+        "",
+        f"Sitemap: {sitemap}",
+        "",
+    ]
+    response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=86400)
+    return response
 
 
 class PreviewLinkView(ArticleDetailView):

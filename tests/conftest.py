@@ -20,9 +20,8 @@ def image_bytes(fmt="PNG", size=(64, 36), color=(120, 40, 30)):
 
 @pytest.fixture
 def levels(db):
-    """The default ladder seeded by the data migration, by rank. A transactional test
-    (the browser tests, say) flushes the tables when it ends, migration data included, so
-    a later one gets the same ladder again from the migration's own table."""
+    """The default ladder seeded by the data migration, by rank (seeded again when a
+    transactional test before this one flushed the tables)."""
     if not SpoilerLevel.objects.exists():
         from importlib import import_module
 

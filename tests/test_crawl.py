@@ -7,11 +7,12 @@ import html
 import re
 from html.parser import HTMLParser
 from io import StringIO
+from urllib.parse import urlencode
 
 import pytest
 from django.core.management import call_command
 
-from explainers.models import Article, ContentWarning, Image, Section, Work
+from explainers.models import Article, ContentWarning, Image, Person, Section, Work
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 
@@ -108,15 +109,51 @@ def demo(db):
     call_command("demo", stdout=StringIO())
 
 
-def public_urls(client):
-    urls = ["/"]
-    page = 2
-    while client.get(f"/?page={page}").status_code == 200:
-        urls.append(f"/?page={page}")
-        page += 1
-    urls += [article.get_absolute_url() for article in Article.objects.published()]
-    urls += [work.get_absolute_url() for work in Work.objects.all()]
+def paged(client, url):
+    """``url`` and each further page of it."""
+    urls = [url]
+    joiner = "&" if "?" in url else "?"
+    for number in range(2, 50):
+        response = client.get(f"{url}{joiner}page={number}")
+        page = (response.context or {}).get("page_obj") if response.status_code == 200 else None
+        # Lists answer a page past the end with 404; search lands it on the last page.
+        if page is None or page.number != number:
+            break
+        urls.append(f"{url}{joiner}page={number}")
     return urls
+
+
+def search_urls():
+    """Result pages for what readers type: titles, names, common words, and filters."""
+    queries = ["ending", "explained", "cello", "twist", "director", "the ending", '"ending"']
+    queries += [work.title for work in Work.objects.all()]
+    queries += list(Person.objects.values_list("name", flat=True))
+    urls = ["/search/?" + urlencode({"q": query}) for query in queries]
+    urls += ["/search/?" + urlencode({"work": work.slug}) for work in Work.objects.all()]
+    urls += ["/search/?" + urlencode({"kind": kind}) for kind in Work.Kind.values]
+    urls += [f"/search/?reach={rank}" for rank in range(4)]
+    urls += ["/search/?q=explained&reach=0", "/search/?q=ending&kind=film"]
+    return urls
+
+
+def public_urls(client):
+    urls = paged(client, "/")
+    urls += [article.get_absolute_url() for article in Article.objects.published()]
+    for work in Work.objects.all():
+        urls += paged(client, work.get_absolute_url())
+        urls += [f"/works/{work.slug}/feed/", f"/works/{work.slug}/feed/rss/"]
+    urls += paged(client, "/works/") + paged(client, "/works/?sort=newest")
+    urls += [f"/works/?kind={kind}" for kind in Work.Kind.values]
+    for person in Person.objects.all():
+        urls += paged(client, person.get_absolute_url())
+    urls += ["/feed/", "/feed/rss/", "/sitemap.xml", "/robots.txt"]
+    for url in search_urls():
+        urls += paged(client, url)
+    return urls
+
+
+# Doors that are not HTML pages: short by nature, so not held to a minimum length.
+NOT_HTML = ("/feed/", "/feed/rss/", "/sitemap.xml", "/robots.txt")
 
 
 def spoiler_material():
@@ -159,13 +196,27 @@ def test_no_spoiler_reaches_any_public_page_before_a_reveal(client, demo):
         response = client.get(url)
         assert response.status_code == 200, url
         visible, head = perceived(response.content.decode())
-        assert len(visible) > 200, url
+        assert len(visible) > 200 or url.endswith(NOT_HTML), url
         for kind, text in material:
             needle = re.sub(r"\s+", " ", text)
             assert needle not in visible, f"{kind} {text!r} is perceivable on {url}"
             assert needle not in head, f"{kind} {text!r} is in <head> of {url}"
             checked += 1
     assert checked > 500
+
+
+def test_the_crawl_reaches_every_door(client, demo):
+    urls = public_urls(client)
+    for door in ("/feed/", "/feed/rss/", "/sitemap.xml", "/robots.txt", "/works/"):
+        assert door in urls
+    assert any(url.startswith("/people/") for url in urls)
+    assert any(url.endswith("/feed/rss/") and url.startswith("/works/") for url in urls)
+    searches = [url for url in urls if url.startswith("/search/")]
+    with_results = [url for url in searches if client.get(url).context["page_obj"]]
+    assert len(with_results) > 20
+    assert any(client.get(url).context["page_obj"].results for url in with_results)
+    sitemap = client.get("/sitemap.xml").content.decode()
+    assert all(f"http://testserver{url}</loc>" in sitemap for url in urls if "/articles/" in url)
 
 
 def test_no_draft_shows_anywhere_public(client, demo):
@@ -177,6 +228,59 @@ def test_no_draft_shows_anywhere_public(client, demo):
         for page in pages:
             assert draft.title not in html.unescape(page)
             assert draft.get_absolute_url() not in page
+        # Searching for the draft by its own title and dek finds other articles at most.
+        for query in (draft.title, draft.dek[:120], f'"{draft.title}"'):
+            page = client.get("/search/", {"q": query}).context["page_obj"]
+            assert draft.title not in [result.teaser.title for result in page.results]
+            for number in range(2, page.paginator.num_pages + 1):
+                more = client.get("/search/", {"q": query, "page": number}).context["page_obj"]
+                assert draft.title not in [result.teaser.title for result in more.results]
+
+
+def search_forms(text):
+    """What search matches a text by: PostgreSQL's stemmed lexemes, or on SQLite (which
+    matches substrings) the text itself."""
+    from django.db import connection
+
+    from explainers.search import CONFIG
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tsvector_to_array(to_tsvector(%s::regconfig, %s))", [CONFIG, text])
+        return set(cursor.fetchone()[0])
+
+
+def test_a_search_for_spoiler_text_finds_nothing(client, demo):
+    """Spoiler text is not searchable at all: a result would confirm the guess.
+
+    A spoiler sentence shares common words with safe text, so we search with the words
+    of it that no reader can see anywhere without revealing something: not even their
+    stem (PostgreSQL stems) or inside another word (SQLite matches substrings)."""
+    from explainers.models import SpoilerTerm
+
+    seen = " ".join(
+        perceived(client.get(url).content.decode())[0].lower()
+        for url in public_urls(client)
+        if not url.startswith("/search/")
+    )
+    material = [text for kind, text in spoiler_material() if kind in ("heading", "sentence")]
+    material += list(SpoilerTerm.objects.values_list("phrase", flat=True))
+    seen_forms = search_forms(seen)
+
+    def unseen(word):
+        if seen_forms is None:
+            return word not in seen
+        return not (search_forms(word) & seen_forms)
+
+    searched = 0
+    for text in material:
+        words = set(re.findall(r"\w{4,}", text.lower()))
+        for word in sorted(w for w in words if unseen(w)):
+            page = client.get("/search/", {"q": word}).context["page_obj"]
+            assert not page.results, f"{word!r} (from {text!r}) finds an explainer"
+            searched += 1
+    assert searched > 20
 
 
 def test_the_crawler_does_see_what_a_reveal_shows(client, demo):

@@ -333,7 +333,9 @@ def test_unknown_article_and_work_are_404(client, db):
     assert client.get("/works/no-such-work/").status_code == 404
 
 
-ARTICLE_PAGE_QUERIES = 7
+# The article, its authors, sections, their warnings, notes, makers, parts, and related
+# reading (one query for picks, same work and shared people together).
+ARTICLE_PAGE_QUERIES = 8
 
 
 def _grow(article, levels, times):
@@ -369,19 +371,23 @@ def test_article_page_query_count_is_pinned_and_constant(
         assert client.get(article.get_absolute_url()).status_code == 200
 
 
+# The work, its credits, and a page of teasers (its count and its rows).
+WORK_PAGE_QUERIES = 4
+
+
 def test_home_and_work_page_query_counts_do_not_grow_with_articles(
     client, make_article, django_assert_num_queries
 ):
     first = make_article(sections=SPOILER_SECTIONS)
     with django_assert_num_queries(2):
         client.get("/")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(WORK_PAGE_QUERIES):
         client.get(first.work.get_absolute_url())
     for _ in range(5):
         make_article(sections=SPOILER_SECTIONS)
     with django_assert_num_queries(2):
         client.get("/")
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(WORK_PAGE_QUERIES):
         client.get(first.work.get_absolute_url())
 
 
@@ -416,7 +422,7 @@ def test_work_box_names_a_books_author_and_publisher(client, make_article, work)
     Article.objects.filter(pk=article.pk).update(work=book)
     html = client.get(article.get_absolute_url()).content.decode()
     box = html.split('class="workbox"', 1)[1].split("</aside>", 1)[0]
-    assert "<dt>Written by</dt><dd>Gillian Flynn</dd>" in box
+    assert '<dt>Written by</dt><dd><a href="/people/gillian-flynn/">Gillian Flynn</a></dd>' in box
     assert "<dt>Publisher</dt><dd>Crown</dd>" in box
     work_page = client.get(book.get_absolute_url()).content.decode()
     assert "Gillian Flynn" in work_page

@@ -26,8 +26,6 @@ def test_the_router_sends_reads_to_a_replica_and_writes_to_the_primary(monkeypat
     assert router.db_for_read(Article) == "default"  # no replica configured
 
 
-# Not serialized_rollback: after an earlier transactional test's flush the content types
-# exist again, and reloading the serialized ones fails; the fixtures re-seed what they need.
 @pytest.mark.django_db(transaction=True, databases=["default", "replica1"])
 def test_a_public_page_reads_from_the_replica(routed, client, make_article):
     article = make_article(sections=[(0, "Intro", "", "Plain words.")])
@@ -41,8 +39,6 @@ def test_a_public_page_reads_from_the_replica(routed, client, make_article):
     assert len(primary.captured_queries) == 0
 
 
-# Not serialized_rollback: after an earlier transactional test's flush the content types
-# exist again, and reloading the serialized ones fails; the fixtures re-seed what they need.
 @pytest.mark.django_db(transaction=True, databases=["default", "replica1"])
 def test_reads_inside_a_transaction_stay_on_the_primary(routed, make_article):
     article = make_article(sections=[(0, "Intro", "", "Plain words.")])

@@ -1,14 +1,23 @@
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models, transaction
+from django.db.models import Case, Q, Value, When
+from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 from markdownx.models import MarkdownxField
 
 from explainers.rendering import MAX_MARKDOWN_CHARS, CitationNumbering, render_markdown
+
+from .works import Credit, Work
+
+# Sent after ``Article.render_sections`` stored fresh HTML, so that what is derived from
+# the rendered text (the search index) can follow without the model knowing about it.
+sections_rendered = Signal()
 
 HERO_IMAGE_MESSAGE = (
     "The hero image is shown before any reveal and in link previews, so it must be "
@@ -23,6 +32,12 @@ class ArticleQuerySet(models.QuerySet):
             status=Article.Status.PUBLISHED,
             published_at__isnull=False,
             published_at__lte=timezone.now(),
+        )
+
+    def for_listing(self):
+        """What a teaser needs in the same query, without the (large) search columns."""
+        return self.select_related("work", "hero_image__spoiler_level").defer(
+            "search_context", "search_body", "search_vector"
         )
 
     def visible_to(self, user):
@@ -105,6 +120,18 @@ class Article(models.Model):
         related_name="+",
         help_text="Further reading, shown with spoiler-safe teasers.",
     )
+    # The search index, kept by explainers.search from the spoiler-safe projection
+    # whenever the article, its sections or its work change. Never shown as such.
+    search_context = models.TextField(blank=True, editable=False)
+    search_body = models.TextField(blank=True, editable=False)
+    # Only PostgreSQL fills it (a weighted tsvector, GIN-indexed by a migration that
+    # runs only there); SQLite keeps it empty and searches the text columns.
+    search_vector = SearchVectorField(null=True, editable=False)
+    spoiler_reach = models.PositiveSmallIntegerField(
+        default=0,
+        editable=False,
+        help_text="The highest spoiler level of any section, for search filters.",
+    )
 
     objects = ArticleQuerySet.as_manager()
 
@@ -150,6 +177,28 @@ class Article(models.Model):
 
     is_published.boolean = True
     is_published.short_description = "live"
+
+    def related_reading(self, limit=4):
+        """Published further reading, in one query: the editors' picks first, then other
+        explainers of the same work, then explainers of works that share people with
+        this one (a director, a writer, an actor). Never this article, never a draft."""
+        picks = Article.related.through.objects.filter(from_article=self.pk).values("to_article")
+        people = Credit.objects.filter(work=self.work_id).values("person")
+        kin = Work.objects.filter(credits__person__in=people).exclude(pk=self.work_id)
+        return list(
+            Article.objects.published()
+            .exclude(pk=self.pk)
+            .filter(Q(pk__in=picks) | Q(work=self.work_id) | Q(work__in=kin))
+            .annotate(
+                closeness=Case(
+                    When(pk__in=picks, then=Value(0)),
+                    When(work=self.work_id, then=Value(1)),
+                    default=Value(2),
+                )
+            )
+            .for_listing()
+            .order_by("closeness", models.F("published_at").desc(), "-id")[:limit]
+        )
 
     def is_scheduled(self):
         """Published for a time still to come: invisible everywhere until then."""
@@ -201,6 +250,7 @@ class Article(models.Model):
         with transaction.atomic():
             Section.objects.bulk_update(sections, ["body_html"])
             Citation.objects.bulk_update(citations, ["number", "spoiler_rank"])
+            sections_rendered.send(sender=Article, article=self)
         return report
 
 

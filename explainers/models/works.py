@@ -23,6 +23,9 @@ class Person(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("explainers:person", kwargs={"slug": self.slug})
+
 
 class Work(models.Model):
     class Kind(models.TextChoices):

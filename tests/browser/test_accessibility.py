@@ -87,3 +87,12 @@ def test_article_fully_revealed_has_no_axe_violations(demo_site, page, axe):
         img.scroll_into_view_if_needed()
         page.wait_for_function("el => el.complete && el.naturalWidth > 0", arg=img.element_handle())
     assert violations(axe, page) == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/works/", "/works/?sort=newest", "/people/allison-williams/", "/search/?q=cello", "/search/"],
+)
+def test_discovery_pages_have_no_axe_violations(demo_site, page, axe, path):
+    page.goto(demo_site.url + path, wait_until="networkidle")
+    assert violations(axe, page) == []

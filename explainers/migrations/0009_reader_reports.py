@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('explainers', '0007_newsroom_roles'),
+        ('explainers', '0008_search_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

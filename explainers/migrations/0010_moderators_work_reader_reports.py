@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     """Moderators get the reader-report permissions (view, resolve)."""
 
     dependencies = [
-        ("explainers", "0008_reader_reports"),
+        ("explainers", "0009_reader_reports"),
     ]
 
     operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]
