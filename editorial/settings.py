@@ -168,6 +168,15 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 SPOILER_WINDOW_DAYS = int(os.environ.get("SPOILER_WINDOW_DAYS", 3 * 365))
 SPOILER_RELAXED_RANK = int(os.environ.get("SPOILER_RELAXED_RANK", 0))
 
+# Reader reports ("Report an unmarked spoiler"): each client may file this many in a
+# window of this many seconds, counted in the default cache (give several processes a
+# shared cache, or each counts alone). A report's note is held to READER_REPORT_MAX_CHARS.
+READER_REPORTS_PER_CLIENT = int(os.environ.get("READER_REPORTS_PER_CLIENT", 5))
+READER_REPORT_WINDOW_SECONDS = int(os.environ.get("READER_REPORT_WINDOW_SECONDS", 600))
+READER_REPORT_MAX_CHARS = int(os.environ.get("READER_REPORT_MAX_CHARS", 2000))
+# Proxies in front of the app, each appending to X-Forwarded-For: the reader is the
+# address the outermost one saw. 0: the connection's own address.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0))
 # Shareable preview links for reviewers without an account stop working after this many
 # days (and at once when the article is retracted).
 PREVIEW_LINK_DAYS = int(os.environ.get("PREVIEW_LINK_DAYS", 3))

@@ -1199,3 +1199,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The reader-report queue and the moderation dashboard live in a module of their own.
+from . import moderation_admin  # noqa: E402,F401

@@ -58,6 +58,8 @@ def _changed(sender, **kwargs):
 def connect_signals():
     """Any write to the explainers app's tables may change a public page."""
     for model in apps.get_app_config("explainers").get_models():
+        if not getattr(model, "shown_on_public_pages", True):
+            continue  # e.g. reader reports: filing one must not flush every cached page
         uid = f"explainers-page-cache-{model._meta.label_lower}"
         post_save.connect(_changed, sender=model, dispatch_uid=uid + "-save")
         post_delete.connect(_changed, sender=model, dispatch_uid=uid + "-delete")

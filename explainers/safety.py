@@ -118,6 +118,11 @@ def spoiler_map(sections):
     return [MapEntry(s.anchor, s.display_heading, s.spoiler_level) for s in sections]
 
 
+def section_label(section):
+    """One section as a page outside the article (the report form) may name it."""
+    return MapEntry(section.anchor, section.display_heading, section.spoiler_level)
+
+
 def strongest_section(sections):
     """The first section of the article's highest level, if that level is a spoiler.
 

@@ -15,6 +15,13 @@ urlpatterns = [
         cache_public_page(views.ArticleDetailView.as_view()),
         name="article",
     ),
+    # Not cached: the form carries a CSRF token, the thank-you is one reader's outcome.
+    path("articles/<slug:slug>/report/", views.ReportSpoilerView.as_view(), name="report_spoiler"),
+    path(
+        "articles/<slug:slug>/report/thanks/",
+        views.ReportThanksView.as_view(),
+        name="report_thanks",
+    ),
     path("works/", cache_public_page(views.WorkListView.as_view()), name="works"),
     path("works/<slug:slug>/", cache_public_page(views.WorkDetailView.as_view()), name="work"),
     path(

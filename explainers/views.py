@@ -4,19 +4,22 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, F, OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import search
+from . import moderation, search
+from .forms import ReaderReportForm
 from .models import Article, Citation, Credit, Person, Section, Work
+from .models.reports import client_fingerprint
 from .previews import PreviewLinkInvalid, article_id_from
 from .safety import (
     group_notes,
     project_article,
     safe_image,
+    section_label,
     spoiler_map,
     strongest_section,
     structured_data,
@@ -235,6 +238,93 @@ class WorkListView(CanonicalMixin, ListView):
             cards=[(work, safe_image(work.poster)) for work in context["works"]],
         )
         return context
+
+
+class ReportMixin:
+    """Reports are only taken for published articles; anything else is a 404."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.article = get_object_or_404(
+            Article.objects.published().select_related("work", "hero_image__spoiler_level"),
+            slug=kwargs["slug"],
+        )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            safe=project_article(self.article),
+            report_url=reverse("explainers:report_spoiler", kwargs={"slug": self.article.slug}),
+            **kwargs,
+        )
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        # Holds a CSRF token or a reader's own outcome: never shared through a cache.
+        add_never_cache_headers(response)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+
+class ReportSpoilerView(ReportMixin, TemplateView):
+    """ "Report an unmarked spoiler": a page of its own, so the article page stays one
+    cacheable page with no CSRF token in it. Linked from each section as
+    ``?section=<id>``, and from the end of the article for the article as a whole."""
+
+    template_name = "explainers/report.html"
+
+    def get(self, request, *args, **kwargs):
+        raw = request.GET.get("section", "")
+        form = ReaderReportForm(article=self.article, initial={"section": raw or None})
+        if raw:
+            if not raw.isdigit():
+                return self.unknown_section(status=400)
+            section = form.fields["section"].queryset.filter(pk=int(raw)).first()
+            if section is None:
+                return self.unknown_section(status=404)
+            form.initial["section"] = section.pk
+            return self.render_to_response(self.get_context_data(form=form, section=section))
+        return self.render_to_response(self.get_context_data(form=form))
+
+    def post(self, request, *args, **kwargs):
+        form = ReaderReportForm(request.POST, article=self.article)
+        if not form.is_valid():
+            if form.forged_section:
+                return self.unknown_section(status=400)
+            context = self.get_context_data(form=form, section=self.posted_section(form))
+            return self.render_to_response(context, status=400)
+        fingerprint = client_fingerprint(moderation.client_address(request))
+        if not moderation.take_report_slot(fingerprint):
+            minutes = -(-moderation.retry_after_seconds() // 60)
+            response = self.response_class(
+                request=request,
+                template="explainers/report_limited.html",
+                context=self.get_context_data(minutes=minutes),
+                status=429,
+            )
+            response["Retry-After"] = str(moderation.retry_after_seconds())
+            add_never_cache_headers(response)
+            return response
+        if not form.is_bot:  # a bot is thanked like anyone, and nothing is kept
+            form.save(fingerprint=fingerprint)
+        return redirect("explainers:report_thanks", slug=self.article.slug)
+
+    def posted_section(self, form):
+        return form.cleaned_data.get("section") if hasattr(form, "cleaned_data") else None
+
+    def get_context_data(self, section=None, **kwargs):
+        return super().get_context_data(
+            section=section_label(section) if section else None,
+            max_chars=settings.READER_REPORT_MAX_CHARS,
+            **kwargs,
+        )
+
+    def unknown_section(self, *, status):
+        context = self.get_context_data(unknown_section=True)
+        return self.render_to_response(context, status=status)
+
+
+class ReportThanksView(ReportMixin, TemplateView):
+    template_name = "explainers/report_thanks.html"
 
 
 class PersonDetailView(CanonicalMixin, DetailView):

@@ -8,6 +8,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image as PILImage
 
+from explainers import roles
 from explainers.models import Article, Citation, Image, Section, Source, SpoilerLevel, Work
 
 
@@ -157,3 +158,21 @@ def role_user(db, django_user_model):
         return user
 
     return make
+
+
+# -- the reader-report tests' users, in the newsroom's real roles ---------------------
+
+
+@pytest.fixture
+def moderator(role_user):
+    return role_user(roles.MODERATOR)
+
+
+@pytest.fixture
+def role_editor(role_user):
+    return role_user(roles.EDITOR)
+
+
+@pytest.fixture
+def senior_editor(role_user):
+    return role_user(roles.SENIOR_EDITOR)

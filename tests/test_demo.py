@@ -267,3 +267,19 @@ def test_demo_keeps_spoiler_terms_for_the_perfection_and_its_articles_leak_none(
     for article in Article.objects.all():
         report = check_saved_article(article)
         assert not report.leaks, (article.slug, report.messages)
+
+
+def test_demo_leaves_open_reader_reports_on_published_articles_for_the_queue(settings):
+    from explainers.models import ReaderReport
+
+    settings.DEBUG = True
+    run_demo()
+    open_reports = ReaderReport.objects.open()
+    assert open_reports.count() >= 3
+    assert all(report.article.is_published() for report in ReaderReport.objects.all())
+    assert all(
+        report.section is None or report.section.article_id == report.article_id
+        for report in ReaderReport.objects.all()
+    )
+    closed = ReaderReport.objects.exclude(status=ReaderReport.Status.OPEN)
+    assert closed.exists() and all(report.resolved_by for report in closed)

@@ -132,6 +132,8 @@ PUBLIC_ROUTES = {
     "explainers:article": lambda draft: draft.get_absolute_url(),
     "explainers:work": lambda draft: draft.work.get_absolute_url(),
     "explainers:preview": lambda draft: "/preview/not-a-signed-token/",
+    "explainers:report_spoiler": lambda draft: f"{draft.get_absolute_url()}report/",
+    "explainers:report_thanks": lambda draft: f"{draft.get_absolute_url()}report/thanks/",
     # The results page repeats the query, so ask with the draft's other words.
     "explainers:search": lambda draft: "/search/?q=Unpublished+explainer+appears",
     "explainers:feed": lambda draft: "/feed/",

@@ -1,6 +1,7 @@
 from .articles import Article, ArticleQuerySet, Citation, RenderReport, Section, Source
 from .audit import AuditEntry
 from .images import Image, Picture, Rendition
+from .reports import ReaderReport
 from .spoilers import ContentWarning, DismissedSuggestion, LeakOverride, SpoilerLevel, SpoilerTerm
 from .works import Credit, Person, Work, WorkPart
 
@@ -17,6 +18,7 @@ __all__ = [
     "Rendition",
     "LeakOverride",
     "Person",
+    "ReaderReport",
     "RenderReport",
     "Section",
     "Source",

@@ -33,6 +33,7 @@ from explainers.models import (
     Credit,
     Image,
     Person,
+    ReaderReport,
     Section,
     Source,
     SpoilerLevel,
@@ -40,6 +41,7 @@ from explainers.models import (
     Work,
     WorkPart,
 )
+from explainers.models.reports import client_fingerprint
 
 LADDER_MIGRATION = "explainers.migrations.0002_default_spoiler_ladder"
 IMAGE_CREDIT = "Illustration drawn for the demo site"
@@ -903,6 +905,70 @@ SPOILER_TERMS = [
     ("Paloma is killed", "", 3, "Part of the resolution."),
 ]
 
+# Reader reports, so the moderation queue and dashboard have something in them:
+# (article slug, section order or None for the whole article, reason, what the reader
+# wrote, days ago, status). Closed ones are resolved by the demo moderator.
+READER_REPORTS = [
+    (
+        "the-perfection-ending-explained",
+        3,
+        "heading",
+        "The folded heading of this part already made me guess what happens on the bus.",
+        1,
+        "open",
+    ),
+    (
+        "the-perfection-ending-explained",
+        2,
+        "level",
+        "This is marked as setup but it tells you about the romance, which I think "
+        "should be a bigger spoiler.",
+        4,
+        "open",
+    ),
+    (
+        "the-perfection-ending-explained",
+        None,
+        "warning",
+        "Please add a warning for the insects scene, I had to stop reading.",
+        9,
+        "open",
+    ),
+    (
+        "richard-shepard-on-the-perfection",
+        3,
+        "unmarked",
+        "The first paragraph mentions the rewind before the spoiler box opens.",
+        16,
+        "open",
+    ),
+    (
+        "knives-out-twists-explained",
+        2,
+        "other",
+        "Not a spoiler exactly but the link in this section is broken.",
+        23,
+        "dismissed",
+    ),
+    (
+        "get-out-ending-explained",
+        None,
+        "heading",
+        "The summary on the home page hints at the twist.",
+        37,
+        "dismissed",
+    ),
+    (
+        "parasite-ending-explained",
+        2,
+        "level",
+        "Who lives under the house is the biggest surprise of the film, this should be "
+        "marked higher.",
+        52,
+        "resolved",
+    ),
+]
+
 USERS = [
     {
         "username": "editor",
@@ -978,6 +1044,7 @@ class Command(BaseCommand):
             articles = {spec["slug"]: self.sync_article(spec, users) for spec in ARTICLES}
             for spec in ARTICLES:
                 articles[spec["slug"]].related.set([articles[slug] for slug in spec["related"]])
+            self.sync_reports(articles, users)
         self.print_summary(users)
 
     def spoiler_ladder(self):
@@ -1213,6 +1280,36 @@ class Command(BaseCommand):
             section.content_warnings.set(wanted)
         return section
 
+    # -- reader reports ---------------------------------------------------------------
+
+    def sync_reports(self, articles, users):
+        """The demo's reader reports, found again by article and wording. Their dates are
+        fixed on first run; a moderator's later work on them in the admin is kept."""
+        moderator = users["moderator"] if users else None
+        now = timezone.now().replace(second=0, microsecond=0)
+        for number, (slug, order, reason, details, days_ago, status) in enumerate(
+            READER_REPORTS, start=1
+        ):
+            article = articles[slug]
+            filed = now - datetime.timedelta(days=days_ago, hours=3 * number)
+            create_only = {
+                "section": article.sections.get(order=order) if order else None,
+                "reason": reason,
+                "status": status,
+                "created_at": filed,
+                "client_fingerprint": client_fingerprint(f"demo-reader-{number}"),
+            }
+            if status != ReaderReport.Status.OPEN:
+                create_only.update(
+                    resolved_by=moderator,
+                    resolved_at=filed + datetime.timedelta(hours=20),
+                    resolution="dismissed" if status == "dismissed" else "level_raised",
+                    resolution_note="Checked against the article; see the audit log."
+                    if status == "resolved"
+                    else "Not a spoiler; passed on to the editor.",
+                )
+            self.sync(ReaderReport, {"article": article, "details": details}, {}, create_only)
+
     # -- output -----------------------------------------------------------------------
 
     def print_summary(self, users):
@@ -1229,6 +1326,11 @@ class Command(BaseCommand):
                 f"{Citation.objects.count()} citations, "
                 f"{Image.objects.count()} images."
             )
+        )
+        reports = ReaderReport.objects.all()
+        write(
+            f"Reader reports: {reports.count()} ({reports.open().count()} open, in the admin's "
+            "moderation queue)."
         )
         if self.created or self.updated:
             changes = ", ".join(

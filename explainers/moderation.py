@@ -1,0 +1,300 @@
+"""Reader reports: filing one (the client's address, the rate limit) and the moderators'
+resolutions. Each resolution is one transaction that changes the article, closes the
+reports it answers and leaves one audit entry ("explainers.report.level_raised", ...).
+
+The admin (``explainers.moderation_admin``) checks who may do this and collects the input;
+the rules on what a resolution may change live here.
+"""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from . import leaks
+from .models import Article, AuditEntry, ReaderReport, Section, SpoilerTerm
+
+RESOLVE_PERMISSION = "explainers.resolve_readerreport"
+
+
+class ModerationError(Exception):
+    """A resolution that cannot go ahead; the message says why, for the moderator."""
+
+
+def can_resolve(user):
+    """Moderators (and superusers) may resolve reader reports; nobody else."""
+    return bool(user and user.is_active and user.is_staff and user.has_perm(RESOLVE_PERMISSION))
+
+
+# --- filing --------------------------------------------------------------------------
+
+
+def client_address(request):
+    """The reader's address. Behind ``PROXY_COUNT`` proxies, each appends the address it
+    was reached from to X-Forwarded-For, so the client is that many entries from the
+    right; anything further left is whatever the client claimed and cannot be trusted."""
+    proxies = settings.PROXY_COUNT
+    if proxies > 0:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        forwarded = [part.strip() for part in forwarded if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def take_report_slot(fingerprint):
+    """Count one report for this client; False once it has used up the window's quota.
+
+    A fixed window in the cache: ``add`` then ``incr`` are atomic on memcached and Redis,
+    so parallel requests cannot both slip under the limit.
+    """
+    window = settings.READER_REPORT_WINDOW_SECONDS
+    bucket = int(timezone.now().timestamp()) // max(window, 1)
+    key = f"reader-report:{fingerprint}:{bucket}"
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count <= settings.READER_REPORTS_PER_CLIENT
+
+
+def retry_after_seconds():
+    window = max(settings.READER_REPORT_WINDOW_SECONDS, 1)
+    return window - int(timezone.now().timestamp()) % window
+
+
+# --- resolving -----------------------------------------------------------------------
+
+
+def _lock_open(reports, *, one_article=True):
+    """The reports again, locked, all still open: two moderators acting on the same
+    report at once must not both resolve it."""
+    ids = [report.pk for report in reports]
+    locked = list(ReaderReport.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    closed = [report for report in locked if not report.is_open]
+    if closed or len(locked) != len(ids):
+        names = ", ".join(f"#{report.pk}" for report in closed) or "one of them"
+        raise ModerationError(
+            f"Report {names} was closed by someone else meanwhile; nothing was changed. "
+            "Reload the queue and look again."
+        )
+    articles = {report.article_id for report in locked}
+    if one_article and len(articles) != 1:
+        raise ModerationError(
+            "These reports are about different articles. Resolve one article's reports at "
+            "a time (filter the queue by article)."
+        )
+    return locked
+
+
+def _close(reports, *, resolution, note, actor, status=ReaderReport.Status.RESOLVED):
+    for report in reports:
+        report.close(status=status, resolution=resolution, note=note, user=actor)
+
+
+def _touch(article, *, actor, what, note):
+    """Count the change as a save of the article: the version goes up, so an editor with
+    the article open is refused rather than silently putting the old section back, and
+    the history keeps a revision of it like any other save."""
+    from .revisions import save_revision
+
+    article.save(update_fields=["updated_at"])
+    save_revision(article, user=actor, comment=f"Reader report: {what}. {note}".strip())
+
+
+def _record(verb, reports, *, actor, subject, article, note, **data):
+    return AuditEntry.record(
+        f"explainers.report.{verb}",
+        actor=actor,
+        subject=subject,
+        article=article,
+        comment=note,
+        reports=[report.pk for report in reports],
+        **data,
+    )
+
+
+def _section_subject(section):
+    return f"Section “{section.display_heading}” of “{section.article.title}”"
+
+
+def _section_of(reports, section):
+    section = Section.objects.select_for_update().select_related("spoiler_level").get(pk=section.pk)
+    if section.article_id != reports[0].article_id:
+        raise ModerationError("That section belongs to another article.")
+    return section
+
+
+def raise_level(reports, *, section, level, note, actor, safe_heading=""):
+    """Move the section up the ladder (it then folds for readers who had not gone that
+    far), with a safe heading if it had none, and re-render the article."""
+    with transaction.atomic():
+        reports = _lock_open(reports)
+        section = _section_of(reports, section)
+        before = section.spoiler_level
+        if level.rank <= before.rank:
+            raise ModerationError(
+                f"The section is already {before.name} (rank {before.rank}); pick a higher "
+                "level to raise it."
+            )
+        safe_heading = (safe_heading or "").strip()
+        if not safe_heading and not section.safe_heading.strip():
+            raise ModerationError(
+                f"Above Spoiler-free a section needs a safe heading, and this one has none. "
+                f"Give one that names nothing from the story; readers see it while the "
+                f"{level.name} section is folded."
+            )
+        fields = ["spoiler_level"]
+        section.spoiler_level = level
+        if safe_heading:
+            section.safe_heading = safe_heading
+            fields.append("safe_heading")
+        section.save(update_fields=fields)
+        article = section.article
+        _touch(article, actor=actor, what=f"raised to {level.name}", note=note)
+        article.render_sections()  # deferred images and note ranks depend on the level
+        _close(reports, resolution="level_raised", note=note, actor=actor)
+        _record(
+            "level_raised",
+            reports,
+            actor=actor,
+            subject=_section_subject(section),
+            article=article,
+            note=note,
+            section=section.pk,
+            before=before.name,
+            after=level.name,
+        )
+    return section
+
+
+def rewrite_safe_heading(reports, *, section, safe_heading, note, actor):
+    """Replace what a folded spoiler section shows. The new heading is checked against the
+    work's spoiler terms: it is shown to every reader."""
+    safe_heading = (safe_heading or "").strip()
+    with transaction.atomic():
+        reports = _lock_open(reports)
+        section = _section_of(reports, section)
+        if not section.is_spoiler:
+            raise ModerationError(
+                "This section is Spoiler-free, so readers see its own heading, not a safe "
+                "one. Raise its level instead if the heading gives something away."
+            )
+        if not safe_heading:
+            raise ModerationError("Give the new safe heading.")
+        if safe_heading == section.safe_heading:
+            raise ModerationError("That is the heading the section already has.")
+        found = leaks.leaks_in_public_text(
+            safe_heading, leaks.terms_for_work(section.article.work), field="safe heading"
+        )
+        if found:
+            raise ModerationError(f"{found[0]}; a safe heading is shown to every reader.")
+        before = section.safe_heading
+        section.safe_heading = safe_heading
+        section.save(update_fields=["safe_heading"])
+        article = section.article
+        _touch(article, actor=actor, what="safe heading rewritten", note=note)
+        _close(reports, resolution="heading_rewritten", note=note, actor=actor)
+        _record(
+            "heading_rewritten",
+            reports,
+            actor=actor,
+            subject=_section_subject(section),
+            article=article,
+            note=note,
+            section=section.pk,
+            before=before,
+            after=safe_heading,
+        )
+    return section
+
+
+def add_warning(reports, *, section, warning, note, actor):
+    """Put a content warning on the section; the article's list of warnings follows."""
+    with transaction.atomic():
+        reports = _lock_open(reports)
+        section = _section_of(reports, section)
+        if section.content_warnings.filter(pk=warning.pk).exists():
+            raise ModerationError(f"The section already carries “{warning.name}”.")
+        section.content_warnings.add(warning)
+        article = section.article
+        _touch(article, actor=actor, what=f"warning “{warning.name}” added", note=note)
+        _close(reports, resolution="warning_added", note=note, actor=actor)
+        _record(
+            "warning_added",
+            reports,
+            actor=actor,
+            subject=_section_subject(section),
+            article=article,
+            note=note,
+            section=section.pk,
+            warning=warning.name,
+        )
+    return section
+
+
+def add_spoiler_term(reports, *, phrase, variants, level, note, actor):
+    """Teach the leak check a phrase of the article's work. Returns the term and the
+    leaks it now finds in the work's published articles, for the moderator to pass on."""
+    with transaction.atomic():
+        reports = _lock_open(reports)
+        article = reports[0].article
+        phrase = (phrase or "").strip()
+        if SpoilerTerm.objects.filter(work=article.work, phrase__iexact=phrase).exists():
+            raise ModerationError(
+                f"“{phrase}” is already a spoiler term of {article.work.title}. Raise the "
+                "section's level or rewrite its heading instead."
+            )
+        term = SpoilerTerm(
+            phrase=phrase, variants=(variants or "").strip(), work=article.work, spoiler_level=level
+        )
+        try:
+            term.full_clean()
+        except ValidationError as error:
+            raise ModerationError(" ".join(error.messages)) from error
+        term.save()
+        _close(reports, resolution="term_added", note=note, actor=actor)
+        _record(
+            "term_added",
+            reports,
+            actor=actor,
+            subject=f"Spoiler term “{term.phrase}” of {article.work.title}",
+            article=article,
+            note=note,
+            term=term.pk,
+            phrase=term.phrase,
+            level=level.name,
+        )
+    found = {}
+    for published in Article.objects.published().filter(work=article.work_id):
+        messages = leaks.check_saved_article(published).messages
+        if messages:
+            found[published] = messages
+    return term, found
+
+
+def dismiss(reports, *, note, actor):
+    """Close reports that need no change (not a spoiler, a duplicate, spam)."""
+    with transaction.atomic():
+        reports = _lock_open(reports, one_article=False)
+        articles = {report.article for report in reports}
+        article = articles.pop() if len(articles) == 1 else None
+        _close(
+            reports,
+            resolution="dismissed",
+            note=note,
+            actor=actor,
+            status=ReaderReport.Status.DISMISSED,
+        )
+        _record(
+            "dismissed",
+            reports,
+            actor=actor,
+            subject=f"{len(reports)} report(s) on "
+            + (f"“{article.title}”" if article else "several articles"),
+            article=article,
+            note=note,
+        )
