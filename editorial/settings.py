@@ -130,6 +130,10 @@ CACHES = {
 }
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 300))
 
+# Fresh (uncached) searches one client may make per window before a friendly 429.
+SEARCHES_PER_CLIENT = int(os.environ.get("SEARCHES_PER_CLIENT", 30))
+SEARCH_WINDOW_SECONDS = int(os.environ.get("SEARCH_WINDOW_SECONDS", 60))
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True

@@ -40,3 +40,5 @@ SECURE_SSL_REDIRECT = False
 # runs in production (tests/test_replicas.py turns the routing on).
 DATABASES = {**DATABASES, "replica1": {**DATABASES["default"], "TEST": {"MIRROR": "default"}}}
 DATABASE_ROUTERS = []
+# The crawl runs many searches from one client; the limit itself is tested on its own.
+SEARCHES_PER_CLIENT = 1_000_000

@@ -43,26 +43,35 @@ def client_address(request):
     return request.META.get("REMOTE_ADDR", "")
 
 
-def take_report_slot(fingerprint):
-    """Count one report for this client; False once it has used up the window's quota.
+def take_slot(kind, fingerprint, *, limit, window):
+    """Count one request of ``kind`` for this client; False once it has used up the
+    window's quota.
 
     A fixed window in the cache: ``add`` then ``incr`` are atomic on memcached and Redis,
     so parallel requests cannot both slip under the limit.
     """
-    window = settings.READER_REPORT_WINDOW_SECONDS
     bucket = int(timezone.now().timestamp()) // max(window, 1)
-    key = f"reader-report:{fingerprint}:{bucket}"
+    key = f"{kind}:{fingerprint}:{bucket}"
     cache.add(key, 0, timeout=window)
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=window)
         count = 1
-    return count <= settings.READER_REPORTS_PER_CLIENT
+    return count <= limit
 
 
-def retry_after_seconds():
-    window = max(settings.READER_REPORT_WINDOW_SECONDS, 1)
+def take_report_slot(fingerprint):
+    return take_slot(
+        "reader-report",
+        fingerprint,
+        limit=settings.READER_REPORTS_PER_CLIENT,
+        window=settings.READER_REPORT_WINDOW_SECONDS,
+    )
+
+
+def retry_after_seconds(window=None):
+    window = max(window or settings.READER_REPORT_WINDOW_SECONDS, 1)
     return window - int(timezone.now().timestamp()) % window
 
 

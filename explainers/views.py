@@ -367,6 +367,25 @@ def group_credits(credits):
 class SearchView(TemplateView):
     template_name = "explainers/search.html"
 
+    def get(self, request, *args, **kwargs):
+        # Searches the page cache already holds cost nothing and never get here; a client
+        # asking for many fresh ones in a minute is slowed down with a friendly page.
+        if search.clean_query(request.GET.get("q", "")).terms:
+            fingerprint = client_fingerprint(moderation.client_address(request))
+            window = settings.SEARCH_WINDOW_SECONDS
+            if not moderation.take_slot(
+                "search", fingerprint, limit=settings.SEARCHES_PER_CLIENT, window=window
+            ):
+                response = render(
+                    request,
+                    "explainers/search_throttled.html",
+                    {"retry_after": moderation.retry_after_seconds(window)},
+                    status=429,
+                )
+                response["Retry-After"] = str(moderation.retry_after_seconds(window))
+                return response
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         params = self.request.GET

@@ -298,3 +298,22 @@ def test_section_deletion_updates_the_index(client, make_article):
     assert found_titles(results(client, q="bandoneon")) == [article.title]
     Section.objects.filter(article=article, heading="More").delete()
     assert found_titles(results(client, q="bandoneon")) == []
+
+
+def test_a_client_running_many_fresh_searches_is_slowed_down_politely(client, db, settings):
+    settings.SEARCHES_PER_CLIENT = 3
+    from django.core.cache import cache
+
+    cache.clear()
+    for word in ("cello", "academy", "chapel"):
+        assert client.get("/search/", {"q": word}).status_code == 200
+    response = client.get("/search/", {"q": "duet"})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "Lots of searching" in response.content.decode()
+    assert "duet" not in response.content.decode()  # nothing typed is echoed back
+    # Another client is not affected; an empty search box is never counted.
+    assert client.get("/search/").status_code == 200
+    other = client.get("/search/", {"q": "cello"}, REMOTE_ADDR="203.0.113.9")
+    assert other.status_code == 200
+    cache.clear()

@@ -32,7 +32,10 @@ __all__ = [
 # place in prose either. Tabs and newlines stay.
 _CONTROL_CHARS_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-MAX_MARKDOWN_CHARS = 200_000
+# About 8,000 words: more than any one section needs. Python-Markdown's raw-HTML handling
+# grows with the square of a hostile body's length, so the cap also bounds the time one
+# render can take (bench/render_worst_case.py prints it).
+MAX_MARKDOWN_CHARS = 50_000
 
 _CODE_RE = re.compile(r"<(code|pre)\b.*?</\1>", re.S)
 

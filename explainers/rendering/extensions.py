@@ -14,7 +14,10 @@ from .citations import CITATION_MARKER_RE, note_anchor, reference_anchor
 SPOILER_PRIORITY = 185
 CITATION_PRIORITY = 175
 
-INLINE_SPOILER_RE = r"\|\|(?=\S)(.+?)(?<=\S)\|\|"
+# The hidden text may not run across another "||": without that rule a paragraph of
+# "||a ||a ||a …" sent the lazy match to the end of the paragraph from every "||", which
+# took minutes on a long body (found by bench/render_worst_case.py).
+INLINE_SPOILER_RE = r"\|\|(?=\S)((?:(?!\|\|).)+?)(?<=\S)\|\|"
 
 
 class InlineSpoilerProcessor(InlineProcessor):

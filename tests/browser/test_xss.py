@@ -161,6 +161,13 @@ def hostile_site(transactional_db, live_server, django_user_model):
     )
     keep(citation, locator=citation.locator, quotation=citation.quotation)
     article.render_sections()
+    from explainers.models.reports import ReaderReport
+
+    # What a reader types into "Report an unmarked spoiler" is shown to moderators only.
+    report = ReaderReport.objects.create(
+        article=article, section=article.sections.last(), details=" ".join(PAYLOADS)
+    )
+    keep(report, details=report.details)
     django_user_model.objects.create_superuser("ada", password="ada-pass")
     return live_server, article, typed
 
@@ -210,6 +217,9 @@ def test_no_payload_runs_anywhere_and_every_field_keeps_what_was_typed(browser, 
             "/admin/explainers/image/",
             "/admin/explainers/contentwarning/",
             "/admin/explainers/person/",
+            "/admin/explainers/readerreport/",
+            "/admin/explainers/readerreport/dashboard/",
+            f"/admin/explainers/readerreport/{typed[-1][0].pk}/change/",
         ):
             visit(page, base + path, hits)
     finally:
