@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('explainers', '0010_moderators_work_reader_reports'),
+        ('explainers', '0011_section_body_limit'),
     ]
 
     operations = [
