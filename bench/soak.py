@@ -248,9 +248,11 @@ class Tally:
             self.latencies.append(time.monotonic() - started)
             self.statuses[status] = self.statuses.get(status, 0) + 1
 
-    def error(self, what):
+    def error(self, started, what):
+        # Judged by when the request was made: one sent while the database was down may
+        # only time out after it is back.
         with self.lock:
-            self.errors.append((time.monotonic(), what))
+            self.errors.append((started, what))
 
 
 def reader(paths, stop_at, tally):
@@ -263,9 +265,9 @@ def reader(paths, stop_at, tally):
             status, _, _ = request("GET", path, headers={"Host": HOST})
             tally.add(started, status)
             if status >= 500:
-                tally.error(f"HTTP {status} {path}")
+                tally.error(started, f"HTTP {status} {path}")
         except OSError as error:
-            tally.error(f"{type(error).__name__} {path}")
+            tally.error(started, f"{type(error).__name__} {path}")
             time.sleep(0.05)
 
 
@@ -420,8 +422,8 @@ def main():
     if outages:
         down, up = outages[0]
         print(
-            f"PostgreSQL down for {up - down:.1f} s; "
-            f"last error {recovered_after:.1f} s after it was back"
+            f"PostgreSQL down for {up - down:.1f} s; the last failed request was sent "
+            f"{recovered_after:.1f} s after it was back"
         )
     print(
         f"admin saves: {len(landed)} landed, {len(failed)} failed cleanly, "

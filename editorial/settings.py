@@ -101,6 +101,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"].get("ENGINE", "").endswith("postgresql"):
+    # A database that is restarting must not hold a worker for long: give up connecting
+    # after a few seconds and answer an error (the next request tries again).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", 5))
+    )
 # Optional read replicas (comma-separated URLs): public reads go there, writes and anything
 # in a transaction stay on the primary (editorial/db_router.py).
 for _index, _url in enumerate(env_list("DATABASE_REPLICA_URLS"), start=1):
