@@ -65,7 +65,10 @@ def prepare(env):
     manage(demo_env, "demo")
 
 
-def start_gunicorn(env):
+def start_gunicorn(env, log_path):
+    # The server's log goes to a file: a pipe nobody reads fills up during the outage
+    # (every failed request logs a traceback) and then blocks the workers writing to it.
+    log = open(log_path, "wb")  # noqa: SIM115 - lives as long as the server
     process = subprocess.Popen(
         [
             sys.executable,
@@ -83,8 +86,8 @@ def start_gunicorn(env):
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stdout=log,
+        stderr=subprocess.STDOUT,
         start_new_session=True,
     )
     deadline = time.time() + 30
@@ -95,7 +98,7 @@ def start_gunicorn(env):
         except OSError:
             time.sleep(0.2)
     process.kill()
-    raise SystemExit("gunicorn did not start: " + process.stderr.read().decode()[-2000:])
+    raise SystemExit("gunicorn did not start: " + Path(log_path).read_text()[-2000:])
 
 
 def worker_rss_kib(master_pid):
@@ -355,7 +358,7 @@ def main():
     paths = ["/", article.get_absolute_url(), Work.objects.first().get_absolute_url()]
     paths += [a.get_absolute_url() for a in Article.objects.published()[:4]]
 
-    server = start_gunicorn(env)
+    server = start_gunicorn(env, workdir / "gunicorn.log")
     try:
         for path in paths:  # warm both workers a little
             request("GET", path, headers={"Host": HOST})
