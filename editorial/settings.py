@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # SearchVectorField (the search index on PostgreSQL); harmless on SQLite.
+    "django.contrib.postgres",
     "markdownx",
     "reversion",
     "axes",
