@@ -7,8 +7,9 @@ class ExplainersConfig(AppConfig):
     verbose_name = "Explainers"
 
     def ready(self):
-        from . import caching, revisions, search
+        from . import caching, pages, revisions, search
 
         revisions.register()
         search.connect_signals()
         caching.connect_signals()
+        pages.connect_signals()

@@ -180,8 +180,9 @@ SCHEMA_TYPES = {
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
-def structured_data(safe, *, base_url, authors, makers, work):
-    """schema.org JSON-LD for an article, built from the safe projection only."""
+def linked_data(safe, *, authors, makers, work):
+    """schema.org data for an article, built from the safe projection only. Its URLs are
+    relative to the site: ``json_ld`` is given them with the request's origin."""
     about = {"@type": SCHEMA_TYPES.get(work.kind, "CreativeWork"), "name": work.title}
     if work.year:
         about["dateCreated"] = str(work.year)
@@ -194,14 +195,19 @@ def structured_data(safe, *, base_url, authors, makers, work):
         "@type": "Article",
         "headline": safe.title,
         "description": safe.description,
-        "url": base_url + safe.url,
+        "url": safe.url,
         "about": about,
         "author": [{"@type": "Person", "name": name} for name in authors],
     }
     if safe.published_at:
         data["datePublished"] = safe.published_at.isoformat()
     if safe.image:
-        data["image"] = base_url + safe.image.url
+        data["image"] = safe.image.url
+    return data
+
+
+def json_ld(data):
+    """JSON for a <script> element: nothing in it can close the element or open another."""
     return mark_safe(json.dumps(data, ensure_ascii=False).translate(_JSON_ESCAPES))  # noqa: S308
 
 

@@ -10,36 +10,16 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import moderation, search
+from . import moderation, pages, search
 from .forms import ReaderReportForm
-from .models import Article, Citation, Credit, Person, Section, Work
+from .models import Article, Credit, Person, Work
 from .models.reports import client_fingerprint
 from .previews import PreviewLinkInvalid, article_id_from
 from .safety import (
-    group_notes,
     project_article,
     safe_image,
     section_label,
-    spoiler_map,
-    strongest_section,
-    structured_data,
-    summarize_warnings,
 )
-
-# Who made the work, as the article's work box names them.
-MAKER_LABELS = {
-    Credit.Role.DIRECTOR: "Directed by",
-    Credit.Role.CREATOR: "Created by",
-    Credit.Role.AUTHOR: "Written by",
-}
-
-
-def group_makers(credits):
-    """(label, [Person]) in credit order: "Directed by" Richard Shepard, ..."""
-    grouped = {}
-    for credit in credits:
-        grouped.setdefault(MAKER_LABELS[credit.role], []).append(credit.person)
-    return list(grouped.items())
 
 
 class CanonicalMixin:
@@ -80,25 +60,13 @@ class ArticleDetailView(DetailView):
     context_object_name = "article"
 
     def get_queryset(self):
-        return self.with_page_data(Article.objects.visible_to(self.previewer()))
+        return self.with_stored_page(Article.objects.visible_to(self.previewer()))
 
     @staticmethod
-    def with_page_data(articles):
-        """Everything the page shows, in a fixed number of queries."""
-        sections = Section.objects.select_related(
-            "spoiler_level", "image__spoiler_level", "reveals_through"
-        ).prefetch_related("content_warnings", "image__renditions")
-        notes = Citation.objects.filter(number__isnull=False).select_related("source")
-        makers = Credit.objects.filter(role__in=MAKER_LABELS).select_related("person")
-        return articles.select_related(
-            "work__relaxed_tolerance", "hero_image__spoiler_level"
-        ).prefetch_related(
-            "authors",
-            "hero_image__renditions",
-            Prefetch("sections", queryset=sections),
-            Prefetch("citations", queryset=notes.order_by("number", "id")),
-            Prefetch("work__credits", queryset=makers, to_attr="maker_credits"),
-            "work__parts",
+    def with_stored_page(articles):
+        """The article row with its stored page (explainers/pages.py): one query."""
+        return articles.select_related("work__relaxed_tolerance", "stored_page").defer(
+            "search_context", "search_body", "search_vector"
         )
 
     def get(self, request, *args, **kwargs):
@@ -126,30 +94,19 @@ class ArticleDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
-        sections = list(article.sections.all())
-        for section in sections:
-            section.warning_summary = summarize_warnings([section])
-        safe = project_article(article)
-        makers = group_makers(article.work.maker_credits)
-        authors = [a.get_full_name() or a.get_username() for a in article.authors.all()]
+        page = pages.page_for(article)
+        if page is None:
+            raise Http404("The article was deleted.")
+        # get_host() is validated against ALLOWED_HOSTS: a hostname and a port, nothing else.
+        origin = f"{self.request.scheme}://{self.request.get_host()}"
         context.update(
-            safe=safe,
-            json_ld=structured_data(
-                safe,
-                base_url=self.request.build_absolute_uri("/").rstrip("/"),
-                authors=authors,
-                makers=[(label, [person.name for person in people]) for label, people in makers],
-                work=article.work,
-            ),
+            page=page,
+            head=pages.head_for(page, origin),
+            # Live, not stored: other articles go live by the clock.
             related=[project_article(related) for related in article.related_reading()],
-            sections=sections,
-            warnings=summarize_warnings(sections),
-            spoiler_map=spoiler_map(sections),
-            strongest=strongest_section(sections),
-            notes=group_notes(article.citations.all()),
             is_preview=not article.is_published(),
+            # Live too: it changes when the work's spoiler window after release ends.
             default_tolerance=article.work.default_tolerance_rank(),
-            makers=makers,
         )
         return context
 
@@ -468,7 +425,7 @@ class PreviewLinkView(ArticleDetailView):
         return article
 
     def get_queryset(self):
-        return self.with_page_data(Article.objects.all())
+        return self.with_stored_page(Article.objects.all())
 
     def get(self, request, *args, **kwargs):
         try:

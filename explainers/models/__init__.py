@@ -1,6 +1,7 @@
 from .articles import Article, ArticleQuerySet, Citation, RenderReport, Section, Source
 from .audit import AuditEntry
 from .images import Image, Picture, Rendition
+from .pages import StoredPage
 from .reports import ReaderReport
 from .spoilers import ContentWarning, DismissedSuggestion, LeakOverride, SpoilerLevel, SpoilerTerm
 from .works import Credit, Person, Work, WorkPart
@@ -24,6 +25,7 @@ __all__ = [
     "Source",
     "SpoilerLevel",
     "SpoilerTerm",
+    "StoredPage",
     "Work",
     "WorkPart",
 ]

@@ -1,0 +1,44 @@
+from django.db import models
+
+
+class StoredPage(models.Model):
+    """An article's page, rendered when the article (or anything it shows) is saved, and
+    served from here on read: the reader pays one row, not the dozen queries and the
+    template work that built it.
+
+    ``wanted`` counts changes to anything the page shows; ``built`` is the count the stored
+    HTML was rendered at. Only ``built == wanted`` (and the current ``format``) is served;
+    anything else is rendered again. A change bumps ``wanted`` in its own transaction, so a
+    render racing with it stores HTML that is already marked out of date.
+    """
+
+    article = models.OneToOneField(
+        "explainers.Article",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="stored_page",
+    )
+    wanted = models.PositiveBigIntegerField(default=1)
+    built = models.PositiveBigIntegerField(default=0)
+    format = models.CharField(
+        max_length=16,
+        blank=True,
+        help_text="Which templates rendered it: a deploy that "
+        "changes them makes every stored page out of date.",
+    )
+    head = models.TextField(blank=True, help_text="The <head> tags, the origin left open.")
+    linked_data = models.JSONField(default=dict, help_text="schema.org data, URLs relative.")
+    body = models.TextField(blank=True)
+    built_at = models.DateTimeField(null=True, blank=True)
+
+    # Rewriting a stored page changes nothing a reader sees: the page cache stays.
+    shown_on_public_pages = False
+
+    class Meta:
+        verbose_name = "stored article page"
+
+    def __str__(self):
+        return f"Page of article {self.article_id}"
+
+    def is_current(self, page_format):
+        return self.built == self.wanted and self.format == page_format

@@ -1,0 +1,322 @@
+"""Article pages rendered when they change, served from the database when read.
+
+An article page shows a dozen tables' worth of data (sections, their levels and warnings,
+images and their renditions, citations and sources, the work's people and parts). Loading
+and rendering it costs about ten queries and several milliseconds of templates; a reader
+should pay neither. So the page is rendered on save and kept in ``StoredPage``; a read
+takes the article row with its stored page in one query, then adds what must be live:
+related reading (it depends on other articles going live by the clock), the preview
+banner, the reader's origin in absolute URLs, and the work's default shield level (it
+changes when the work's spoiler window ends).
+
+Invalidation is by counting, in the transaction of the change itself (see ``StoredPage``):
+- a change to an article, its sections, citations or authors marks that page out of date
+  and renders it again once the change commits, so editors pay for rendering, not readers;
+- a change to something pages share (a work, a person, a credit, a source, an image or
+  rendition) marks the pages that show it;
+- a change to a spoiler level, a warning or a spoiler term, and any model this module does
+  not know, marks every page. Those pages are rendered again by the next reader (or ahead
+  of them by ``manage.py build_pages``).
+A page is also out of date when the templates or the code that renders it change (its
+``format``), so a deploy never serves pages rendered by the previous release.
+"""
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import F, Prefetch, Q
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from .safety import (
+    group_notes,
+    json_ld,
+    linked_data,
+    project_article,
+    spoiler_map,
+    strongest_section,
+    summarize_warnings,
+)
+
+# Stands for "scheme://host" in stored <head> tags. Escaped text can never hold a bare "<".
+ORIGIN = "<origin>"
+# Bump when Python code changes what a page shows (template changes are noticed alone).
+FORMAT_VERSION = "1"
+_FORMAT_SOURCES = ("safety.py", "pages.py", "imaging.py", "models/images.py")
+
+
+@cache
+def page_format():
+    """A short digest of everything that shapes a stored page but is not in the database."""
+    digest = hashlib.sha256(FORMAT_VERSION.encode())
+    here = Path(__file__).resolve().parent
+    templates = Path(settings.BASE_DIR) / "templates" / "explainers"
+    for path in [here / name for name in _FORMAT_SOURCES] + sorted(templates.rglob("*.html")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for name in ("MEDIA_URL", "STATIC_URL", "TIME_ZONE", "LANGUAGE_CODE"):
+        digest.update(f"{name}={getattr(settings, name, '')}".encode())
+    return digest.hexdigest()[:16]
+
+
+# Who made the work, as the article's work box names them.
+def maker_labels():
+    from .models import Credit
+
+    return {
+        Credit.Role.DIRECTOR: "Directed by",
+        Credit.Role.CREATOR: "Created by",
+        Credit.Role.AUTHOR: "Written by",
+    }
+
+
+def group_makers(credits):
+    """(label, [Person]) in credit order: "Directed by" Richard Shepard, ..."""
+    labels = maker_labels()
+    grouped = {}
+    for credit in credits:
+        grouped.setdefault(labels[credit.role], []).append(credit.person)
+    return list(grouped.items())
+
+
+def with_page_data(articles):
+    """Everything the page shows, in a fixed number of queries."""
+    from .models import Citation, Credit, Section
+
+    sections = Section.objects.select_related(
+        "spoiler_level", "image__spoiler_level", "reveals_through"
+    ).prefetch_related("content_warnings", "image__renditions")
+    notes = Citation.objects.filter(number__isnull=False).select_related("source")
+    makers = Credit.objects.filter(role__in=maker_labels()).select_related("person")
+    return articles.select_related(
+        "work__relaxed_tolerance", "hero_image__spoiler_level"
+    ).prefetch_related(
+        "authors",
+        "hero_image__renditions",
+        Prefetch("sections", queryset=sections),
+        Prefetch("citations", queryset=notes.order_by("number", "id")),
+        Prefetch("work__credits", queryset=makers, to_attr="maker_credits"),
+        "work__parts",
+    )
+
+
+def render(article):
+    """(head, linked data, body) of an article loaded through ``with_page_data``."""
+    sections = list(article.sections.all())
+    for section in sections:
+        section.warning_summary = summarize_warnings([section])
+    safe = project_article(article)
+    makers = group_makers(article.work.maker_credits)
+    context = {
+        "article": article,
+        "safe": safe,
+        "origin": mark_safe(ORIGIN),  # noqa: S308 - a fixed marker, replaced on read
+        "sections": sections,
+        "warnings": summarize_warnings(sections),
+        "spoiler_map": spoiler_map(sections),
+        "strongest": strongest_section(sections),
+        "notes": group_notes(article.citations.all()),
+        "makers": makers,
+    }
+    data = linked_data(
+        safe,
+        authors=[a.get_full_name() or a.get_username() for a in article.authors.all()],
+        makers=[(label, [person.name for person in people]) for label, people in makers],
+        work=article.work,
+    )
+    head = render_to_string("explainers/includes/article_head.html", context)
+    body = render_to_string("explainers/includes/article_body.html", context)
+    return head, data, body
+
+
+def build(article_id):
+    """Render an article's page from the database and store it; the StoredPage (unsaved
+    if the article changed meanwhile), or None when the article is gone."""
+    from .models import Article, StoredPage
+
+    try:
+        stored, _ = StoredPage.objects.get_or_create(article_id=article_id)
+    except IntegrityError:  # the article is gone, or another worker made the row first
+        stored = StoredPage.objects.filter(article_id=article_id).first()
+        if stored is None:
+            return None
+    wanted = stored.wanted  # read before the data: a later change leaves this page stale
+    article = with_page_data(Article.objects.filter(pk=article_id)).first()
+    if article is None:
+        return None
+    head, data, body = render(article)
+    fields = {
+        "built": wanted,
+        "format": page_format(),
+        "head": head,
+        "linked_data": data,
+        "body": body,
+        "built_at": timezone.now(),
+    }
+    StoredPage.objects.filter(pk=article_id, wanted=wanted).update(**fields)
+    return StoredPage(article_id=article_id, wanted=wanted, **fields)
+
+
+def page_for(article):
+    """The article's page parts: the stored ones when current, else rendered now."""
+    from .models import StoredPage
+
+    try:
+        stored = article.stored_page
+    except StoredPage.DoesNotExist:
+        stored = None
+    if stored is not None and stored.is_current(page_format()):
+        return stored
+    return build(article.pk)
+
+
+def head_for(stored, origin):
+    """The stored <head> tags and JSON-LD with this request's origin in their URLs."""
+    data = dict(stored.linked_data)
+    for key in ("url", "image"):
+        if key in data:
+            data[key] = origin + data[key]
+    head = stored.head.replace(ORIGIN, origin)
+    return mark_safe(head + f'\n  <script type="application/ld+json">{json_ld(data)}</script>')  # noqa: S308
+
+
+def build_stale(article_ids=None):
+    """Render every out-of-date page (of these articles, or of all); how many were."""
+    from .models import Article
+
+    articles = (
+        Article.objects.all() if article_ids is None else Article.objects.filter(pk__in=article_ids)
+    )
+    current = Q(stored_page__built=F("stored_page__wanted"), stored_page__format=page_format())
+    count = 0
+    for pk in articles.exclude(current).values_list("pk", flat=True).iterator():
+        count += build(pk) is not None
+    return count
+
+
+# --- invalidation ------------------------------------------------------------------------
+
+EVERY_PAGE = object()
+
+
+def mark_stale(articles):
+    """Count a change against these articles' pages (a queryset, ids, or EVERY_PAGE)."""
+    from .models import StoredPage
+
+    pages = StoredPage.objects.all()
+    if articles is not EVERY_PAGE:
+        pages = pages.filter(article__in=articles)
+    pages.update(wanted=F("wanted") + 1)
+
+
+def _rebuild_after_commit(article_ids):
+    ids = [pk for pk in article_ids if pk is not None]
+    if ids:
+        transaction.on_commit(lambda: build_stale(ids))
+
+
+def _articles_showing(instance):
+    """The articles whose page shows this row, EVERY_PAGE, or None (no page does)."""
+    from . import models as m
+
+    if isinstance(instance, m.Work):
+        return m.Article.objects.filter(work=instance.pk)
+    if isinstance(instance, m.Credit | m.WorkPart):
+        return m.Article.objects.filter(work=instance.work_id)
+    if isinstance(instance, m.Person):
+        return m.Article.objects.filter(work__credits__person=instance.pk)
+    if isinstance(instance, m.Source):
+        return m.Article.objects.filter(citations__source=instance.pk)
+    if isinstance(instance, m.Image | m.Rendition):
+        image = instance if isinstance(instance, m.Image) else instance.image
+        showing = Q(hero_image=image.pk) | Q(sections__image=image.pk)
+        if image.file:  # written into a body by its address
+            showing |= Q(sections__body__contains=image.file.name)
+        return m.Article.objects.filter(showing)
+    if isinstance(instance, get_user_model()):
+        return m.Article.objects.filter(authors=instance.pk)
+    if isinstance(instance, m.AuditEntry | m.ReaderReport | m.StoredPage | m.LeakOverride):
+        return None
+    if isinstance(instance, m.DismissedSuggestion):
+        return None
+    return EVERY_PAGE  # spoiler levels, warnings, terms, and anything added later
+
+
+def _own_article(instance):
+    """The article id of a row that belongs to one article's own content, else None."""
+    from .models import Article, Citation, Section
+
+    if isinstance(instance, Article):
+        return instance.pk
+    if isinstance(instance, Section | Citation):
+        return instance.article_id
+    return None
+
+
+def _changed(sender, instance, raw=False, created=False, **kwargs):
+    from .models import Article, StoredPage
+
+    if isinstance(instance, Article) and created:
+        StoredPage.objects.get_or_create(article_id=instance.pk)
+    if raw:
+        return  # loaddata: the fixture's own stored pages, or none (built on first read)
+    own = _own_article(instance)
+    if own is not None:
+        mark_stale([own])
+        _rebuild_after_commit([own])
+        return
+    articles = _articles_showing(instance)
+    if articles is not None:
+        mark_stale(articles)
+
+
+def image_changed(image):
+    """New renditions or placeholder (written without signals): every page showing it."""
+    mark_stale(_articles_showing(image))
+
+
+def _sections_rendered(sender, article, **kwargs):
+    """Bodies rendered again (written without signals): after an image or a level changed."""
+    mark_stale([article.pk])
+    _rebuild_after_commit([article.pk])
+
+
+def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    from .models import Article, Section
+
+    if not action.startswith("post_") and action != "pre_clear":
+        return
+    if sender is Article.related.through:
+        return  # related reading is not stored: it is read live
+    if isinstance(instance, Article | Section):
+        own = _own_article(instance)
+        mark_stale([own])
+        _rebuild_after_commit([own])
+    elif isinstance(instance, get_user_model()) and model is Article:
+        mark_stale(list(pk_set or []) or Article.objects.filter(authors=instance.pk))
+    else:
+        mark_stale(EVERY_PAGE)  # e.g. a warning added to sections from its own side
+
+
+def connect_signals():
+    from .models.articles import sections_rendered
+
+    uid = "explainers-stored-pages"
+    sections_rendered.connect(_sections_rendered, dispatch_uid=f"{uid}-sections-rendered")
+    models = list(apps.get_app_config("explainers").get_models()) + [get_user_model()]
+    for model in models:
+        label = model._meta.label_lower
+        post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}-{label}-save")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}-{label}-delete")
+        for field in model._meta.many_to_many:
+            m2m_changed.connect(
+                _m2m_changed,
+                sender=field.remote_field.through,
+                dispatch_uid=f"{uid}-{label}-{field.name}",
+            )
