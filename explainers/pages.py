@@ -22,6 +22,7 @@ A page is also out of date when the templates or the code that renders it change
 """
 
 import hashlib
+import json
 from functools import cache
 from pathlib import Path
 
@@ -155,7 +156,7 @@ def build(article_id):
         "built": wanted,
         "format": page_format(),
         "head": head,
-        "linked_data": data,
+        "linked_data": json.dumps(data, ensure_ascii=False),
         "body": body,
         "built_at": timezone.now(),
     }
@@ -178,7 +179,7 @@ def page_for(article):
 
 def head_for(stored, origin):
     """The stored <head> tags and JSON-LD with this request's origin in their URLs."""
-    data = dict(stored.linked_data)
+    data = json.loads(stored.linked_data)
     for key in ("url", "image"):
         if key in data:
             data[key] = origin + data[key]

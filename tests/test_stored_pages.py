@@ -2,6 +2,8 @@
 served out of date, whatever changed. The page cache is off here (test settings), so
 every read below goes through the stored page."""
 
+import json
+
 import pytest
 from django.core.management import call_command
 
@@ -49,7 +51,7 @@ def test_a_page_is_stored_by_its_first_render_and_served_from_then_on(client, ar
     first = read(client, article)
     assert is_current(article)
     page = stored(article)
-    assert "Charlotte drugged Lizzie" in page.body and page.linked_data["url"] == (
+    assert "Charlotte drugged Lizzie" in page.body and json.loads(page.linked_data)["url"] == (
         article.get_absolute_url()
     )
     # The stored copy is what readers get: change it behind the app's back and see it.

@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "linked_data",
-                    models.JSONField(default=dict, help_text="schema.org data, URLs relative."),
+                    models.TextField(default="{}", help_text="schema.org data, URLs relative."),
                 ),
                 ("body", models.TextField(blank=True)),
                 ("built_at", models.DateTimeField(blank=True, null=True)),

@@ -27,7 +27,9 @@ class StoredPage(models.Model):
         "changes them makes every stored page out of date.",
     )
     head = models.TextField(blank=True, help_text="The <head> tags, the origin left open.")
-    linked_data = models.JSONField(default=dict, help_text="schema.org data, URLs relative.")
+    # JSON text, not a JSONField: PostgreSQL's jsonb reorders keys, and the page must come
+    # out byte for byte the same whether it was just rendered or read back (one ETag).
+    linked_data = models.TextField(default="{}", help_text="schema.org data, URLs relative.")
     body = models.TextField(blank=True)
     built_at = models.DateTimeField(null=True, blank=True)
 
