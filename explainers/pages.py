@@ -31,7 +31,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch, Q
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -260,8 +260,11 @@ def _own_article(instance):
     return None
 
 
-def _changed(sender, instance, raw=False, created=False, **kwargs):
+def _changed(sender, instance, raw=False, created=False, update_fields=None, **kwargs):
     from .models import Article, StoredPage
+
+    if update_fields and set(update_fields) <= {"last_login"}:
+        return  # a sign-in: nothing a page shows
 
     if isinstance(instance, Article) and created:
         StoredPage.objects.get_or_create(article_id=instance.pk)
@@ -315,6 +318,9 @@ def connect_signals():
         label = model._meta.label_lower
         post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}-{label}-save")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}-{label}-delete")
+        # Before too: deleting an image first empties the fields that point at it, after
+        # which nothing would tell which pages showed it.
+        pre_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}-{label}-pre-delete")
         for field in model._meta.many_to_many:
             m2m_changed.connect(
                 _m2m_changed,

@@ -268,6 +268,25 @@ def test_an_image_credit_and_new_renditions_reach_the_pages_showing_it(client, a
     assert not any(name in html for name in old)
 
 
+def test_a_deleted_image_leaves_the_pages_that_showed_it(client, article, make_image):
+    image = make_image(rank=0)
+    article.hero_image = image
+    article.save()
+    names = [r.file.name for r in image.renditions.all()]
+    assert any(name in read(client, article) for name in names)
+    image.delete()  # the article's hero_image is emptied first, without a signal
+    html = read(client, article)
+    assert not any(name in html for name in names) and '<figure class="hero">' not in html
+
+
+def test_a_sign_in_leaves_its_authors_pages_alone(client, article, django_user_model):
+    author = django_user_model.objects.create_user("ruth")
+    article.authors.add(author)
+    read(client, article)
+    client.force_login(author)  # writes last_login
+    assert is_current(article)
+
+
 def test_changes_no_page_shows_leave_stored_pages_alone(client, article, django_user_model):
     read(client, article)
     other = Article.objects.create(
