@@ -31,7 +31,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch, Q
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -61,8 +61,13 @@ def page_format():
     templates = Path(settings.BASE_DIR) / "templates" / "explainers"
     for path in [here / name for name in _FORMAT_SOURCES] + sorted(templates.rglob("*.html")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    for name in ("MEDIA_URL", "STATIC_URL", "TIME_ZONE", "LANGUAGE_CODE"):
+    names = ("MEDIA_URL", "STATIC_URL", "TIME_ZONE", "LANGUAGE_CODE", "SPOILER_WINDOW_DAYS")
+    for name in (*names, "SPOILER_RELAXED_RANK"):
         digest.update(f"{name}={getattr(settings, name, '')}".encode())
+    # Stored documents name the hashed CSS and JS of the release that stored them.
+    manifest = Path(settings.STATIC_ROOT or "") / "staticfiles.json"
+    if settings.STATIC_ROOT and manifest.is_file():
+        digest.update(manifest.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -159,6 +164,7 @@ def build(article_id):
         "linked_data": json.dumps(data, ensure_ascii=False),
         "body": body,
         "built_at": timezone.now(),
+        "document": "",
     }
     StoredPage.objects.filter(pk=article_id, wanted=wanted).update(**fields)
     return StoredPage(article_id=article_id, wanted=wanted, **fields)
@@ -175,6 +181,44 @@ def page_for(article):
     if stored is not None and stored.is_current(page_format()):
         return stored
     return build(article.pk)
+
+
+# Where the <head> tags go in a stored document: a comment escaped text cannot produce, and
+# the first one in the document (it is in <head>, before anything an editor wrote).
+HEAD_MARK = "<!--stored-page-head-->"
+
+
+def document_for(stored, now=None):
+    """The stored document if it may be served now, else None."""
+    if stored is None:
+        return None
+    if stored.document_is_current(page_format(), now or timezone.now()):
+        return stored.document
+    return None
+
+
+def fill(document, stored, origin):
+    """A stored (or just rendered) document with this request's <head> tags in it."""
+    return document.replace(HEAD_MARK, head_for(stored, origin), 1)
+
+
+def store_document(stored, document, valid_until):
+    """Keep the document rendered for a reader, if its page is still what it was rendered
+    from: a change since then (to the article, or to what its related reading lists) has
+    counted against ``wanted`` in its own transaction, and this write then misses."""
+    from .models import StoredPage
+
+    StoredPage.objects.filter(
+        pk=stored.article_id, wanted=stored.wanted, built=stored.wanted, format=page_format()
+    ).update(document=document, document_built=stored.wanted, valid_until=valid_until)
+
+
+def valid_until(article):
+    """When a document rendered now stops being right by the clock alone: a related
+    explainer going live, or the work's spoiler window ending. None if never."""
+    times = [article.next_related_change(), article.work.default_tolerance_changes_at()]
+    times = [time for time in times if time is not None]
+    return min(times) if times else None
 
 
 def head_for(stored, origin):
@@ -222,13 +266,29 @@ def _rebuild_after_commit(article_ids):
         transaction.on_commit(lambda: build_stale(ids))
 
 
+def _listers(article_ids):
+    """Articles whose related reading may list these: the ones that pick them, and those
+    of the same works and of works that share people with them."""
+    from .models import Article, Credit, Work
+
+    works = Article.objects.filter(pk__in=article_ids).values("work")
+    kin = Work.objects.filter(
+        credits__person__in=Credit.objects.filter(work__in=works).values("person")
+    ).values("pk")
+    return Article.objects.filter(Q(related__in=article_ids) | Q(work__in=works) | Q(work__in=kin))
+
+
 def _articles_showing(instance):
     """The articles whose page shows this row, EVERY_PAGE, or None (no page does)."""
     from . import models as m
 
-    if isinstance(instance, m.Work):
-        return m.Article.objects.filter(work=instance.pk)
-    if isinstance(instance, m.Credit | m.WorkPart):
+    if isinstance(instance, m.Work):  # its articles, and their teasers' listers
+        return _listers(m.Article.objects.filter(work=instance.pk).values("pk"))
+    if isinstance(instance, m.Credit):  # the work box; who shares people with whom
+        return m.Article.objects.filter(
+            Q(work=instance.work_id) | Q(work__credits__person=instance.person_id)
+        )
+    if isinstance(instance, m.WorkPart):
         return m.Article.objects.filter(work=instance.work_id)
     if isinstance(instance, m.Person):
         return m.Article.objects.filter(work__credits__person=instance.pk)
@@ -239,7 +299,8 @@ def _articles_showing(instance):
         showing = Q(hero_image=image.pk) | Q(sections__image=image.pk)
         if image.file:  # written into a body by its address
             showing |= Q(sections__body__contains=image.file.name)
-        return m.Article.objects.filter(showing)
+        heroes = m.Article.objects.filter(hero_image=image.pk).values("pk")
+        return m.Article.objects.filter(showing | Q(pk__in=_listers(heroes).values("pk")))
     if isinstance(instance, get_user_model()):
         return m.Article.objects.filter(authors=instance.pk)
     if isinstance(instance, m.AuditEntry | m.ReaderReport | m.StoredPage | m.LeakOverride):
@@ -272,12 +333,26 @@ def _changed(sender, instance, raw=False, created=False, update_fields=None, **k
         return  # loaddata: the fixture's own stored pages, or none (built on first read)
     own = _own_article(instance)
     if own is not None:
+        if isinstance(instance, Article):
+            # Its teaser, or whether it is listed at all, in other pages' related reading.
+            mark_stale(_listers([own]))
         mark_stale([own])
         _rebuild_after_commit([own])
         return
     articles = _articles_showing(instance)
     if articles is not None:
         mark_stale(articles)
+
+
+def _before_save(sender, instance, raw=False, **kwargs):
+    from .models import Article, Credit
+
+    if raw or instance.pk is None:
+        return
+    if isinstance(instance, Article):
+        mark_stale(_listers([instance.pk]))
+    elif isinstance(instance, Credit):
+        mark_stale(_articles_showing(Credit.objects.filter(pk=instance.pk).first() or instance))
 
 
 def image_changed(image):
@@ -296,8 +371,6 @@ def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
 
     if not action.startswith("post_") and action != "pre_clear":
         return
-    if sender is Article.related.through:
-        return  # related reading is not stored: it is read live
     if isinstance(instance, Article | Section):
         own = _own_article(instance)
         mark_stale([own])
@@ -317,6 +390,8 @@ def connect_signals():
     for model in models:
         label = model._meta.label_lower
         post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}-{label}-save")
+        # Before too: an article moved to another work leaves its old work's pages.
+        pre_save.connect(_before_save, sender=model, dispatch_uid=f"{uid}-{label}-pre-save")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}-{label}-delete")
         # Before too: deleting an image first empties the fields that point at it, after
         # which nothing would tell which pages showed it.

@@ -7,12 +7,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import moderation, pages, search
 from .forms import ReaderReportForm
-from .models import Article, Credit, Person, Work
+from .models import Article, Credit, Person, StoredPage, Work
 from .models.reports import client_fingerprint
 from .previews import PreviewLinkInvalid, article_id_from
 from .safety import (
@@ -69,18 +70,6 @@ class ArticleDetailView(DetailView):
             "search_context", "search_body", "search_vector"
         )
 
-    def get(self, request, *args, **kwargs):
-        try:
-            return super().get(request, *args, **kwargs)
-        except Http404:
-            retracted = Article.objects.filter(
-                slug=kwargs.get("slug"), status=Article.Status.RETRACTED
-            ).first()
-            if retracted is None:
-                raise
-            # Gone for good, and said so: search engines drop it, readers learn why.
-            return render(request, "explainers/retracted.html", {"article": retracted}, status=410)
-
     def previewer(self):
         """The user who might preview a draft, or None for a reader with no session.
 
@@ -91,31 +80,65 @@ class ArticleDetailView(DetailView):
             return None
         return self.request.user
 
+    def get_object(self, queryset=None):
+        article = super().get_object(queryset)
+        self.is_preview = not article.is_published()
+        return article
+
+    def get(self, request, *args, **kwargs):
+        """A published article's page from its stored document when that is current (one
+        query in all); otherwise rendered, and stored for the next reader."""
+        try:
+            self.object = self.get_object()
+        except Http404:
+            return self.gone_or_404(kwargs.get("slug"))
+        try:
+            stored = self.object.stored_page
+        except StoredPage.DoesNotExist:
+            stored = None
+        document = None if self.is_preview else pages.document_for(stored)
+        if document is not None:
+            return HttpResponse(pages.fill(document, stored, self.origin()))
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+    def gone_or_404(self, slug):
+        retracted = Article.objects.filter(slug=slug, status=Article.Status.RETRACTED).first()
+        if retracted is None:
+            raise Http404("No such article.")
+        # Gone for good, and said so: search engines drop it, readers learn why.
+        return render(self.request, "explainers/retracted.html", {"article": retracted}, status=410)
+
+    def origin(self):
+        # get_host() is validated against ALLOWED_HOSTS: a hostname and a port, nothing else.
+        return f"{self.request.scheme}://{self.request.get_host()}"
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
         page = pages.page_for(article)
         if page is None:
             raise Http404("The article was deleted.")
-        # get_host() is validated against ALLOWED_HOSTS: a hostname and a port, nothing else.
-        origin = f"{self.request.scheme}://{self.request.get_host()}"
         context.update(
             page=page,
-            head=pages.head_for(page, origin),
-            # Live, not stored: other articles go live by the clock.
+            head=mark_safe(pages.HEAD_MARK),  # noqa: S308 - filled in by render_to_response
             related=[project_article(related) for related in article.related_reading()],
-            is_preview=not article.is_published(),
-            # Live too: it changes when the work's spoiler window after release ends.
+            is_preview=self.is_preview,
             default_tolerance=article.work.default_tolerance_rank(),
         )
         return context
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
+        response.render()
+        document = response.content.decode()
+        page = context["page"]
         if context["is_preview"]:
             # A staff preview of a draft: never stored by any cache, never indexed.
             add_never_cache_headers(response)
             response["X-Robots-Tag"] = "noindex, nofollow"
+        else:
+            pages.store_document(page, document, pages.valid_until(self.object))
+        response.content = pages.fill(document, page, self.origin())
         return response
 
 
@@ -440,6 +463,7 @@ class PreviewLinkView(ArticleDetailView):
             add_never_cache_headers(response)
             response["X-Robots-Tag"] = "noindex, nofollow"
             return response
+        self.is_preview = True  # whatever its state: never stored, never indexed
         context = self.get_context_data(object=self.object)
         context["is_preview"] = True
         context["preview_link"] = True

@@ -29,6 +29,11 @@ def test_the_router_sends_reads_to_a_replica_and_writes_to_the_primary(monkeypat
 @pytest.mark.django_db(transaction=True, databases=["default", "replica1"])
 def test_a_public_page_reads_from_the_replica(routed, client, make_article):
     article = make_article(sections=[(0, "Intro", "", "Plain words.")])
+    # The first reader's request stores the rendered document (a write: the primary) ...
+    with CaptureQueriesContext(connections["default"]) as primary:
+        client.get(article.get_absolute_url())
+    assert any(q["sql"].startswith("UPDATE") for q in primary.captured_queries)
+    # ... and every reader after that is served from the replica alone.
     with (
         CaptureQueriesContext(connections["default"]) as primary,
         CaptureQueriesContext(connections["replica1"]) as replica,

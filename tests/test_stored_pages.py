@@ -3,6 +3,7 @@ served out of date, whatever changed. The page cache is off here (test settings)
 every read below goes through the stored page."""
 
 import json
+import re
 
 import pytest
 from django.core.management import call_command
@@ -55,7 +56,8 @@ def test_a_page_is_stored_by_its_first_render_and_served_from_then_on(client, ar
         article.get_absolute_url()
     )
     # The stored copy is what readers get: change it behind the app's back and see it.
-    StoredPage.objects.filter(pk=page.pk).update(body=page.body.replace("cello", "oboe"))
+    assert page.document.count("cello prodigy") == 1
+    StoredPage.objects.filter(pk=page.pk).update(document=page.document.replace("cello", "oboe"))
     assert "oboe prodigy" in read(client, article)
     assert "cello prodigy" in first
 
@@ -289,10 +291,6 @@ def test_a_sign_in_leaves_its_authors_pages_alone(client, article, django_user_m
 
 def test_changes_no_page_shows_leave_stored_pages_alone(client, article, django_user_model):
     read(client, article)
-    other = Article.objects.create(
-        title="Another", slug="another", dek="d", work=article.work, status="draft"
-    )
-    article.related.add(other)  # related reading is read live, not stored
     ReaderReport.objects.create(article=article, details="the heading spoiled it")
     AuditEntry.objects.create(article=article, action="note", comment="x")
     assert is_current(article)
@@ -312,3 +310,70 @@ def test_a_deleted_article_takes_its_stored_page_with_it(client, article):
     article.delete()
     assert not StoredPage.objects.exists()
     assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def related_titles(html):
+    if 'id="related-heading"' not in html:
+        return []
+    part = html.split('id="related-heading"', 1)[1]
+    return re.findall(r'class="teaser__title"><a href="[^"]*">([^<]*)</a>', part)
+
+
+def test_related_reading_in_a_stored_page_follows_other_articles(
+    client, article, make_article, django_user_model
+):
+    assert related_titles(read(client, article)) == []
+    sibling = make_article(title="Another look at the ending")
+    assert related_titles(read(client, article)) == ["Another look at the ending"]
+    sibling.title = "Another look at the last scene"
+    sibling.save()
+    assert related_titles(read(client, article)) == ["Another look at the last scene"]
+    sibling.status = Article.Status.RETRACTED
+    sibling.save()
+    assert related_titles(read(client, article)) == []
+    # Picked by the editors, from another work that shares nobody with this one.
+    other = make_article(title="A different film entirely")
+    other.work = _another_work()
+    other.save()
+    assert related_titles(read(client, article)) == []
+    article.related.add(other)
+    assert related_titles(read(client, article)) == ["A different film entirely"]
+    # Sharing a person makes another work's explainers kin.
+    article.related.clear()
+    person = Person.objects.create(name="Mary Lynn Rajskub", slug="mlr")
+    Credit.objects.create(work=article.work, person=person, role=Credit.Role.CAST)
+    assert related_titles(read(client, article)) == []
+    Credit.objects.create(work=other.work, person=person, role=Credit.Role.CAST)
+    assert related_titles(read(client, article)) == ["A different film entirely"]
+
+
+def _another_work():
+    from explainers.models import Work
+
+    return Work.objects.create(kind=Work.Kind.SERIES, title="Another", slug="another-work")
+
+
+def test_a_stored_page_is_rendered_again_when_the_clock_changes_it(
+    client, article, make_article, levels, monkeypatch
+):
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    soon = timezone.now() + timedelta(hours=2)
+    make_article(title="Goes live in two hours", published_at=soon)
+    work = article.work
+    work.release_date = date.today() - timedelta(days=10)
+    work.spoiler_window_days = 11  # ends tomorrow; then sections open up to "Setup"
+    work.relaxed_tolerance = levels[1]
+    work.save()
+    html = read(client, article)
+    assert related_titles(html) == [] and 'data-default-tolerance="0"' in html
+    assert stored(article).valid_until == soon
+    later = timezone.now() + timedelta(days=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: later.date())
+    html = read(client, article)
+    assert related_titles(html) == ["Goes live in two hours"]
+    assert 'data-default-tolerance="1"' in html
+    assert stored(article).valid_until is None

@@ -4,8 +4,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import models, transaction
-from django.db.models import Case, Value, When
+from django.db import connections, models, router, transaction
 from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
@@ -187,31 +186,62 @@ class Article(models.Model):
     is_published.short_description = "live"
 
     def related_reading(self, limit=4):
-        """Published further reading, in one query: the editors' picks first, then other
-        explainers of the same work, then explainers of works that share people with
-        this one (a director, a writer, an actor). Never this article, never a draft."""
+        """Published further reading: the editors' picks first, then other explainers of
+        the same work, then explainers of works that share people with this one (a
+        director, a writer, an actor), newest first within each. Never this article, never
+        a draft. Two queries (and the teasers' renditions), however many candidates."""
+        ids = self.related_ids(limit)
+        if not ids:
+            return []
+        found = {
+            article.pk: article for article in Article.objects.filter(pk__in=ids).for_listing()
+        }
+        return [found[pk] for pk in ids if pk in found]
+
+    def related_ids(self, limit=4):
+        """The ids, in order. Plain SQL: building this query through the ORM took 4 ms of
+        Python per page, running it 0.3 ms. The candidates are one UNION of three indexed
+        lookups (an OR of the three made PostgreSQL read every article)."""
+        connection = connections[router.db_for_read(Article)]  # a replica, if there are any
+        article = connection.ops.quote_name(Article._meta.db_table)
+        picks = connection.ops.quote_name(Article.related.through._meta.db_table)
+        credit = connection.ops.quote_name(Credit._meta.db_table)
+        sql = f"""
+            SELECT a.id FROM {article} a
+            WHERE a.status = %s AND a.published_at IS NOT NULL AND a.published_at <= %s
+              AND a.id <> %s AND a.id IN (
+                SELECT p.to_article_id FROM {picks} p WHERE p.from_article_id = %s
+                UNION SELECT s.id FROM {article} s WHERE s.work_id = %s
+                UNION SELECT k.id FROM {article} k JOIN {credit} c ON c.work_id = k.work_id
+                  WHERE k.work_id <> %s
+                    AND c.person_id IN (SELECT m.person_id FROM {credit} m WHERE m.work_id = %s))
+            ORDER BY CASE
+                WHEN a.id IN (SELECT q.to_article_id FROM {picks} q WHERE q.from_article_id = %s)
+                THEN 0 WHEN a.work_id = %s THEN 1 ELSE 2 END, a.published_at DESC, a.id DESC
+            LIMIT %s"""  # noqa: S608 - table names from the models, every value a parameter
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        work = self.work_id
+        params = [self.Status.PUBLISHED, now, self.pk, self.pk, work, work, work, self.pk, work]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, limit])
+            return [row[0] for row in cursor.fetchall()]
+
+    def next_related_change(self):
+        """When the next scheduled explainer among this one's related-reading candidates
+        goes live (and the list may change), or None."""
         picks = Article.related.through.objects.filter(from_article=self.pk).values("to_article")
         people = Credit.objects.filter(work=self.work_id).values("person")
         kin = Work.objects.filter(credits__person__in=people).exclude(pk=self.work_id)
-        # The candidates as one UNION of three indexed lookups: an OR of the three made
-        # PostgreSQL scan every article (9 ms at 10,000 articles; this takes 0.3 ms).
         candidates = picks.order_by().union(
             Article.objects.filter(work=self.work_id).order_by().values("pk"),
             Article.objects.filter(work__in=kin).order_by().values("pk"),
         )
-        return list(
-            Article.objects.published()
-            .exclude(pk=self.pk)
-            .filter(pk__in=candidates)
-            .annotate(
-                closeness=Case(
-                    When(pk__in=picks, then=Value(0)),
-                    When(work=self.work_id, then=Value(1)),
-                    default=Value(2),
-                )
+        return (
+            Article.objects.filter(
+                status=self.Status.PUBLISHED, published_at__gt=timezone.now(), pk__in=candidates
             )
-            .for_listing()
-            .order_by("closeness", models.F("published_at").desc(), "-id")[:limit]
+            .exclude(pk=self.pk)
+            .aggregate(next=models.Min("published_at"))["next"]
         )
 
     def is_scheduled(self):

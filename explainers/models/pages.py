@@ -32,6 +32,13 @@ class StoredPage(models.Model):
     linked_data = models.TextField(default="{}", help_text="schema.org data, URLs relative.")
     body = models.TextField(blank=True)
     built_at = models.DateTimeField(null=True, blank=True)
+    # The whole document a reader gets (the <head> tags left open), with its related
+    # reading and default shield level as they were when it was stored: served while
+    # ``document_built`` is the current ``built`` and the clock has not reached
+    # ``valid_until`` (a related explainer going live, the work's spoiler window ending).
+    document = models.TextField(blank=True)
+    document_built = models.PositiveBigIntegerField(default=0)
+    valid_until = models.DateTimeField(null=True, blank=True)
 
     # Rewriting a stored page changes nothing a reader sees: the page cache stays.
     shown_on_public_pages = False
@@ -44,3 +51,11 @@ class StoredPage(models.Model):
 
     def is_current(self, page_format):
         return self.built == self.wanted and self.format == page_format
+
+    def document_is_current(self, page_format, now):
+        return (
+            bool(self.document)
+            and self.is_current(page_format)
+            and self.document_built == self.built
+            and (self.valid_until is None or now < self.valid_until)
+        )

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -110,6 +110,19 @@ class Work(models.Model):
         if self.relaxed_tolerance_id is not None:
             return self.relaxed_tolerance.rank
         return settings.SPOILER_RELAXED_RANK
+
+    def default_tolerance_changes_at(self):
+        """When ``default_tolerance_rank`` next changes by the clock (the spoiler window
+        ends, at local midnight), or None."""
+        if self.release_date is None:
+            return None
+        window = self.spoiler_window_days
+        if window is None:
+            window = settings.SPOILER_WINDOW_DAYS
+        ends = self.release_date + timedelta(days=window)
+        if timezone.localdate() >= ends:
+            return None
+        return timezone.make_aware(datetime.combine(ends, time.min))
 
     def credits_for(self, role):
         """Credits of one role; uses prefetched ``credits`` when present."""
