@@ -5,7 +5,8 @@ page is rendered once and then served from the cache (Redis when ``REDIS_URL`` i
 shared by every app server) until anything it could show changes. Invalidation is by
 generation: every saved or deleted row of the explainers app (an article, a section, a
 spoiler level or warning that many articles use, a work, an image ...) bumps one counter
-after its transaction commits, and every cached page key carries that counter. A change can
+after its transaction commits, and every cached page carries the counter it was stored
+under (read in the same round trip as the page, so a hit costs one request to Redis). A change can
 never leave a stale page behind, whatever it touched; the price is that one edit re-renders
 pages it did not touch, which on an editorial site (a few saves an hour, many reads a
 second) is the right trade.
@@ -95,7 +96,20 @@ def _cacheable_request(request):
 
 def _key(request):
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"explainers:page:{generation()}:{path}"
+    return f"explainers:page:{path}"
+
+
+def _lookup(key):
+    """(the current generation, the stored page if it is of that generation): one round
+    trip to the cache, so a hit on Redis costs one request, not two."""
+    found = cache.get_many([GENERATION_KEY, key])
+    current = found.get(GENERATION_KEY)
+    if current is None:
+        return generation(), None
+    stored = found.get(key)
+    if stored is None or stored.get("generation") != current:
+        return current, None
+    return current, stored
 
 
 def cache_public_page(view):
@@ -107,7 +121,7 @@ def cache_public_page(view):
         if not _cacheable_request(request):
             return view(request, *args, **kwargs)
         key = _key(request)
-        stored = cache.get(key)
+        current, stored = _lookup(key)
         if stored is not None:
             response = _rebuild(stored)
             response["X-Page-Cache"] = "hit"
@@ -124,7 +138,7 @@ def cache_public_page(view):
         response["ETag"] = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
         response["Last-Modified"] = http_date()
         patch_cache_control(response, public=True, max_age=min(ttl, 60), s_maxage=ttl)
-        cache.set(key, _freeze(response), ttl)
+        cache.set(key, {**_freeze(response), "generation": current}, ttl)
         response["X-Page-Cache"] = "miss"
         return response
 

@@ -155,10 +155,22 @@ def _tsquery(text):
     return SearchQuery(text, search_type="websearch", config=CONFIG)
 
 
+# Ranking reads every matching row: a word most explainers contain ("ending") would cost
+# in proportion to the whole site. So the ranking is over the newest RANK_WINDOW matches
+# (an index scan, newest first, that stops there); a rarer query has fewer matches than
+# that and is ranked in full. The page says when a query reached the window.
+RANK_WINDOW = 1000
+
+
 def _postgres_search(queryset, text):
     tsquery = _tsquery(text)
-    return (
+    newest = (
         queryset.filter(search_vector=tsquery)
+        .order_by(F("published_at").desc(), F("id").desc())
+        .values("pk")[:RANK_WINDOW]
+    )
+    return (
+        queryset.filter(pk__in=newest)
         .annotate(rank=SearchRank(F("search_vector"), tsquery))
         .order_by("-rank", F("published_at").desc(), "-id")
     )
@@ -196,6 +208,7 @@ class Result:
 def results_page(queryset, query, page_number):
     """One page of results, projected: teasers from safety.py, snippets from level-0 text."""
     page = Paginator(queryset, PAGE_SIZE).get_page(page_number)
+    page.window = RANK_WINDOW if on_postgres() and page.paginator.count >= RANK_WINDOW else None
     snippets = _snippets([article.pk for article in page.object_list], query)
     page.results = [
         Result(teaser=project_article(article), snippet=snippets.get(article.pk, ""))

@@ -592,3 +592,18 @@ def test_raw_html_cannot_load_an_image_early_or_smuggle_a_script_through_srcset(
     ).html
     assert "javascript" not in shown
     assert 'type="text/html"' not in shown
+
+
+def test_an_image_records_its_dimensions_when_saved(make_image):
+    image = make_image(rank=0)
+    assert Image.objects.values_list("width", "height").get(pk=image.pk) == (64, 36)
+
+
+def test_a_missing_image_file_does_not_take_a_page_down(client, make_article, make_image):
+    article = make_article(sections=[(0, "Premise", "", "Words.")])
+    article.hero_image = make_image(rank=0)
+    article.save()
+    Image.objects.filter(pk=article.hero_image_id).update(width=None, height=None)
+    article.hero_image.file.storage.delete(article.hero_image.file.name)
+    assert client.get("/").status_code == 200
+    assert client.get(article.get_absolute_url()).status_code == 200

@@ -317,3 +317,24 @@ def test_a_client_running_many_fresh_searches_is_slowed_down_politely(client, db
     other = client.get("/search/", {"q": "cello"}, REMOTE_ADDR="203.0.113.9")
     assert other.status_code == 200
     cache.clear()
+
+
+@pytest.mark.skipif(not search.on_postgres(), reason="the ranking window is PostgreSQL's")
+def test_a_very_common_word_is_ranked_over_the_newest_matches_and_says_so(
+    client, make_article, monkeypatch
+):
+    monkeypatch.setattr(search, "RANK_WINDOW", 3)
+    now = timezone.now()
+    oldest = make_article(title="Marimba marimba marimba", published_at=now - timedelta(days=9))
+    for days in (3, 2, 1):
+        make_article(title=f"A marimba recital {days}", published_at=now - timedelta(days=days))
+    response = results(client, q="marimba")
+    titles = found_titles(response)
+    # The oldest would rank first on its title, but it is outside the newest three.
+    assert oldest.title not in titles and len(titles) == 3
+    assert "More than 3 explainers for “marimba”" in response.content.decode()
+    # Under the window, a query is ranked in full and counted exactly.
+    monkeypatch.setattr(search, "RANK_WINDOW", 10)
+    response = results(client, q="marimba")
+    assert found_titles(response)[0] == oldest.title
+    assert "4 explainers for “marimba”" in response.content.decode()

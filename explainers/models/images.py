@@ -46,7 +46,11 @@ class CleanImageFieldFile(ImageFieldFile):
 
     def save(self, name, content, save=True):
         data, checked = imaging.clean_image_bytes(content)
-        super().save(f"image.{checked.extension}", ContentFile(data), save)
+        super().save(f"image.{checked.extension}", ContentFile(data), save=False)
+        # Recorded now, from the clean bytes: the field never opens the file again.
+        self.instance.width, self.instance.height = checked.width, checked.height
+        if save:
+            self.instance.save()
 
 
 class ImageUploadFormField(forms.FileField):
@@ -62,6 +66,18 @@ class ImageUploadFormField(forms.FileField):
 
 class CleanImageField(models.ImageField):
     attr_class = CleanImageFieldFile
+
+    def update_dimension_fields(self, instance, force=False, **kwargs):
+        """Only when a file is assigned, never when a row is loaded: Django's default
+        opens the file of every image loaded without recorded dimensions, which is a
+        storage round trip per image per page (on S3, a network request), and a 500 for
+        the whole page when a file has gone missing."""
+        if not force:
+            return
+        try:
+            super().update_dimension_fields(instance, force=True, **kwargs)
+        except (OSError, ValueError):
+            logger.warning("Could not read the dimensions of %s", getattr(instance, "pk", None))
 
     def formfield(self, **kwargs):
         return models.FileField.formfield(
