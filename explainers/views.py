@@ -65,9 +65,22 @@ class ArticleDetailView(DetailView):
 
     @staticmethod
     def with_stored_page(articles):
-        """The article row with its stored page (explainers/pages.py): one query."""
-        return articles.select_related("work__relaxed_tolerance", "stored_page").defer(
-            "search_context", "search_body", "search_vector"
+        """What serving a stored document needs, in one query: whether the article is live,
+        and its stored page without the parts only a render reads."""
+        return articles.select_related("stored_page").only(
+            "slug",
+            "status",
+            "published_at",
+            *(f"stored_page__{name}" for name in pages.SERVED_FIELDS),
+        )
+
+    @staticmethod
+    def for_render(article):
+        """The whole article again, for a page rendered now (not served from storage)."""
+        return (
+            Article.objects.select_related("work__relaxed_tolerance", "stored_page")
+            .defer("search_context", "search_body", "search_vector")
+            .get(pk=article.pk)
         )
 
     def previewer(self):
@@ -88,6 +101,11 @@ class ArticleDetailView(DetailView):
     def get(self, request, *args, **kwargs):
         """A published article's page from its stored document when that is current (one
         query in all); otherwise rendered, and stored for the next reader."""
+        if self.previewer() is None:  # a reader: the stored document, if it may be served
+            served = pages.served_document(kwargs.get("slug", ""))
+            if served is not None:
+                document, stored = served
+                return HttpResponse(pages.fill(document, stored, self.origin()))
         try:
             self.object = self.get_object()
         except Http404:
@@ -99,6 +117,7 @@ class ArticleDetailView(DetailView):
         document = None if self.is_preview else pages.document_for(stored)
         if document is not None:
             return HttpResponse(pages.fill(document, stored, self.origin()))
+        self.object = self.for_render(self.object)
         return self.render_to_response(self.get_context_data(object=self.object))
 
     def gone_or_404(self, slug):
@@ -464,6 +483,7 @@ class PreviewLinkView(ArticleDetailView):
             response["X-Robots-Tag"] = "noindex, nofollow"
             return response
         self.is_preview = True  # whatever its state: never stored, never indexed
+        self.object = self.for_render(self.object)
         context = self.get_context_data(object=self.object)
         context["is_preview"] = True
         context["preview_link"] = True

@@ -351,12 +351,14 @@ def test_unknown_article_and_work_are_404(client, db):
     assert client.get("/works/no-such-work/").status_code == 404
 
 
-# A reader's article page: the article with its stored document (explainers/pages.py), in
-# one query. Nothing grows with sections, citations, images, warnings or related reading.
+# A reader's article page: its stored document (explainers/pages.py), found by the
+# article's slug with every condition for serving it checked in one query. Nothing grows
+# with sections, citations, images, warnings or related reading.
 ARTICLE_PAGE_QUERIES = 1
-# Rendering the document around stored parts: related reading (ids, teasers and their
-# heroes' renditions), when it next changes by the clock, and storing it.
-DOCUMENT_RENDER_QUERIES = 5
+# When no stored document may be served: the article and its stored page, then the whole
+# article, related reading (ids, teasers and their heroes' renditions), when it next
+# changes by the clock, and storing the document.
+DOCUMENT_RENDER_QUERIES = 7
 PAGE_RENDER_QUERIES = 11
 
 
