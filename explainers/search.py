@@ -269,10 +269,12 @@ def _simple_headline(text, terms):
     return ("… " if start else "") + window + (" …" if end < len(text) else "")
 
 
-def searchable_works():
-    """Works with at least one published explainer, for the filter."""
+def searchable_work(slug):
+    """The work a search is narrowed to, if it has a published explainer; else None."""
+    if not slug:
+        return None
     published = Article.objects.published().filter(work=OuterRef("pk"))
-    return Work.objects.filter(Exists(published)).only("slug", "title", "year")
+    return Work.objects.filter(Exists(published), slug=slug).only("slug", "title", "year").first()
 
 
 def reach_levels():

@@ -389,12 +389,14 @@ class SearchView(TemplateView):
         context = super().get_context_data(**kwargs)
         params = self.request.GET
         query = search.clean_query(params.get("q", ""))
-        works = list(search.searchable_works())
+        # Only the chosen work is looked up: listing every work in the form grew the page
+        # (and its time) with the site; a work's own page links to a search within it.
+        work = search.searchable_work(params.get("work"))
         levels = list(search.reach_levels())
-        filters, ignored = self.read_filters(params, works, levels)
+        filters, ignored = self.read_filters(params, work, levels)
         context.update(
             query=query,
-            works=works,
+            work=work,
             levels=levels,
             kinds=Work.Kind.choices,
             filters=filters,
@@ -407,11 +409,11 @@ class SearchView(TemplateView):
         return context
 
     @staticmethod
-    def read_filters(params, works, levels):
+    def read_filters(params, found_work, levels):
         """Filters from the URL; an unknown value is ignored and said so, never an error."""
         ignored = []
         work = params.get("work") or None
-        if work and work not in {w.slug for w in works}:
+        if work and found_work is None:
             ignored.append("work")
             work = None
         kind = params.get("kind") or None

@@ -214,12 +214,12 @@ def test_search_query_count_does_not_grow_with_results(
 ):
     for _ in range(3):
         make_article(sections=[LEVEL0, TWIST])
-    # Works and levels for the filters, the count, one page of results, its snippets.
-    with django_assert_num_queries(5):
+    # Levels for the filter, the count, one page of results, its snippets.
+    with django_assert_num_queries(4):
         assert len(found_titles(results(client, q="marimba"))) == 3
     for _ in range(9):
         make_article(sections=[LEVEL0, TWIST])
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         assert len(found_titles(results(client, q="marimba"))) == 10
 
 
@@ -338,3 +338,16 @@ def test_a_very_common_word_is_ranked_over_the_newest_matches_and_says_so(
     response = results(client, q="marimba")
     assert found_titles(response)[0] == oldest.title
     assert "4 explainers for “marimba”" in response.content.decode()
+
+
+def test_a_search_within_one_work_starts_from_the_works_page(client, make_article, work):
+    article = make_article(sections=[LEVEL0])
+    page = client.get(work.get_absolute_url()).content.decode()
+    assert 'name="work" value="the-perfection"' in page
+    response = results(client, q="marimba", work="the-perfection")
+    html = response.content.decode()
+    assert found_titles(response) == [article.title]
+    assert "Within <strong>The Perfection (2019)</strong>" in html
+    assert 'href="?q=marimba">search every work</a>' in html
+    # The form lists no works: the page does not grow with the site.
+    assert '<option value="the-perfection"' not in html
