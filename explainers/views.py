@@ -42,18 +42,53 @@ class CanonicalMixin:
         return context
 
 
-class HomeView(CanonicalMixin, ListView):
-    template_name = "explainers/home.html"
-    context_object_name = "articles"
-    paginate_by = 12
+class NewestPage:
+    """A page of a newest-first list that is never counted: one row more than the page
+    tells whether an older page follows. Counting every published explainer for "page 3
+    of 834" was the one cost of the home page that grew with the site."""
 
-    def get_queryset(self):
-        return Article.objects.published().for_listing()
+    def __init__(self, queryset, number, per_page):
+        self.number = number
+        rows = list(queryset[(number - 1) * per_page : number * per_page + 1])
+        self.object_list = rows[:per_page]
+        self.paginator = None  # no "of N": see above
+        self._older = len(rows) > per_page
+
+    def has_next(self):
+        return self._older
+
+    def has_previous(self):
+        return self.number > 1
+
+    def has_other_pages(self):
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self):
+        return self.number + 1
+
+    def previous_page_number(self):
+        return self.number - 1
+
+
+class HomeView(CanonicalMixin, TemplateView):
+    template_name = "explainers/home.html"
+    per_page = 12
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["teasers"] = [project_article(article) for article in context["articles"]]
-        return context
+        try:
+            number = max(1, int(self.request.GET.get("page", 1)))
+        except ValueError:
+            number = 1
+        page = NewestPage(Article.objects.published().for_listing(), number, self.per_page)
+        if number > 1 and not page.object_list:
+            raise Http404("There are not that many explainers.")
+        kwargs.update(
+            page_obj=page,
+            is_paginated=page.has_other_pages(),
+            articles=page.object_list,
+            teasers=[project_article(article) for article in page.object_list],
+        )
+        return super().get_context_data(**kwargs)
 
 
 class ArticleDetailView(DetailView):

@@ -430,15 +430,16 @@ def test_home_and_work_page_query_counts_do_not_grow_with_articles(
         article.save()
         return article
 
-    # Each page as before, plus one prefetch of the heroes' renditions for the teasers.
+    # The home page: one page of teasers (never a count of them all) and their heroes'
+    # renditions; the work page as before, plus those renditions.
     first = with_hero(make_article(sections=SPOILER_SECTIONS))
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         client.get("/")
     with django_assert_num_queries(WORK_PAGE_QUERIES + 1):
         client.get(first.work.get_absolute_url())
     for _ in range(5):
         with_hero(make_article(sections=SPOILER_SECTIONS))
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         home = client.get("/").content.decode()
     with django_assert_num_queries(WORK_PAGE_QUERIES + 1):
         client.get(first.work.get_absolute_url())
@@ -529,3 +530,15 @@ def test_content_warnings_come_before_the_hero_and_the_work_box(client, article,
     html = client.get(article.get_absolute_url()).content.decode()
     assert html.index('class="warnings"') < html.index('class="hero"')
     assert html.index('class="warnings"') < html.index('class="workbox"')
+
+
+def test_the_home_page_pages_back_without_counting_everything(client, make_article):
+    articles = [make_article(title=f"Explainer number {n:02}.") for n in range(14)]
+    first = client.get("/").content.decode()
+    assert "Page 1</span>" in first and 'rel="next" href="?page=2"' in first
+    assert articles[-1].title in first and articles[1].title not in first
+    second = client.get("/?page=2").content.decode()
+    assert articles[1].title in second and articles[0].title in second
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    assert client.get("/?page=3").status_code == 404
+    assert "Explainer number 13." in client.get("/?page=nonsense").content.decode()
