@@ -61,7 +61,13 @@ WORK_DIR = Path(tempfile.gettempdir()) / "explainers-pages-bench"
 os.environ.setdefault("MEDIA_ROOT", str(WORK_DIR / "media"))
 os.environ.setdefault("STATIC_ROOT", str(WORK_DIR / "static"))
 
-from search_bench import PREFIX, TextModel, ensure_database, refuse_real_content  # noqa: E402
+from search_bench import (  # noqa: E402 - after the environment above
+    PREFIX,
+    TextModel,
+    ensure_database,
+    maintenance_connection,
+    refuse_real_content,
+)
 
 HOST = "127.0.0.1"
 SLUG = f"{PREFIX}measured-the-last-door-explained"
@@ -514,17 +520,7 @@ def _find_key(data, names):
 
 
 def recreate_database(config):
-    import psycopg
-
-    admin = psycopg.connect(
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        dbname="postgres",
-        autocommit=True,
-    )
-    with admin:
+    with maintenance_connection(config) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{config["NAME"]}"')
 

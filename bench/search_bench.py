@@ -200,16 +200,11 @@ class TextModel:
         return " ".join(self.sentence(names) for _ in range(count))
 
 
-def ensure_database():
-    """On PostgreSQL, create the named database if it is missing."""
-    import dj_database_url
+def maintenance_connection(config):
+    """A connection to the server's ``postgres`` database, for creating and dropping."""
     import psycopg
 
-    config = dj_database_url.config()
-    if "postgresql" not in config.get("ENGINE", ""):
-        return config
-    name = config["NAME"]
-    admin = psycopg.connect(
+    return psycopg.connect(
         host=config.get("HOST") or None,
         port=config.get("PORT") or None,
         user=config.get("USER") or None,
@@ -217,7 +212,17 @@ def ensure_database():
         dbname="postgres",
         autocommit=True,
     )
-    with admin:
+
+
+def ensure_database():
+    """On PostgreSQL, create the named database if it is missing."""
+    import dj_database_url
+
+    config = dj_database_url.config()
+    if "postgresql" not in config.get("ENGINE", ""):
+        return config
+    name = config["NAME"]
+    with maintenance_connection(config) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if not exists:
             admin.execute(f'CREATE DATABASE "{name}"')
