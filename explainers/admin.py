@@ -8,6 +8,7 @@ from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
 from . import leaks, revisions, workflow
+from .lookups import LookupsOnceFormSet, LookupsOnceInline
 from .models import (
     Article,
     AuditEntry,
@@ -25,9 +26,8 @@ from .models import (
     Work,
     WorkPart,
 )
-from .models.articles import HERO_IMAGE_MESSAGE
+from .models.articles import HERO_IMAGE_MESSAGE, render_bodies
 from .models.works import POSTER_MESSAGE
-from .rendering import CitationNumbering, render_markdown
 
 
 def _live_forms(formset):
@@ -39,7 +39,7 @@ def _live_forms(formset):
     ]
 
 
-class SectionFormSet(forms.BaseInlineFormSet):
+class SectionFormSet(LookupsOnceFormSet):
     """Checks sections as the reader will meet them, and against the article's citations.
 
     ``citation_formset`` is attached by ``ArticleAdmin`` so unknown keys can be reported
@@ -47,16 +47,25 @@ class SectionFormSet(forms.BaseInlineFormSet):
     """
 
     citation_formset = None
+    # Every live body rendered as it will be saved (``Article.render_sections`` reuses it).
+    rendered_bodies = None
 
-    def known_citation_keys(self):
+    def citation_sources(self):
+        """The article's citations as submitted (else as saved): key -> source id."""
         citations = self.citation_formset
         if citations is None:
             # No citation inline on this page (the user may not edit citations).
             if self.instance.pk is None:
-                return set()
-            return {citation.key for citation in self.instance.citations.all()}
+                return {}
+            return dict(self.instance.citations.values_list("key", "source_id"))
         citations.is_valid()  # cleans once; the result is cached for the admin's own check
-        return {form.cleaned_data.get("key") for form in _live_forms(citations)} - {None, ""}
+        sources = {}
+        for form in _live_forms(citations):
+            key, source = form.cleaned_data.get("key"), form.cleaned_data.get("source")
+            if key:
+                # A view-only inline's "cleaned" data is its initial data: ids, not rows.
+                sources[key] = getattr(source, "pk", source)
+        return sources
 
     def assign_missing_orders(self, live):
         """Sections left at order 0 go after the others, in the order they are listed."""
@@ -72,9 +81,14 @@ class SectionFormSet(forms.BaseInlineFormSet):
         live = _live_forms(self)
         self.assign_missing_orders(live)
         live.sort(key=lambda form: form.cleaned_data["order"])
-        numbering = CitationNumbering(self.known_citation_keys())
+        self.rendered_bodies = render_bodies(
+            [(self._submitted(form, "body"), self._is_spoiler(form)) for form in live],
+            self.citation_sources(),
+        )
         problems = []
-        for position, form in enumerate(live, start=1):
+        for position, (form, rendered) in enumerate(
+            zip(live, self.rendered_bodies.rendered, strict=True), start=1
+        ):
             data = form.cleaned_data
             level = data.get("spoiler_level")
             heading = data.get("heading") or "untitled"
@@ -106,7 +120,6 @@ class SectionFormSet(forms.BaseInlineFormSet):
                 )
                 form.add_error("reveals_through", message)
                 problems.append(message)
-            rendered = render_markdown(data.get("body", ""), numbering=numbering)
             if rendered.too_deep:
                 message = (
                     f"{name} nests lists or quotes too deeply to be laid out (hundreds of "
@@ -132,8 +145,21 @@ class SectionFormSet(forms.BaseInlineFormSet):
         if problems:
             raise forms.ValidationError(problems)
 
+    @staticmethod
+    def _submitted(form, name):
+        """A field as submitted or, when shown read-only to this user, as saved."""
+        if name in form.cleaned_data:
+            return form.cleaned_data[name]
+        return getattr(form.instance, name, None)
 
-class SectionInline(admin.StackedInline):
+    def _is_spoiler(self, form):
+        level = self._submitted(form, "spoiler_level")
+        if level is not None and not hasattr(level, "rank"):
+            level = form.instance.spoiler_level  # a view-only form's "cleaned" id
+        return level is not None and level.rank > 0
+
+
+class SectionInline(LookupsOnceInline, admin.StackedInline):
     model = Section
     formset = SectionFormSet
     extra = 1
@@ -147,6 +173,10 @@ class SectionInline(admin.StackedInline):
     ]
     formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
     autocomplete_fields = ["image"]
+
+    def get_queryset(self, request):
+        # Each form's warnings, to show and to tell what changed: one query for them all.
+        return super().get_queryset(request).prefetch_related("content_warnings")
 
     # A moderator on an article they may not write: level, safe heading and warnings only.
     def get_readonly_fields(self, request, obj=None):
@@ -180,10 +210,13 @@ class SectionInline(admin.StackedInline):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "spoiler_level":
             kwargs.setdefault("initial", SpoilerLevel.objects.filter(rank=0).first())
+        if db_field.name == "image":
+            # Its level is checked against the section's.
+            kwargs.setdefault("queryset", Image.objects.select_related("spoiler_level"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class CitationInline(admin.TabularInline):
+class CitationInline(LookupsOnceInline, admin.TabularInline):
     model = Citation
     extra = 1
 
@@ -210,6 +243,15 @@ class CitationInline(admin.TabularInline):
     }
 
 
+class SuggestionsWidget(forms.CheckboxSelectMultiple):
+    """Checkboxes, or "None outstanding." when there is nothing to tick."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        if not any(True for _ in self.choices):
+            return format_html('<p class="suggestions-none">{}</p>', "None outstanding.")
+        return super().render(name, value, attrs, renderer)
+
+
 class ArticleAdminForm(forms.ModelForm):
     """The article form, with the leak check run on what was submitted before anything
     is saved. ``ArticleAdmin`` sets ``request`` (per request, on the class it builds) and
@@ -226,7 +268,7 @@ class ArticleAdminForm(forms.ModelForm):
     dismiss_suggestions = forms.MultipleChoiceField(
         label="Suggestions to dismiss",
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=SuggestionsWidget,
         help_text="Sentences the leak check found suspicious when this article was last "
         "saved. Tick those that give nothing away: they will not be suggested again.",
     )
@@ -253,14 +295,26 @@ class ArticleAdminForm(forms.ModelForm):
             # (who may do it, what is allowed) rather than "not a valid choice"; the menu
             # offers only the allowed moves.
             self.fields["status"].widget.choices = self._status_choices(self.request.user)
-        choices = []
-        if self.instance.pk is not None:
-            dismissed = set(self.instance.dismissed_suggestions.values_list("snippet", flat=True))
-            suggestions = leaks.check_saved_article(self.instance).suggestions
-            choices = [(s.snippet, s.message) for s in suggestions if s.snippet not in dismissed]
-        self.fields["dismiss_suggestions"].choices = choices
-        if not choices:
-            self.fields["dismiss_suggestions"].help_text = "None outstanding."
+        # The suggestions come from a leak check of the saved article: run it only when the
+        # field is shown or a dismissal is posted, not on every save.
+        self.fields["dismiss_suggestions"].choices = self._outstanding_suggestions
+
+    _suggestions = None
+
+    def _outstanding_suggestions(self):
+        """(snippet, message) of the saved article's suggestions not yet dismissed."""
+        if self._suggestions is None:
+            self._suggestions = []
+            if self.instance.pk is not None:
+                # As saved: on a refused save the instance holds what was submitted.
+                article = Article.objects.get(pk=self.instance.pk)
+                dismissed = set(article.dismissed_suggestions.values_list("snippet", flat=True))
+                self._suggestions = [
+                    (suggestion.snippet, suggestion.message)
+                    for suggestion in leaks.check_saved_article(article).suggestions
+                    if suggestion.snippet not in dismissed
+                ]
+        return self._suggestions
 
     def _status_choices(self, user):
         if self.instance.pk is None:
@@ -738,7 +792,9 @@ class ArticleAdmin(ArticleHistoryMixin, admin.ModelAdmin):
             obj._add_author = request.user  # an editor's new article is theirs to edit
         if form.transition is not None:
             workflow.prepare(obj, form.transition)
-        super().save_model(request, obj, form, change)
+        obj.sections_render_next = True  # save_related renders them (and indexes the article)
+        with revisions.followed_loaded(obj):
+            super().save_model(request, obj, form, change)
 
     @admin.display(description="state")
     def state(self, obj):
@@ -836,7 +892,9 @@ class ArticleAdmin(ArticleHistoryMixin, admin.ModelAdmin):
                 comment=comment,
             )
             reversion.set_comment(f"{form.transition.label}. {comment}".strip())
-        report = article.render_sections()
+        sections = next((fs for fs in formsets if isinstance(fs, SectionFormSet)), None)
+        report = article.render_sections(prepared=getattr(sections, "rendered_bodies", None))
+        article.sections_render_next = False
         for key in report.unused_keys:
             self.message_user(
                 request,
@@ -1131,6 +1189,9 @@ class ImageAdmin(RecheckPublishedMixin, admin.ModelAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "spoiler_level":
             kwargs.setdefault("initial", SpoilerLevel.objects.filter(rank=0).first())
+        if db_field.name == "image":
+            # Its level is checked against the section's.
+            kwargs.setdefault("queryset", Image.objects.select_related("spoiler_level"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

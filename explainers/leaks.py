@@ -86,17 +86,29 @@ _NOT_FIRST_NAMES = {"the", "a", "an", "mr", "mrs", "ms", "miss", "dr", "young", 
 def fold(text):
     """``text`` for matching (NFKD, combining marks dropped, casefolded, curly
     apostrophes straightened) and, for each folded character, its index in ``text``."""
+    text = (text or "").translate(_APOSTROPHES)
+    if text.isascii():
+        # Most of what editors write: nothing to decompose, one character for one.
+        return text.lower(), range(len(text))
     folded, origin = [], []
-    for index, character in enumerate((text or "").translate(_APOSTROPHES)):
-        for part in unicodedata.normalize("NFKD", character):
+    for run in _ASCII_OR_NOT.finditer(text):
+        piece, start = run.group(), run.start()
+        if piece.isascii():
+            folded.append(piece.lower())
+            origin.extend(range(start, start + len(piece)))
+            continue
+        for part in unicodedata.normalize("NFKD", piece):
             # Combining marks (accents) and invisible format characters (zero-width
             # space, soft hyphen) must not split a word a reader sees whole.
             if unicodedata.combining(part) or unicodedata.category(part) == "Cf":
                 continue
             for out in part.casefold():
                 folded.append(out)
-                origin.append(index)
+                origin.append(start)
     return "".join(folded), origin
+
+
+_ASCII_OR_NOT = re.compile(r"[\x00-\x7f]+|[^\x00-\x7f]")
 
 
 # Every term is looked for in the same few texts: fold each once.

@@ -285,7 +285,8 @@ def reach_levels():
 
 
 def _article_saved(sender, instance, raw=False, **kwargs):
-    if not raw:
+    # The admin renders the sections next, which refreshes the index (sections_rendered).
+    if not raw and not getattr(instance, "sections_render_next", False):
         refresh([instance.pk])
 
 

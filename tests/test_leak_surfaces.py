@@ -224,4 +224,4 @@ def test_a_dismissed_suggestion_does_not_come_up_again(admin_client, make_articl
     infos = [str(m) for m in response.context["messages"] if m.level == INFO]
     assert not any("turns out" in info for info in infos), infos
     form = admin_client.get(change_url).context["adminform"].form
-    assert form.fields["dismiss_suggestions"].choices == []
+    assert list(form.fields["dismiss_suggestions"].choices) == []

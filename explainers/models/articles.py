@@ -273,22 +273,25 @@ class Article(models.Model):
             user and user.is_active and user.is_staff and user.has_perm("explainers.change_article")
         )
 
-    def render_sections(self):
+    def render_sections(self, prepared=None):
         """Render every section body and number the citations, in reading order.
 
         Runs on save (admin, demo command); readers' requests only read ``body_html``.
+        ``prepared`` is a ``RenderedBodies`` made from what was submitted (the admin's
+        validation renders every body): used if it was made from exactly what is saved.
         """
         sections = list(self.sections.select_related("spoiler_level").order_by("order", "id"))
         citations = list(self.citations.all())
         # Citations of one source share a note (and its number).
-        numbering = CitationNumbering({c.key: c.source_id for c in citations})
-        media = body_images(section.body for section in sections)
+        sources = {citation.key: citation.source_id for citation in citations}
+        bodies = [(section.body, section.is_spoiler) for section in sections]
+        if prepared is None or not prepared.made_from(bodies, sources):
+            prepared = render_bodies(bodies, sources)
         report = RenderReport()
         ranks = {}
-        for position, section in enumerate(sections, start=1):
-            rendered = render_markdown(
-                section.body, numbering=numbering, defer_media=section.is_spoiler, media=media
-            )
+        for position, (section, rendered) in enumerate(
+            zip(sections, prepared.rendered, strict=True), start=1
+        ):
             section.body_html = rendered.html
             if rendered.unknown_keys:
                 report.unknown_keys[position] = rendered.unknown_keys
@@ -298,6 +301,7 @@ class Article(models.Model):
                     rank = max(rank, 1)
                 # A note is as much a spoiler as the most revealing place citing it.
                 ranks[key] = max(rank, ranks.get(key, 0))
+        numbering = prepared.numbering
         for citation in citations:
             citation.number = numbering.numbers.get(citation.key)
             citation.spoiler_rank = ranks.get(citation.key)
@@ -307,6 +311,36 @@ class Article(models.Model):
             Citation.objects.bulk_update(citations, ["number", "spoiler_rank"])
             sections_rendered.send(sender=Article, article=self)
         return report
+
+
+@dataclass
+class RenderedBodies:
+    """An article's section bodies rendered in reading order, with the numbering of their
+    notes, and what they were rendered from."""
+
+    inputs: tuple
+    rendered: list
+    numbering: CitationNumbering
+
+    def made_from(self, bodies, sources):
+        return self.inputs == _render_inputs(bodies, sources)
+
+
+def _render_inputs(bodies, sources):
+    return (tuple((body or "", bool(spoiler)) for body, spoiler in bodies), sorted(sources.items()))
+
+
+def render_bodies(bodies, sources):
+    """Render ``bodies`` ((Markdown, is_spoiler) in reading order) of an article whose
+    citations are ``sources`` (citation key -> source id): a ``RenderedBodies``."""
+    inputs = _render_inputs(bodies, sources)
+    numbering = CitationNumbering(dict(sources))
+    media = body_images(body for body, _ in inputs[0])
+    rendered = [
+        render_markdown(body, numbering=numbering, defer_media=spoiler, media=media)
+        for body, spoiler in inputs[0]
+    ]
+    return RenderedBodies(inputs=inputs, rendered=rendered, numbering=numbering)
 
 
 def body_images(bodies):

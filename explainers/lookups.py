@@ -1,0 +1,82 @@
+"""Inline forms that look up their foreign keys once per formset, not once per form.
+
+A 12-section article posts 12 spoiler levels: Django's ``ModelChoiceField`` fetches each
+one with a query of its own, and the model's validation then asks the database again
+whether it exists. Here the formset fetches every submitted choice of a field in one
+query before its forms are cleaned, and a form does not ask the model to look up again
+what its field has just found. An invalid or unknown choice takes Django's own path
+and gets Django's own message.
+"""
+
+from django import forms
+
+
+class FoundOnceChoiceField(forms.ModelChoiceField):
+    """A ``ModelChoiceField`` that first looks in what its formset fetched (``found``:
+    submitted value -> object)."""
+
+    found = None
+
+    def to_python(self, value):
+        if self.found is not None and value not in self.empty_values:
+            found = self.found.get(str(value))
+            if found is not None:
+                return found
+        return super().to_python(value)
+
+
+class LookupsOnceForm(forms.ModelForm):
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        for name, field in self.fields.items():
+            # Fetched through the field's queryset (limit_choices_to applied) a moment
+            # ago: the model field's own existence check would repeat that query.
+            if isinstance(field, FoundOnceChoiceField) and self.cleaned_data.get(name):
+                exclude.add(name)
+        return exclude
+
+
+class LookupsOnceFormSet(forms.BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        pk = form.fields.get(self.model._meta.pk.name)
+        if type(pk) is forms.ModelChoiceField:
+            # Which saved row each form edits: Django adds a plain ModelChoiceField.
+            pk.__class__ = FoundOnceChoiceField
+
+    def full_clean(self):
+        if self.is_bound:
+            self._fetch_choices()
+        super().full_clean()
+
+    def _fetch_choices(self):
+        fields = {}  # name -> [(field, submitted value)]
+        for form in self.forms:
+            for name, field in form.fields.items():
+                if isinstance(field, FoundOnceChoiceField) and not field.disabled:
+                    value = form[name].data
+                    fields.setdefault(name, []).append((field, value))
+        for pairs in fields.values():
+            first = pairs[0][0]
+            key = first.to_field_name or "pk"
+            values = {str(value) for _, value in pairs if value not in first.empty_values}
+            found = {}
+            if values:
+                try:
+                    objects = first.queryset.filter(**{f"{key}__in": values})
+                    found = {str(getattr(obj, key)): obj for obj in objects}
+                except (ValueError, TypeError, forms.ValidationError):
+                    found = {}  # a malformed value: each form reports its own
+            for field, _ in pairs:
+                field.found = found
+
+
+class LookupsOnceInline:
+    """For an ``InlineModelAdmin``: its forms' foreign keys are looked up once."""
+
+    form = LookupsOnceForm
+    formset = LookupsOnceFormSet
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", FoundOnceChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -1,0 +1,191 @@
+"""What an admin save of an article costs, and that the shortcuts taken give the same
+result as the long way: each body is rendered once, the foreign keys the forms name are
+looked up once, and a save costs the same queries whatever the number of sections."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from explainers import leaks
+from explainers.models import Article, Section
+from explainers.models import articles as article_models
+
+from .test_admin import article_post, citation_row, errors_in, page_text, section_row
+
+pytestmark = pytest.mark.django_db
+
+BODY = (
+    "The **corridor** scene is cut like the opening one [@interview], and the door "
+    "stays *shut* on purpose [@review]. See ![the hall]({url}) for the framing."
+)
+
+
+@pytest.fixture
+def cited(make_article, make_image):
+    """An article of ``n`` sections, each citing both notes; a stored image in a body."""
+    hall = make_image(alt="The hall, lit from one end")
+
+    def make(n):
+        sections = [
+            (rank, f"Heading {order}", "" if rank == 0 else f"Safe {order}", BODY)
+            for order, rank in enumerate([0, 1, 3] * (n // 3) + [0] * (n % 3), start=1)
+        ]
+        sections = [(r, h, s, b.format(url=hall.file.url)) for r, h, s, b in sections]
+        article = make_article(sections=sections, citations=["interview", "review"])
+        return article
+
+    return make
+
+
+def resubmit(article, *, change=None, **fields):
+    """The change form's data for ``article`` as saved, with section 1's body replaced by
+    ``change`` (if given) and main fields overridden by ``fields``."""
+    article.refresh_from_db()
+    sections = list(article.sections.select_related("spoiler_level").order_by("order"))
+    rows = [
+        section_row(
+            section.spoiler_level,
+            section.heading,
+            change if change is not None and position == 0 else section.body,
+            safe_heading=section.safe_heading,
+            order=section.order,
+            pk=section.pk,
+        )
+        for position, section in enumerate(sections)
+    ]
+    citations = [
+        citation_row(c.key, c.source, pk=c.pk) for c in article.citations.select_related("source")
+    ]
+    data = article_post(
+        article.work,
+        status=article.status,
+        title=article.title,
+        slug=article.slug,
+        dek=article.dek,
+        published_at=(
+            f"{article.published_at:%Y-%m-%d}",
+            f"{article.published_at:%H:%M:%S}",
+        ),
+        article=article,
+        sections=rows,
+        citations=citations,
+        initial_sections=len(rows),
+        initial_citations=len(citations),
+    )
+    data.update(fields)
+    return data
+
+
+def change_url(article):
+    return f"/admin/explainers/article/{article.pk}/change/"
+
+
+def test_a_save_renders_each_body_once_and_stores_what_a_fresh_render_gives(
+    admin_client, cited, monkeypatch
+):
+    article = cited(6)
+    calls = []
+    real = article_models.render_markdown
+
+    def counting(text, **kwargs):
+        calls.append(text)
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(article_models, "render_markdown", counting)
+    data = resubmit(article, change="Changed [@review].")
+    response = admin_client.post(change_url(article), data)
+    assert response.status_code == 302, errors_in(response)
+    assert len(calls) == 6  # validated and stored from one render each
+
+    saved = {s.pk: s.body_html for s in article.sections.all()}
+    citations = {c.key: (c.number, c.spoiler_rank) for c in article.citations.all()}
+    monkeypatch.setattr(article_models, "render_markdown", real)
+    article.render_sections()  # the long way, from the saved rows
+    assert saved == {s.pk: s.body_html for s in article.sections.all()}
+    assert citations == {c.key: (c.number, c.spoiler_rank) for c in article.citations.all()}
+    first = article.sections.order_by("order").first()
+    assert "Changed" in first.body_html and 'href="#note-' in first.body_html
+    # The spoiler sections' image waits to be revealed; the spoiler-free one's does not.
+    sections = article.sections.order_by("order")
+    deferred = [s.is_spoiler for s in sections if "data-src" in s.body_html]
+    assert deferred and all(deferred)
+
+
+def test_a_render_made_from_other_bodies_is_not_stored(cited):
+    article = cited(3)
+    before = {s.pk: s.body_html for s in article.sections.all()}
+    stale = article_models.render_bodies([("Something else entirely.", False)] * 3, {})
+    article.render_sections(prepared=stale)
+    assert {s.pk: s.body_html for s in article.sections.all()} == before
+    assert all("Something else" not in html for html in before.values())
+
+
+def test_saving_costs_the_same_queries_for_3_and_for_12_sections(admin_client, cited):
+    counts = {}
+    for n in (3, 12):
+        article = cited(n)
+        admin_client.get(change_url(article))  # its first revision, as an editor's visit
+        data = resubmit(article, change=f"Now with {n} sections [@interview].")
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.post(change_url(article), data)
+        assert response.status_code == 302, errors_in(response)
+        counts[n] = len(queries)
+    assert counts[3] == counts[12], counts
+
+
+@pytest.mark.parametrize("forged", ["999999", "not-a-number", "1 OR 1=1"])
+def test_a_forged_spoiler_level_is_refused_with_djangos_message(admin_client, cited, forged):
+    article = cited(3)
+    data = resubmit(article, change="Should not be saved.")
+    data["sections-1-spoiler_level"] = forged
+    response = admin_client.post(change_url(article), data)
+    assert response.status_code == 200
+    assert "Select a valid choice" in page_text(response)
+    assert not Section.objects.filter(body="Should not be saved.").exists()
+
+
+def test_a_forged_citation_source_is_refused(admin_client, cited):
+    article = cited(3)
+    data = resubmit(article)
+    data["citations-0-source"] = "424242"
+    response = admin_client.post(change_url(article), data)
+    assert response.status_code == 200
+    assert "Select a valid choice" in page_text(response)
+
+
+def test_a_moderator_save_without_content_fields_still_renders_the_saved_bodies(
+    client, cited, moderator
+):
+    """A moderator sees bodies read-only: the save renders them from what is saved."""
+    article = cited(3)
+    client.force_login(moderator)
+    page = client.get(change_url(article))
+    assert page.status_code == 200
+    before = {s.pk: s.body_html for s in article.sections.all()}
+    data = resubmit(article)
+    for key in [k for k in data if k.endswith(("-body", "-heading", "-image", "-order"))]:
+        if key.startswith("sections-") and not key.endswith("safe_heading"):
+            del data[key]
+    response = client.post(change_url(article), data)
+    assert response.status_code == 302, errors_in(response)
+    assert {s.pk: s.body_html for s in article.sections.all()} == before
+
+
+def test_the_change_form_says_when_no_suggestion_is_outstanding(admin_client, cited):
+    article = cited(3)
+    assert not leaks.check_saved_article(article).suggestions
+    response = admin_client.get(change_url(article))
+    assert "None outstanding." in page_text(response)
+
+
+def test_a_save_without_dismissals_does_not_check_the_saved_article_again(
+    admin_client, cited, monkeypatch
+):
+    article = cited(3)
+    checked = []
+    real = leaks.check_saved_article
+    monkeypatch.setattr(leaks, "check_saved_article", lambda a: checked.append(a) or real(a))
+    response = admin_client.post(change_url(article), resubmit(article, change="Again."))
+    assert response.status_code == 302, errors_in(response)
+    assert checked == []
+    assert Article.objects.get(pk=article.pk).sections.filter(body="Again.").exists()
