@@ -10,7 +10,8 @@ from explainers import leaks
 from explainers.models import Article, Section
 from explainers.models import articles as article_models
 
-from .test_admin import article_post, citation_row, errors_in, page_text, section_row
+from .test_admin import errors_in, page_text
+from .test_workflow import full_post
 
 pytestmark = pytest.mark.django_db
 
@@ -39,40 +40,10 @@ def cited(make_article, make_image):
 
 def resubmit(article, *, change=None, **fields):
     """The change form's data for ``article`` as saved, with section 1's body replaced by
-    ``change`` (if given) and main fields overridden by ``fields``."""
-    article.refresh_from_db()
-    sections = list(article.sections.select_related("spoiler_level").order_by("order"))
-    rows = [
-        section_row(
-            section.spoiler_level,
-            section.heading,
-            change if change is not None and position == 0 else section.body,
-            safe_heading=section.safe_heading,
-            order=section.order,
-            pk=section.pk,
-        )
-        for position, section in enumerate(sections)
-    ]
-    citations = [
-        citation_row(c.key, c.source, pk=c.pk) for c in article.citations.select_related("source")
-    ]
-    data = article_post(
-        article.work,
-        status=article.status,
-        title=article.title,
-        slug=article.slug,
-        dek=article.dek,
-        published_at=(
-            f"{article.published_at:%Y-%m-%d}",
-            f"{article.published_at:%H:%M:%S}",
-        ),
-        article=article,
-        sections=rows,
-        citations=citations,
-        initial_sections=len(rows),
-        initial_citations=len(citations),
-    )
-    data.update(fields)
+    ``change`` (if given) and other fields overridden by ``fields``."""
+    data = full_post(article, **fields)
+    if change is not None:
+        data["sections-0-body"] = change
     return data
 
 

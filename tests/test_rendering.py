@@ -244,3 +244,71 @@ def test_an_unclosed_inline_spoiler_is_reported(body):
 @pytest.mark.parametrize("body", ["A ||closed|| spoiler.", "Literal `||` bars.", "```\n||\n```"])
 def test_closed_spoilers_and_literal_bars_in_code_are_not_reported(body):
     assert not render_markdown(body).unclosed_spoiler
+
+
+# --- smart punctuation ------------------------------------------------------------------
+
+PUNCTUATION_CORPUS = [
+    "It's \"quoted\" -- and --- so... the '80s *x*'s `it's code`",
+    "\"'Quoted' words in a larger quote.\"",
+    '\'Tis the "end".',
+    "He said \\\"no\\\" and \\'yes\\'",
+    "**\"bold\"**'s and _'em'_",
+    "a----b, a--b, a---b, ....",
+    "x'''y\"\"\"z",
+    "[link \"text\"](http://example.org 'title') 'after'",
+    '<span title="a">\'raw\'</span> "x"',
+    "    code 'block' -- kept\n\nafter 'x'",
+    "```\n'fenced' -- kept\n```\n\n\"paragraph\"",
+    "| a 'b' | \"c\" |\n|---|---|\n| 'd' | e--f |",
+    "- 'item'\n- \"two\"...",
+    "> 'quote' -- \"x\"",
+    "||the 'twist'|| and \"after\" [@interview]'s note",
+]
+
+
+def _with_smarty(text):
+    """Python-Markdown's own smarty extension: what our one-pass rules must reproduce."""
+    import html
+
+    import markdown
+
+    return html.unescape(markdown.markdown(text, extensions=["tables", "fenced_code", "smarty"]))
+
+
+def _with_ours(text):
+    import html
+
+    import markdown
+
+    from explainers.rendering.punctuation import SmartPunctuationExtension
+
+    extensions = ["tables", "fenced_code", SmartPunctuationExtension()]
+    return html.unescape(markdown.markdown(text, extensions=extensions))
+
+
+@pytest.mark.parametrize("text", PUNCTUATION_CORPUS)
+def test_smart_punctuation_is_what_smarty_gives(text):
+    assert _with_ours(text) == _with_smarty(text)
+
+
+def test_smart_punctuation_is_what_smarty_gives_on_random_text():
+    import random
+
+    pieces = ["'", '"', "-", "--", ".", "...", " ", "\n", "\n\n", "a", "word", "s", "80s"]
+    pieces += ["*", "**", "`", "_", "\\", "&nbsp;", "&mdash;", "\u2013", "(", ")", "[", "]"]
+    pieces += ["<b>", "</b>", "> ", "- ", "1. ", "#", "||", "[@k]", "\t", ",", "!", "?"]
+    rng = random.Random(2026)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 25)))
+        assert _with_ours(text) == _with_smarty(text), repr(text)
+
+
+def test_a_body_gets_curly_quotes_dashes_and_ellipses_but_code_keeps_its_own():
+    html = render_markdown(
+        'It\'s "over" -- or is it --- wait... `don\'t "touch" -- this`\n\n'
+        'A backslash keeps \\"straight\\" quotes.'
+    ).html
+    assert "It\u2019s \u201cover\u201d \u2013 or is it \u2014 wait\u2026" in html
+    assert '<code>don\'t "touch" -- this</code>' in html
+    assert 'keeps "straight" quotes.' in html

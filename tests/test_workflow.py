@@ -14,7 +14,7 @@ from explainers import roles, workflow
 from explainers.models import Article, AuditEntry, LeakOverride, SpoilerTerm
 from explainers.revisions import versions_of
 
-from .test_admin import article_post, errors_in, page_text, section_row
+from .test_admin import article_post, citation_row, errors_in, page_text, section_row
 
 EDITOR, SENIOR, MODERATOR = roles.EDITOR, roles.SENIOR_EDITOR, roles.MODERATOR
 CHANGELIST = "/admin/explainers/article/"
@@ -68,6 +68,10 @@ def full_post(article, **overrides):
         )
         for s in article.sections.order_by("order")
     ]
+    citations = [
+        citation_row(c.key, c.source, locator=c.locator, quotation=c.quotation, pk=c.pk)
+        for c in article.citations.select_related("source")
+    ]
     data = article_post(
         article.work,
         title=article.title,
@@ -77,6 +81,8 @@ def full_post(article, **overrides):
         article=article,
         sections=sections,
         initial_sections=len(sections),
+        citations=citations,
+        initial_citations=len(citations),
     )
     data.pop("published_at_0")
     data.pop("published_at_1")

@@ -14,6 +14,7 @@ import markdown
 
 from .citations import CitationNumbering, note_anchor, reference_anchor
 from .extensions import ExplainerExtension
+from .punctuation import SmartPunctuationExtension
 from .sanitize import sanitize_html
 
 __all__ = [
@@ -80,7 +81,7 @@ def render_markdown(text, *, numbering=None, defer_media=False, media=None):
     source = _CONTROL_CHARS_RE.sub("", text or "")[:MAX_MARKDOWN_CHARS]
     extension = ExplainerExtension(numbering=numbering, defer_media=defer_media, media=media)
     md = markdown.Markdown(
-        extensions=["sane_lists", "tables", "fenced_code", "smarty", extension],
+        extensions=["sane_lists", "tables", "fenced_code", SmartPunctuationExtension(), extension],
         extension_configs={"tables": {"use_align_attribute": True}},
         output_format="html",
     )
