@@ -2,6 +2,8 @@
 result as the long way: each body is rendered once, the foreign keys the forms name are
 looked up once, and a save costs the same queries whatever the number of sections."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -160,3 +162,33 @@ def test_a_save_without_dismissals_does_not_check_the_saved_article_again(
     assert response.status_code == 302, errors_in(response)
     assert checked == []
     assert Article.objects.get(pk=article.pk).sections.filter(body="Again.").exists()
+
+
+def test_the_change_form_reads_its_menus_once_and_shows_each_sections_own_values(
+    admin_client, cited, levels
+):
+    from explainers.models import ContentWarning
+
+    warning = ContentWarning.objects.create(name="Body horror", slug="body-horror")
+    counts = {}
+    for n in (3, 12):
+        article = cited(n)
+        admin_client.get(change_url(article))  # its first revision is stored on a first visit
+        third = article.sections.get(order=3)
+        third.content_warnings.add(warning)
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.get(change_url(article))
+        assert response.status_code == 200
+        counts[n] = len(queries)
+    assert counts[3] == counts[12], counts
+
+    text = response.content.decode()
+    form = response.context["inline_admin_formsets"][0].formset
+    levels_shown = [f["spoiler_level"].value() for f in form.forms if f.instance.pk]
+    assert levels_shown == [s.spoiler_level_id for s in article.sections.order_by("order")]
+    boxes = re.findall(r'<input type="checkbox" name="(sections-\d+)-content_warnings"[^>]*>', text)
+    ticked = re.findall(
+        r'<input type="checkbox" name="(sections-\d+)-content_warnings"[^>]*checked[^>]*>', text
+    )
+    assert len(boxes) == 13  # the warning offered on 12 sections and the empty form
+    assert ticked == ["sections-2"]  # and ticked on the third section only
