@@ -126,8 +126,23 @@ def _record(verb, reports, *, actor, subject, article, note, **data):
     )
 
 
-def _section_subject(section):
-    return f"Section “{section.display_heading}” of “{section.article.title}”"
+def _section_fixed(reports, section, *, resolution, what, note, actor, **data):
+    """How a resolution that changed a section ends: its article counts as saved, the
+    reports close, and one audit entry says what changed. Returns the article."""
+    article = section.article
+    _touch(article, actor=actor, what=what, note=note)
+    _close(reports, resolution=resolution, note=note, actor=actor)
+    _record(
+        resolution,
+        reports,
+        actor=actor,
+        subject=f"Section “{section.display_heading}” of “{article.title}”",
+        article=article,
+        note=note,
+        section=section.pk,
+        **data,
+    )
+    return article
 
 
 def _section_of(reports, section):
@@ -162,21 +177,17 @@ def raise_level(reports, *, section, level, note, actor, safe_heading=""):
             section.safe_heading = safe_heading
             fields.append("safe_heading")
         section.save(update_fields=fields)
-        article = section.article
-        _touch(article, actor=actor, what=f"raised to {level.name}", note=note)
-        article.render_sections()  # deferred images and note ranks depend on the level
-        _close(reports, resolution="level_raised", note=note, actor=actor)
-        _record(
-            "level_raised",
+        article = _section_fixed(
             reports,
-            actor=actor,
-            subject=_section_subject(section),
-            article=article,
+            section,
+            resolution="level_raised",
+            what=f"raised to {level.name}",
             note=note,
-            section=section.pk,
+            actor=actor,
             before=before.name,
             after=level.name,
         )
+        article.render_sections()  # deferred images and note ranks depend on the level
     return section
 
 
@@ -204,17 +215,13 @@ def rewrite_safe_heading(reports, *, section, safe_heading, note, actor):
         before = section.safe_heading
         section.safe_heading = safe_heading
         section.save(update_fields=["safe_heading"])
-        article = section.article
-        _touch(article, actor=actor, what="safe heading rewritten", note=note)
-        _close(reports, resolution="heading_rewritten", note=note, actor=actor)
-        _record(
-            "heading_rewritten",
+        _section_fixed(
             reports,
-            actor=actor,
-            subject=_section_subject(section),
-            article=article,
+            section,
+            resolution="heading_rewritten",
+            what="safe heading rewritten",
             note=note,
-            section=section.pk,
+            actor=actor,
             before=before,
             after=safe_heading,
         )
@@ -229,17 +236,13 @@ def add_warning(reports, *, section, warning, note, actor):
         if section.content_warnings.filter(pk=warning.pk).exists():
             raise ModerationError(f"The section already carries “{warning.name}”.")
         section.content_warnings.add(warning)
-        article = section.article
-        _touch(article, actor=actor, what=f"warning “{warning.name}” added", note=note)
-        _close(reports, resolution="warning_added", note=note, actor=actor)
-        _record(
-            "warning_added",
+        _section_fixed(
             reports,
-            actor=actor,
-            subject=_section_subject(section),
-            article=article,
+            section,
+            resolution="warning_added",
+            what=f"warning “{warning.name}” added",
             note=note,
-            section=section.pk,
+            actor=actor,
             warning=warning.name,
         )
     return section
