@@ -66,14 +66,15 @@ class LookupsOnceFormSet(forms.BaseInlineFormSet):
         return form
 
     def _share_menus(self, made):
-        """Give every form's menu of a field the choices read for the first one."""
+        """Give every form's menu of a field the same choices, read when first shown (a
+        save that is not refused shows none)."""
         if self._menus is None:
             self._menus = {}
         for form in made:
             for name, field in form.fields.items():
                 if isinstance(field, forms.ModelChoiceField) and _is_menu(field.widget):
                     if name not in self._menus:
-                        self._menus[name] = list(field.choices)
+                        self._menus[name] = _Menu(field)
                     field.choices = self._menus[name]
 
     def full_clean(self):
@@ -112,6 +113,19 @@ class LookupsOnceInline:
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         kwargs.setdefault("form_class", FoundOnceChoiceField)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class _Menu:
+    """A field's choices, read from the database the first time they are listed."""
+
+    def __init__(self, field):
+        self.field = field
+        self.choices = None
+
+    def __call__(self):
+        if self.choices is None:
+            self.choices = list(self.field.iterator(self.field))
+        return self.choices
 
 
 def _is_menu(widget):

@@ -107,13 +107,21 @@ def test_saving_costs_the_same_queries_for_3_and_for_12_sections(admin_client, c
 
 
 @pytest.mark.parametrize("forged", ["999999", "not-a-number", "1 OR 1=1"])
-def test_a_forged_spoiler_level_is_refused_with_djangos_message(admin_client, cited, forged):
+def test_a_forged_spoiler_level_is_refused_with_djangos_message(
+    admin_client, cited, levels, forged
+):
     article = cited(3)
     data = resubmit(article, change="Should not be saved.")
     data["sections-1-spoiler_level"] = forged
     response = admin_client.post(change_url(article), data)
     assert response.status_code == 200
     assert "Select a valid choice" in page_text(response)
+    # The form comes back with every level on offer and the other sections' kept.
+    third = re.search(
+        r'<select name="sections-2-spoiler_level".*?</select>', page_text(response), re.S
+    )
+    assert third and all(f'value="{level.pk}"' in third.group() for level in levels.values())
+    assert f'value="{levels[3].pk}" selected' in third.group()
     assert not Section.objects.filter(body="Should not be saved.").exists()
 
 
