@@ -18,6 +18,7 @@ urlpatterns = [
     path("markdownx/", include(editor_endpoints.urlpatterns)),
     path("sitemap.xml", cache_public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("", include("explainers.urls")),
 ]
 

@@ -387,7 +387,7 @@ class ArticleAdminForm(forms.ModelForm):
             publishing=article.status == Article.Status.PUBLISHED,
             user=self.request.user,
             override_reason=data.get("leak_override_reason", ""),
-            accepted=self._accepted_leaks(),
+            accepted=leaks.accepted_leaks(self.instance),
         )
         if self.leak_verdict.refused:
             self.add_error(
@@ -398,14 +398,6 @@ class ArticleAdminForm(forms.ModelForm):
                     *self.leak_report.messages,
                 ],
             )
-
-    def _accepted_leaks(self):
-        """The leaks a moderator published over last time: a later save (a typo fixed)
-        is not refused for them again; a new leak still is."""
-        if self.instance.pk is None:
-            return ()
-        latest = self.instance.leak_overrides.order_by("-created_at", "-pk").first()
-        return latest.leaks.splitlines() if latest else ()
 
     def _submitted_sections(self):
         """The sections as submitted, in reading order; None if they do not validate."""

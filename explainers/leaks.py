@@ -608,6 +608,16 @@ class Verdict:
     problem: str = ""
 
 
+def accepted_leaks(article):
+    """The leaks a moderator published ``article`` over last time (``judge``'s
+    ``accepted``): a later save, a typo fixed, is not refused for them again; a new leak
+    still is."""
+    if article.pk is None:
+        return ()
+    latest = article.leak_overrides.order_by("-created_at", "-pk").first()
+    return latest.leaks.splitlines() if latest else ()
+
+
 def judge(report, *, publishing, user, override_reason="", accepted=()):
     """Publishing is refused while a leak stands, unless a user who may override gives
     a reason. Drafts (anything not being published) are never refused. Leaks a moderator

@@ -368,13 +368,12 @@ def restore(version, *, user):
         article.render_sections()
         if article.status == Article.Status.PUBLISHED:
             report = leaks.check_saved_article(article)
-            latest = article.leak_overrides.order_by("-created_at", "-pk").first()
             verdict = leaks.judge(
                 report,
                 publishing=True,
                 user=user,
                 override_reason="",
-                accepted=latest.leaks.splitlines() if latest else (),
+                accepted=leaks.accepted_leaks(article),
             )
             if verdict.refused:
                 raise RestoreRefused(

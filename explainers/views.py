@@ -3,8 +3,9 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Count, F, OuterRef, Prefetch, Subquery
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.safestring import mark_safe
@@ -467,6 +468,15 @@ class SearchView(TemplateView):
         # Result pages are for people; search engines get the sitemap instead.
         response["X-Robots-Tag"] = "noindex, follow"
         return response
+
+
+@require_GET
+def favicon(request):
+    """Browsers and crawlers ask for /favicon.ico whatever the pages link: send them to the
+    site's icon (hashed, long-cached by whitenoise)."""
+    response = HttpResponsePermanentRedirect(static("explainers/icon.svg"))
+    patch_cache_control(response, public=True, max_age=86400)
+    return response
 
 
 @require_GET

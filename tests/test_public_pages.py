@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -542,3 +543,17 @@ def test_the_home_page_pages_back_without_counting_everything(client, make_artic
     assert 'rel="prev"' in second and 'rel="next"' not in second
     assert client.get("/?page=3").status_code == 404
     assert "Explainer number 13." in client.get("/?page=nonsense").content.decode()
+
+
+def test_every_page_links_the_site_icon_and_favicon_ico_leads_to_it(client, db):
+    page = client.get("/").content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page)
+    assert icon, "no icon link on the home page"
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == icon.group(1)
+    assert "max-age=86400" in response["Cache-Control"]
+    from django.contrib.staticfiles import finders
+
+    found = finders.find("explainers/icon.svg")
+    assert found and Path(found).read_text().startswith("<svg")
