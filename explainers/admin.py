@@ -7,7 +7,7 @@ from django.utils.html import format_html, format_html_join
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
-from . import leaks, revisions, workflow
+from . import leaks, locking, revisions, workflow
 from .lookups import LookupsOnceFormSet, LookupsOnceInline
 from .models import (
     Article,
@@ -347,6 +347,7 @@ class ArticleAdminForm(forms.ModelForm):
         locked until this request's transaction ends, so two saves cannot both pass."""
         if self.instance.pk is None:
             return
+        locking.hold_editorial_lock()  # before the row lock: see locking.py
         current = (
             Article.objects.select_for_update()
             .filter(pk=self.instance.pk)

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from . import leaks
+from . import leaks, locking
 from .models import Article, AuditEntry, ReaderReport, Section, SpoilerTerm
 
 RESOLVE_PERMISSION = "explainers.resolve_readerreport"
@@ -81,6 +81,7 @@ def retry_after_seconds(window=None):
 def _lock_open(reports, *, one_article=True):
     """The reports again, locked, all still open: two moderators acting on the same
     report at once must not both resolve it."""
+    locking.hold_editorial_lock()  # first, then reports, article, section: see locking.py
     ids = [report.pk for report in reports]
     locked = list(ReaderReport.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
     closed = [report for report in locked if not report.is_open]
@@ -146,6 +147,8 @@ def _section_fixed(reports, section, *, resolution, what, note, actor, **data):
 
 
 def _section_of(reports, section):
+    # The article before its section, as an editor's save locks them.
+    Article.objects.select_for_update().filter(pk=reports[0].article_id).exists()
     section = Section.objects.select_for_update().select_related("spoiler_level").get(pk=section.pk)
     if section.article_id != reports[0].article_id:
         raise ModerationError("That section belongs to another article.")

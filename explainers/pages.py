@@ -36,6 +36,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
+from . import locking
 from .safety import (
     group_notes,
     json_ld,
@@ -297,6 +298,9 @@ def mark_stale(articles):
     pages = StoredPage.objects.all()
     if articles is not EVERY_PAGE:
         pages = pages.filter(article__in=articles)
+    if locking.holds_locks(pages.db):
+        # Every transaction's stored-page row locks under one lock (see locking.py).
+        pages = pages.filter(locking.editorial_lock_condition())
     pages.update(wanted=F("wanted") + 1)
 
 

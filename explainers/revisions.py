@@ -20,7 +20,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from reversion.models import Version
 
-from . import leaks
+from . import leaks, locking
 
 ARTICLE_FIELDS = [
     ("title", "Title"),
@@ -326,6 +326,7 @@ def restore(version, *, user):
 
     snap = snapshot(version)
     with transaction.atomic():
+        locking.hold_editorial_lock()
         article = Article.objects.select_for_update().get(pk=int(version.object_id))
         data = snap.article
         article.title, article.slug, article.dek = data["title"], data["slug"], data["dek"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from . import leaks
+from . import leaks, locking
 from .models import Article, AuditEntry
 
 S = Article.Status
@@ -179,6 +179,7 @@ def apply(article, target, *, user, comment="", override_reason=""):
     from .revisions import save_revision
 
     with transaction.atomic():
+        locking.hold_editorial_lock()
         article = Article.objects.select_for_update().get(pk=article.pk)
         transition = check(user, article, target)
         if target == S.PUBLISHED:
