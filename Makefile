@@ -46,16 +46,17 @@ serve: install
 soak: install
 	$(BIN)/python bench/soak.py --restart-postgres $(SOAK_ARGS)
 
+# Parallel over the machine's cores (pytest-xdist); PYTEST_ARGS adds pytest options.
 test: install-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 # The same suite on PostgreSQL: make test-postgres DATABASE_URL=postgres://user@host/db
 test-postgres: install-test
 	@test -n "$(DATABASE_URL)" || (echo "Set DATABASE_URL=postgres://..." && exit 2)
-	DATABASE_URL=$(DATABASE_URL) $(BIN)/python -m pytest
+	DATABASE_URL=$(DATABASE_URL) $(BIN)/python -m pytest -n auto $(PYTEST_ARGS)
 
 test-browser: install-test
-	$(BIN)/python -m pytest -m browser
+	$(BIN)/python -m pytest -n auto -m browser $(PYTEST_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -4,17 +4,16 @@ can perceive on the public pages must be one the leak check reported."""
 
 import re
 from datetime import timedelta
-from io import StringIO
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.management import call_command
 from django.utils import timezone
 
 from explainers.leaks import check_saved_article, fold
 from explainers.models import Article, Image, Section, SpoilerLevel, SpoilerTerm, Work
 
 from .conftest import image_bytes
+from .support.demo import load_demo
 from .test_crawl import perceived, public_urls
 
 
@@ -27,7 +26,7 @@ def make_image(level, alt, caption=""):
 
 @pytest.fixture
 def planted(db):
-    call_command("demo", stdout=StringIO())
+    load_demo()
     levels = {level.rank: level for level in SpoilerLevel.objects.all()}
     work = Work.objects.get(slug="the-perfection")
     article = Article.objects.create(

@@ -6,13 +6,13 @@ shows anywhere."""
 import html
 import re
 from html.parser import HTMLParser
-from io import StringIO
 from urllib.parse import urlencode
 
 import pytest
-from django.core.management import call_command
 
 from explainers.models import Article, ContentWarning, Image, Person, Section, Work
+
+from .support.demo import load_demo
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 
@@ -106,7 +106,7 @@ def sentences(body_html):
 
 @pytest.fixture
 def demo(db):
-    call_command("demo", stdout=StringIO())
+    load_demo()
 
 
 def paged(client, url):

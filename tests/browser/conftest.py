@@ -7,7 +7,8 @@ import shutil
 from urllib.parse import urlparse
 
 import pytest
-from django.core.management import call_command
+
+from ..support.demo import load_demo
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls our tests
 # make there are ordinary blocking calls, not async code.
@@ -54,7 +55,7 @@ def browser():
 
 @pytest.fixture
 def demo_site(transactional_db, live_server):
-    call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    load_demo()
     return live_server
 
 
