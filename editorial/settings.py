@@ -62,6 +62,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so its headers are on every response: static files (which whitenoise answers
+    # before anything below runs) and the 400 for a Host header not in ALLOWED_HOSTS.
+    "editorial.security.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Answers If-None-Match / If-Modified-Since with 304 from the page's ETag.
@@ -72,7 +75,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "editorial.security.SecurityHeadersMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -237,7 +239,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
 
 # Admin sign-in is throttled (django-axes): after AXES_FAILURE_LIMIT failures for one
 # username from one address, that pair is locked out for AXES_COOLOFF_MINUTES.
@@ -246,7 +248,10 @@ AXES_COOLOFF_TIME = int(os.environ.get("AXES_COOLOFF_MINUTES", 15)) / 60  # hour
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0)) or None
+# The client's address as the rest of the site reads it (PROXY_COUNT above). django-ipware,
+# which axes uses otherwise, looked only at REMOTE_ADDR and found no client behind a proxy:
+# every failure then counted against one address, None, shared by everyone.
+AXES_CLIENT_IP_CALLABLE = "explainers.moderation.client_address"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
