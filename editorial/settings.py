@@ -5,6 +5,7 @@ With ``DEBUG`` off every secret must come from the environment, or start-up stop
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -139,6 +140,19 @@ CACHES = {
     )
 }
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 300))
+# "X-Page-Cache: hit/miss" on cached pages: for development only, since it tells anyone
+# whether someone else asked for the same page (a search, say) a moment ago.
+PAGE_CACHE_HEADER = env_bool("PAGE_CACHE_HEADER", default=DEBUG)
+
+# The site's public origin ("https://unspoiled.example"): canonical links, og:url and
+# og:image, JSON-LD, feeds, the sitemap and robots.txt use it rather than the Host header
+# of whoever asked. Unset, they use the request's own scheme and host.
+SITE_ORIGIN = os.environ.get("SITE_ORIGIN", "").strip().rstrip("/")
+if SITE_ORIGIN and not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", SITE_ORIGIN):
+    raise ImproperlyConfigured(
+        "SITE_ORIGIN must be a scheme and a host, like https://unspoiled.example "
+        f"(no path), not {SITE_ORIGIN!r}."
+    )
 
 # Fresh (uncached) searches one client may make per window before a friendly 429.
 SEARCHES_PER_CLIENT = int(os.environ.get("SEARCHES_PER_CLIENT", 30))

@@ -13,9 +13,11 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import moderation, pages, search
+from .caching import staff_user
 from .forms import ReaderReportForm
 from .models import Article, Credit, Person, StoredPage, Work
 from .models.reports import client_fingerprint
+from .origin import absolute, site_origin
 from .previews import PreviewLinkInvalid, article_id_from
 from .safety import (
     project_article,
@@ -39,7 +41,7 @@ class CanonicalMixin:
         if page is not None and page.number > 1:
             params["page"] = page.number
         query = f"?{urlencode(params)}" if params else ""
-        context["canonical"] = self.request.build_absolute_uri(self.request.path + query)
+        context["canonical"] = absolute(self.request.path + query, self.request)
         return context
 
 
@@ -73,6 +75,8 @@ class NewestPage:
 
 class HomeView(CanonicalMixin, TemplateView):
     template_name = "explainers/home.html"
+    # The query parameters a page reads: the page cache keys on these and drops the rest.
+    query_params = ("page",)
     per_page = 12
 
     def get_context_data(self, **kwargs):
@@ -120,14 +124,13 @@ class ArticleDetailView(DetailView):
         )
 
     def previewer(self):
-        """The user who might preview a draft, or None for a reader with no session.
+        """The staff member who might preview a draft, or None for a reader.
 
-        Only look at the session when there is one: touching it marks the response
-        ``Vary: Cookie``, and the anonymous page should be one cacheable page.
+        A reader's session, or a cookie that names none, is not looked at further: touching
+        the session marks the response ``Vary: Cookie``, and the anonymous page should be
+        one cacheable page.
         """
-        if settings.SESSION_COOKIE_NAME not in self.request.COOKIES:
-            return None
-        return self.request.user
+        return staff_user(self.request)
 
     def get_object(self, queryset=None):
         article = super().get_object(queryset)
@@ -164,8 +167,7 @@ class ArticleDetailView(DetailView):
         return render(self.request, "explainers/retracted.html", {"article": retracted}, status=410)
 
     def origin(self):
-        # get_host() is validated against ALLOWED_HOSTS: a hostname and a port, nothing else.
-        return f"{self.request.scheme}://{self.request.get_host()}"
+        return site_origin(self.request)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -200,6 +202,7 @@ class ArticleDetailView(DetailView):
 class WorkDetailView(CanonicalMixin, DetailView):
     template_name = "explainers/work_detail.html"
     context_object_name = "work"
+    query_params = ("page",)
     paginate_by = 12
 
     def get_queryset(self):
@@ -227,6 +230,7 @@ class WorkListView(CanonicalMixin, ListView):
 
     template_name = "explainers/work_list.html"
     context_object_name = "works"
+    query_params = ("kind", "sort", "page")
     paginate_by = 24
     SORTS = {"az": "A–Z", "newest": "Newest explainers"}
 
@@ -306,6 +310,7 @@ class ReportSpoilerView(ReportMixin, TemplateView):
     ``?section=<id>``, and from the end of the article for the article as a whole."""
 
     template_name = "explainers/report.html"
+    query_params = ("section",)
 
     def get(self, request, *args, **kwargs):
         raw = request.GET.get("section", "")
@@ -367,6 +372,7 @@ class PersonDetailView(CanonicalMixin, DetailView):
 
     template_name = "explainers/person_detail.html"
     context_object_name = "person"
+    query_params = ("page",)
     paginate_by = 12
 
     def get_queryset(self):
@@ -401,6 +407,7 @@ def group_credits(credits):
 
 class SearchView(TemplateView):
     template_name = "explainers/search.html"
+    query_params = ("q", "work", "kind", "reach", "page")
 
     def get(self, request, *args, **kwargs):
         # Searches the page cache already holds cost nothing and never get here; a client
@@ -481,7 +488,7 @@ def favicon(request):
 
 @require_GET
 def robots_txt(request):
-    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    sitemap = absolute(reverse("sitemap"), request)
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
