@@ -66,6 +66,7 @@ MIDDLEWARE = [
     # First, so its headers are on every response: static files (which whitenoise answers
     # before anything below runs) and the 400 for a Host header not in ALLOWED_HOSTS.
     "editorial.security.SecurityHeadersMiddleware",
+    "editorial.security.RejectNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Answers If-None-Match / If-Modified-Since with 304 from the page's ETag.

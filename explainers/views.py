@@ -73,6 +73,12 @@ class NewestPage:
         return self.number - 1
 
 
+# Beyond this a page number is answered 404 without asking the database: its offset would
+# not fit in a database integer (PostgreSQL answered /?page=99999999999999999999 with an
+# error), and no site lists a million pages of explainers.
+MAX_PAGE_NUMBER = 100_000
+
+
 class HomeView(CanonicalMixin, TemplateView):
     template_name = "explainers/home.html"
     # The query parameters a page reads: the page cache keys on these and drops the rest.
@@ -84,6 +90,8 @@ class HomeView(CanonicalMixin, TemplateView):
             number = max(1, int(self.request.GET.get("page", 1)))
         except ValueError:
             number = 1
+        if number > MAX_PAGE_NUMBER:
+            raise Http404("There are not that many explainers.")
         page = NewestPage(Article.objects.published().for_listing(), number, self.per_page)
         if number > 1 and not page.object_list:
             raise Http404("There are not that many explainers.")
@@ -316,7 +324,9 @@ class ReportSpoilerView(ReportMixin, TemplateView):
         raw = request.GET.get("section", "")
         form = ReaderReportForm(article=self.article, initial={"section": raw or None})
         if raw:
-            if not raw.isdigit():
+            # isdigit() alone is true of "²" and "٣", which int() refuses or reads as 3;
+            # 18 digits always fit a database integer.
+            if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
                 return self.unknown_section(status=400)
             section = form.fields["section"].queryset.filter(pk=int(raw)).first()
             if section is None:
