@@ -77,7 +77,9 @@ def test_a_page_number_too_large_for_the_database_is_a_404(client, site):
 
 
 def test_a_nul_byte_in_a_query_parameter_is_a_400(client, site):
-    assert client.get("/search/?q=x&work=%00").status_code == 400
+    response = client.get("/search/?q=x&work=%00")
+    assert response.status_code == 400
+    assert "This address was not understood" in response.content.decode()
 
 
 def test_a_unicode_digit_as_a_section_number_is_a_400(client, site):
