@@ -13,9 +13,10 @@ second) is the right trade. ``loaddata`` saves rows raw, without these signals: 
 project's own ``loaddata`` (and ``manage.py resync``) invalidate once afterwards.
 
 A page is keyed on what a reader asked for, as Django's own ``get_cache_key`` does: the
-scheme, the host with its port, the path, and only the query parameters the view declares
-(``query_params``). Other parameters are taken off the request before the view sees it, so
-``?utm_source=...`` neither makes a new entry nor shows up in the page.
+scheme and host with its port (or ``SITE_ORIGIN``, when the page is written for that), the
+path, and only the query parameters the view declares (``query_params``). Other parameters
+are taken off the request before the view sees it, so ``?utm_source=...`` neither makes a
+new entry nor shows up in the page.
 
 Never cached: a signed-in staff member's requests (previews, the admin), non-GET requests,
 responses that are not 200, and responses marked private or no-cache. A session cookie
@@ -34,6 +35,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+
+from .origin import site_origin
 
 GENERATION_KEY = "explainers:page-generation"
 # A scheduled publication cuts cached pages short at the first whole minute at or after it
@@ -150,9 +153,11 @@ def _declared_query(query, names):
 
 
 def _key(request):
-    # get_host() is checked against ALLOWED_HOSTS, which ignores the port: keep the port in
-    # the key, so a page rendered for "host:6666" is only ever served to "host:6666".
-    url = f"{request.scheme}://{request.get_host()}{request.path}?{request.GET.urlencode()}"
+    # The origin a page's absolute URLs are written with: SITE_ORIGIN when set (then every
+    # host shares one entry, and made-up ports cannot multiply them), else the request's
+    # scheme and host with its port, which ALLOWED_HOSTS does not check: a page rendered
+    # for "host:6666" is then only ever served to "host:6666".
+    url = f"{site_origin(request)}{request.path}?{request.GET.urlencode()}"
     return "explainers:page:" + hashlib.sha256(url.encode()).hexdigest()
 
 

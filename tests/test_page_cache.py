@@ -268,6 +268,14 @@ def test_absolute_urls_come_from_the_configured_site_origin(client, make_article
         assert "https://unspoiled.example/" in body, path
 
 
+def test_with_a_site_origin_made_up_ports_share_one_cached_page(client, article, settings):
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.SITE_ORIGIN = "https://unspoiled.example"
+    url = article.get_absolute_url()
+    assert client.get(url, HTTP_HOST="127.0.0.1:6666")["X-Page-Cache"] == "miss"
+    assert client.get(url, HTTP_HOST="127.0.0.1:6667")["X-Page-Cache"] == "hit"
+
+
 def test_a_made_up_session_cookie_is_served_from_the_cache(
     client, article, django_assert_max_num_queries
 ):
