@@ -5,6 +5,7 @@ With ``DEBUG`` off every secret must come from the environment, or start-up stop
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -62,6 +63,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so its headers are on every response: static files (which whitenoise answers
+    # before anything below runs) and the 400 for a Host header not in ALLOWED_HOSTS.
+    "editorial.security.SecurityHeadersMiddleware",
+    "editorial.security.RejectNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Answers If-None-Match / If-Modified-Since with 304 from the page's ETag.
@@ -72,7 +77,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "editorial.security.SecurityHeadersMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -137,6 +141,19 @@ CACHES = {
     )
 }
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 300))
+# "X-Page-Cache: hit/miss" on cached pages: for development only, since it tells anyone
+# whether someone else asked for the same page (a search, say) a moment ago.
+PAGE_CACHE_HEADER = env_bool("PAGE_CACHE_HEADER", default=DEBUG)
+
+# The site's public origin ("https://unspoiled.example"): canonical links, og:url and
+# og:image, JSON-LD, feeds, the sitemap and robots.txt use it rather than the Host header
+# of whoever asked. Unset, they use the request's own scheme and host.
+SITE_ORIGIN = os.environ.get("SITE_ORIGIN", "").strip().rstrip("/")
+if SITE_ORIGIN and not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", SITE_ORIGIN):
+    raise ImproperlyConfigured(
+        "SITE_ORIGIN must be a scheme and a host, like https://unspoiled.example "
+        f"(no path), not {SITE_ORIGIN!r}."
+    )
 
 # Fresh (uncached) searches one client may make per window before a friendly 429.
 SEARCHES_PER_CLIENT = int(os.environ.get("SEARCHES_PER_CLIENT", 30))
@@ -237,7 +254,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
 
 # Admin sign-in is throttled (django-axes): after AXES_FAILURE_LIMIT failures for one
 # username from one address, that pair is locked out for AXES_COOLOFF_MINUTES.
@@ -246,7 +263,10 @@ AXES_COOLOFF_TIME = int(os.environ.get("AXES_COOLOFF_MINUTES", 15)) / 60  # hour
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", 0)) or None
+# The client's address as the rest of the site reads it (PROXY_COUNT above). django-ipware,
+# which axes uses otherwise, looked only at REMOTE_ADDR and found no client behind a proxy:
+# every failure then counted against one address, None, shared by everyone.
+AXES_CLIENT_IP_CALLABLE = "explainers.moderation.client_address"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

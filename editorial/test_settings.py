@@ -30,6 +30,8 @@ if os.environ.get("REDIS_URL"):
 # Pages are cached only in the tests about the cache: elsewhere a test's rolled-back
 # transaction never runs the invalidation, and a page would outlive its data.
 PAGE_CACHE_SECONDS = 0
+# The tests about the cache read whether a page was a hit.
+PAGE_CACHE_HEADER = True
 SERVE_MEDIA = True
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

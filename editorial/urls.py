@@ -16,7 +16,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # django-markdownx's own URLs are open to anyone; ours wrap them for staff editors.
     path("markdownx/", include(editor_endpoints.urlpatterns)),
-    path("sitemap.xml", cache_public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        cache_public_page(sitemap, query_params=("p",)),  # "p": the sitemap's page
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
     path("robots.txt", views.robots_txt, name="robots"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("", include("explainers.urls")),

@@ -9,16 +9,22 @@ after its transaction commits, and every cached page carries the counter it was 
 under (read in the same round trip as the page, so a hit costs one request to Redis). A change can
 never leave a stale page behind, whatever it touched; the price is that one edit re-renders
 pages it did not touch, which on an editorial site (a few saves an hour, many reads a
-second) is the right trade.
+second) is the right trade. ``loaddata`` saves rows raw, without these signals: the
+project's own ``loaddata`` (and ``manage.py resync``) invalidate once afterwards.
 
-A scheduled article goes live by the clock, not by a save: cached pages therefore live at
-most until the next scheduled publication time (and ``PAGE_CACHE_SECONDS`` at most).
+A page is keyed on what a reader asked for, as Django's own ``get_cache_key`` does: the
+scheme and host with its port (or ``SITE_ORIGIN``, when the page is written for that), the
+path, and only the query parameters the view declares (``query_params``). Other parameters
+are taken off the request before the view sees it, so ``?utm_source=...`` neither makes a
+new entry nor shows up in the page.
 
-Never cached: anything with a session cookie (staff previews, the admin), non-GET requests,
-responses that are not 200, and responses marked private or no-cache.
+Never cached: a signed-in staff member's requests (previews, the admin), non-GET requests,
+responses that are not 200, and responses marked private or no-cache. A session cookie
+alone does not bypass the cache: anyone can make one up.
 """
 
 import hashlib
+import math
 from functools import wraps
 
 from django.apps import apps
@@ -26,11 +32,16 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.http import http_date
+
+from .origin import site_origin
 
 GENERATION_KEY = "explainers:page-generation"
+# A scheduled publication cuts cached pages short at the first whole minute at or after it
+# (see _lifetime): the headers tell the minute an article goes live, never the second.
+GO_LIVE_STEP = 60
 
 
 def generation():
@@ -52,7 +63,7 @@ def invalidate():
 
 def _changed(sender, **kwargs):
     if kwargs.get("raw"):
-        return  # loaddata: invalidate once afterwards instead (the command does not)
+        return  # loaddata: our loaddata command invalidates once when it is done
     transaction.on_commit(invalidate)
 
 
@@ -70,38 +81,89 @@ def connect_signals():
             )
 
 
-def _ttl():
-    """Seconds a page may live: the setting, cut short by the next scheduled publication."""
+def _lifetime(now):
+    """(until when we may serve the stored page, until when caches outside may keep it),
+    both as timestamps.
+
+    Outside caches are told to keep a page until the next line of a fixed grid on the clock
+    (multiples of PAGE_CACHE_SECONDS), or, when an article is scheduled to go live before
+    that, until the first whole minute at or after its go-live time. The ``s-maxage`` of
+    any response is that line minus now, so it says nothing about when the page was stored
+    (a hit looks like a miss) and never counts down to a go-live second. Counting down to
+    the exact second (or rounding the seconds left, whose jumps fall on that second) told
+    anyone when an unannounced article would appear. Our own cache is not seen from outside:
+    it drops the page at the go-live second itself, so the site is never late; a CDN may be,
+    by less than a minute.
+    """
     from .models import Article
 
-    ttl = settings.PAGE_CACHE_SECONDS
+    period = settings.PAGE_CACHE_SECONDS
+    stamp = now.timestamp()
+    shared_until = (stamp // period + 1) * period
+    fresh_until = shared_until
     upcoming = (
-        Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=timezone.now())
+        Article.objects.filter(status=Article.Status.PUBLISHED, published_at__gt=now)
         .order_by("published_at")
         .values_list("published_at", flat=True)
         .first()
     )
-    if upcoming is not None:
-        ttl = max(1, min(ttl, int((upcoming - timezone.now()).total_seconds()) + 1))
-    return ttl
+    if upcoming is not None and upcoming.timestamp() < shared_until:
+        fresh_until = upcoming.timestamp()
+        shared_until = min(shared_until, math.ceil(fresh_until / GO_LIVE_STEP) * GO_LIVE_STEP)
+    return fresh_until, shared_until
+
+
+def staff_user(request):
+    """The signed-in, active staff member making this request, or None.
+
+    Looks the session up only when there is a session cookie. For anyone else (a made-up
+    cookie, an expired session) the session is left as if never read, so the response does
+    not vary on the cookie and the page stays the one page every reader shares.
+    """
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return None
+    session = getattr(request, "session", None)
+    if session is None:
+        return None
+    accessed = session.accessed
+    user = request.user
+    if user.is_authenticated and user.is_active and user.is_staff:
+        return user
+    session.accessed = accessed
+    return None
 
 
 def _cacheable_request(request):
     return (
         settings.PAGE_CACHE_SECONDS > 0
         and request.method in ("GET", "HEAD")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and staff_user(request) is None
     )
 
 
+def _declared_query(query, names):
+    """Only the parameters the page reads, one value each (the last, which ``get`` reads)."""
+    kept = QueryDict(mutable=True)
+    for name in names:
+        value = query.get(name)
+        if value is not None:
+            kept[name] = value
+    kept._mutable = False
+    return kept
+
+
 def _key(request):
-    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"explainers:page:{path}"
+    # The origin a page's absolute URLs are written with: SITE_ORIGIN when set (then every
+    # host shares one entry, and made-up ports cannot multiply them), else the request's
+    # scheme and host with its port, which ALLOWED_HOSTS does not check: a page rendered
+    # for "host:6666" is then only ever served to "host:6666".
+    url = f"{site_origin(request)}{request.path}?{request.GET.urlencode()}"
+    return "explainers:page:" + hashlib.sha256(url.encode()).hexdigest()
 
 
-def _lookup(key):
-    """(the current generation, the stored page if it is of that generation): one round
-    trip to the cache, so a hit on Redis costs one request, not two."""
+def _lookup(key, now):
+    """(the current generation, the stored page if it is of that generation and still
+    fresh): one round trip to the cache, so a hit on Redis costs one request, not two."""
     found = cache.get_many([GENERATION_KEY, key])
     current = found.get(GENERATION_KEY)
     if current is None:
@@ -109,22 +171,45 @@ def _lookup(key):
     stored = found.get(key)
     if stored is None or stored.get("generation") != current:
         return current, None
+    if stored.get("fresh_until", 0) <= now.timestamp():
+        return current, None
     return current, stored
 
 
-def cache_public_page(view):
+def _mark(response, outcome):
+    # Whether a page was cached tells who else asked for it (a search, say): only in
+    # development and tests, where PAGE_CACHE_HEADER defaults to on.
+    if getattr(settings, "PAGE_CACHE_HEADER", False):
+        response["X-Page-Cache"] = outcome
+
+
+def _cache_control(response, shared_until, now):
+    seconds = max(1, math.ceil(shared_until - now.timestamp()))
+    patch_cache_control(response, public=True, max_age=min(seconds, 60), s_maxage=seconds)
+
+
+def cache_public_page(view, query_params=None):
     """Serve the anonymous reader's page from the cache, with an ETag and Cache-Control a
-    CDN can use; render and store it on a miss."""
+    CDN can use; render and store it on a miss.
+
+    ``query_params`` names the query parameters the page reads (by default the view's
+    ``query_params``); any other is dropped before the view runs."""
+    if query_params is None:
+        query_params = getattr(getattr(view, "view_class", view), "query_params", ())
+    query_params = tuple(query_params)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not _cacheable_request(request):
             return view(request, *args, **kwargs)
+        request.GET = _declared_query(request.GET, query_params)
         key = _key(request)
-        current, stored = _lookup(key)
+        now = timezone.now()
+        current, stored = _lookup(key, now)
         if stored is not None:
             response = _rebuild(stored)
-            response["X-Page-Cache"] = "hit"
+            _cache_control(response, stored["shared_until"], now)
+            _mark(response, "hit")
             return response
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
@@ -134,14 +219,21 @@ def cache_public_page(view):
             return response
         if response.has_header("Vary") and "Cookie" in response["Vary"]:
             return response  # the page looked at the session: not the same for everyone
-        ttl = _ttl()
+        fresh_until, shared_until = _lifetime(now)
         response["ETag"] = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
-        response["Last-Modified"] = http_date()
-        patch_cache_control(response, public=True, max_age=min(ttl, 60), s_maxage=ttl)
-        cache.set(key, {**_freeze(response), "generation": current}, ttl)
-        response["X-Page-Cache"] = "miss"
+        # No Last-Modified: the time a page was stored is when someone first asked for it.
+        _cache_control(response, shared_until, now)
+        entry = {
+            **_freeze(response),
+            "generation": current,
+            "fresh_until": fresh_until,
+            "shared_until": shared_until,
+        }
+        cache.set(key, entry, max(1, math.ceil(fresh_until - now.timestamp())))
+        _mark(response, "miss")
         return response
 
+    wrapper.query_params = query_params
     return wrapper
 
 

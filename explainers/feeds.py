@@ -2,6 +2,9 @@
 
 Feed readers ignore <details> and our CSS, so a body would show every spoiler section
 open. Items come through ``Article.objects.published()`` and ``project_article``.
+
+Links are absolute from ``SITE_ORIGIN`` when it is set; otherwise Django completes them
+with the request's host.
 """
 
 from django.contrib.syndication.views import Feed
@@ -11,6 +14,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.html import escape
 
 from .models import Article, Work
+from .origin import absolute
 from .safety import project_article
 
 FEED_SIZE = 30
@@ -25,10 +29,10 @@ class LatestExplainersFeed(Feed):
     )
 
     def link(self):
-        return reverse("explainers:home")
+        return absolute(reverse("explainers:home"))
 
     def feed_url(self):
-        return reverse("explainers:feed")
+        return absolute(reverse("explainers:feed"))
 
     def articles(self):
         return Article.objects.published().for_listing()
@@ -44,7 +48,7 @@ class LatestExplainersFeed(Feed):
         return escape(item.description)
 
     def item_link(self, item):
-        return item.url
+        return absolute(item.url)
 
     def item_pubdate(self, item):
         return item.published_at
@@ -60,7 +64,7 @@ class LatestExplainersRss(LatestExplainersFeed):
     feed_type = Rss201rev2Feed
 
     def feed_url(self):
-        return reverse("explainers:feed-rss")
+        return absolute(reverse("explainers:feed-rss"))
 
 
 class WorkExplainersFeed(LatestExplainersFeed):
@@ -76,10 +80,10 @@ class WorkExplainersFeed(LatestExplainersFeed):
     description = subtitle
 
     def link(self, work):
-        return work.get_absolute_url()
+        return absolute(work.get_absolute_url())
 
     def feed_url(self, work):
-        return reverse("explainers:work-feed", kwargs={"slug": work.slug})
+        return absolute(reverse("explainers:work-feed", kwargs={"slug": work.slug}))
 
     def items(self, work):
         articles = self.articles().filter(work=work)[:FEED_SIZE]
@@ -90,4 +94,4 @@ class WorkExplainersRss(WorkExplainersFeed):
     feed_type = Rss201rev2Feed
 
     def feed_url(self, work):
-        return reverse("explainers:work-feed-rss", kwargs={"slug": work.slug})
+        return absolute(reverse("explainers:work-feed-rss", kwargs={"slug": work.slug}))

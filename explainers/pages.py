@@ -374,7 +374,7 @@ def _changed(sender, instance, raw=False, created=False, update_fields=None, **k
     if isinstance(instance, Article) and created:
         StoredPage.objects.get_or_create(article_id=instance.pk)
     if raw:
-        return  # loaddata: the fixture's own stored pages, or none (built on first read)
+        return  # loaddata: marks every page out of date once it is done (commands/resync.py)
     own = _own_article(instance)
     if own is not None:
         if isinstance(instance, Article):

@@ -3,7 +3,10 @@
 Every list goes through ``Article.objects.published()``; a draft's URL never appears.
 """
 
-from django.contrib.sitemaps import Sitemap
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import sitemaps
 from django.db.models import Exists, OuterRef, Subquery
 from django.urls import reverse
 
@@ -17,6 +20,20 @@ def latest_published(**lookup):
         .order_by("-published_at")
         .values("published_at")[:1]
     )
+
+
+class Sitemap(sitemaps.Sitemap):
+    """Locations on ``SITE_ORIGIN`` when it is set, else on the request's scheme and host."""
+
+    def get_protocol(self, protocol=None):
+        if settings.SITE_ORIGIN:
+            return urlsplit(settings.SITE_ORIGIN).scheme
+        return super().get_protocol(protocol)
+
+    def get_domain(self, site=None):
+        if settings.SITE_ORIGIN:
+            return urlsplit(settings.SITE_ORIGIN).netloc
+        return super().get_domain(site)
 
 
 class ArticleSitemap(Sitemap):

@@ -13,9 +13,11 @@ from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
 from . import moderation, pages, search
+from .caching import staff_user
 from .forms import ReaderReportForm
 from .models import Article, Credit, Person, StoredPage, Work
 from .models.reports import client_fingerprint
+from .origin import absolute, site_origin
 from .previews import PreviewLinkInvalid, article_id_from
 from .safety import (
     project_article,
@@ -39,7 +41,7 @@ class CanonicalMixin:
         if page is not None and page.number > 1:
             params["page"] = page.number
         query = f"?{urlencode(params)}" if params else ""
-        context["canonical"] = self.request.build_absolute_uri(self.request.path + query)
+        context["canonical"] = absolute(self.request.path + query, self.request)
         return context
 
 
@@ -71,8 +73,16 @@ class NewestPage:
         return self.number - 1
 
 
+# Beyond this a page number is answered 404 without asking the database: its offset would
+# not fit in a database integer (PostgreSQL answered /?page=99999999999999999999 with an
+# error), and no site lists a million pages of explainers.
+MAX_PAGE_NUMBER = 100_000
+
+
 class HomeView(CanonicalMixin, TemplateView):
     template_name = "explainers/home.html"
+    # The query parameters a page reads: the page cache keys on these and drops the rest.
+    query_params = ("page",)
     per_page = 12
 
     def get_context_data(self, **kwargs):
@@ -80,6 +90,8 @@ class HomeView(CanonicalMixin, TemplateView):
             number = max(1, int(self.request.GET.get("page", 1)))
         except ValueError:
             number = 1
+        if number > MAX_PAGE_NUMBER:
+            raise Http404("There are not that many explainers.")
         page = NewestPage(Article.objects.published().for_listing(), number, self.per_page)
         if number > 1 and not page.object_list:
             raise Http404("There are not that many explainers.")
@@ -120,14 +132,13 @@ class ArticleDetailView(DetailView):
         )
 
     def previewer(self):
-        """The user who might preview a draft, or None for a reader with no session.
+        """The staff member who might preview a draft, or None for a reader.
 
-        Only look at the session when there is one: touching it marks the response
-        ``Vary: Cookie``, and the anonymous page should be one cacheable page.
+        A reader's session, or a cookie that names none, is not looked at further: touching
+        the session marks the response ``Vary: Cookie``, and the anonymous page should be
+        one cacheable page.
         """
-        if settings.SESSION_COOKIE_NAME not in self.request.COOKIES:
-            return None
-        return self.request.user
+        return staff_user(self.request)
 
     def get_object(self, queryset=None):
         article = super().get_object(queryset)
@@ -164,8 +175,7 @@ class ArticleDetailView(DetailView):
         return render(self.request, "explainers/retracted.html", {"article": retracted}, status=410)
 
     def origin(self):
-        # get_host() is validated against ALLOWED_HOSTS: a hostname and a port, nothing else.
-        return f"{self.request.scheme}://{self.request.get_host()}"
+        return site_origin(self.request)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -200,6 +210,7 @@ class ArticleDetailView(DetailView):
 class WorkDetailView(CanonicalMixin, DetailView):
     template_name = "explainers/work_detail.html"
     context_object_name = "work"
+    query_params = ("page",)
     paginate_by = 12
 
     def get_queryset(self):
@@ -227,6 +238,7 @@ class WorkListView(CanonicalMixin, ListView):
 
     template_name = "explainers/work_list.html"
     context_object_name = "works"
+    query_params = ("kind", "sort", "page")
     paginate_by = 24
     SORTS = {"az": "A–Z", "newest": "Newest explainers"}
 
@@ -306,12 +318,15 @@ class ReportSpoilerView(ReportMixin, TemplateView):
     ``?section=<id>``, and from the end of the article for the article as a whole."""
 
     template_name = "explainers/report.html"
+    query_params = ("section",)
 
     def get(self, request, *args, **kwargs):
         raw = request.GET.get("section", "")
         form = ReaderReportForm(article=self.article, initial={"section": raw or None})
         if raw:
-            if not raw.isdigit():
+            # isdigit() alone is true of "²" and "٣", which int() refuses or reads as 3;
+            # 18 digits always fit a database integer.
+            if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
                 return self.unknown_section(status=400)
             section = form.fields["section"].queryset.filter(pk=int(raw)).first()
             if section is None:
@@ -367,6 +382,7 @@ class PersonDetailView(CanonicalMixin, DetailView):
 
     template_name = "explainers/person_detail.html"
     context_object_name = "person"
+    query_params = ("page",)
     paginate_by = 12
 
     def get_queryset(self):
@@ -401,6 +417,7 @@ def group_credits(credits):
 
 class SearchView(TemplateView):
     template_name = "explainers/search.html"
+    query_params = ("q", "work", "kind", "reach", "page")
 
     def get(self, request, *args, **kwargs):
         # Searches the page cache already holds cost nothing and never get here; a client
@@ -481,7 +498,7 @@ def favicon(request):
 
 @require_GET
 def robots_txt(request):
-    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    sitemap = absolute(reverse("sitemap"), request)
     lines = [
         "User-agent: *",
         "Disallow: /admin/",

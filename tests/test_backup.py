@@ -49,3 +49,52 @@ def test_dump_and_load_round_trips_the_demo_site(transactional_db, client, setti
         assert default_storage.exists(image.file.name), image.file.name
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert "dumpdata " + " ".join(DUMP_ARGS) in readme
+
+
+def test_restoring_a_backup_in_which_an_article_is_retracted_takes_it_down(
+    transactional_db, client, settings, make_article, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SECONDS = 300
+    cache.clear()
+    article = make_article(
+        sections=[(0, "Setup", "", "A plain start."), (2, "Twist", "Safe", "The twist.")],
+        title="Soon to be withdrawn",
+    )
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.RETRACTED)
+    dump = tmp_path / "backup.json"
+    call_command("dumpdata", *DUMP_ARGS, output=str(dump), stdout=io.StringIO())
+    with django_capture_on_commit_callbacks(execute=True):
+        article.status = Article.Status.PUBLISHED
+        article.save()
+    # Readers have the live article in every cache: the page, its stored document, the list.
+    for _ in range(2):
+        assert client.get(article.get_absolute_url()).status_code == 200
+        assert "Soon to be withdrawn" in client.get("/").content.decode()
+
+    call_command("loaddata", str(dump), stdout=io.StringIO())
+
+    assert client.get(article.get_absolute_url()).status_code == 410  # gone, as retracted
+    assert "Soon to be withdrawn" not in client.get("/").content.decode()
+    cache.clear()
+
+
+def test_resync_after_a_restore_that_sent_no_signals_takes_a_retracted_article_down(
+    client, settings, make_article
+):
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SECONDS = 300
+    cache.clear()
+    article = make_article(sections=[(0, "Setup", "", "A plain start.")], title="Withdrawn later")
+    assert "Withdrawn later" in client.get("/").content.decode()
+    # What pg_restore does: rows change, no model code runs.
+    Article.objects.filter(pk=article.pk).update(status=Article.Status.RETRACTED)
+    assert "Withdrawn later" in client.get("/").content.decode()  # the cached list
+
+    call_command("resync", stdout=io.StringIO())
+
+    assert "Withdrawn later" not in client.get("/").content.decode()
+    assert client.get(article.get_absolute_url()).status_code == 410
+    cache.clear()

@@ -183,3 +183,62 @@ def test_no_public_route_shows_a_draft(client, make_article, name):
     assert "Zanzibarquux" not in body
     # /favicon.ico only redirects to the static icon.
     assert response.status_code in ((301,) if name == "favicon" else (200, 404))
+
+
+# --- hardening (issue 13) -------------------------------------------------------------------
+
+
+def production_settings(monkeypatch, **env):
+    """The values editorial/settings.py computes with DEBUG off and this environment."""
+    import runpy
+
+    monkeypatch.delenv("DEBUG", raising=False)
+    monkeypatch.setenv("SECRET_KEY", "a-production-like-secret")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(ROOT / "editorial" / "settings.py"))
+
+
+def test_static_files_carry_the_content_security_policy(client, db):
+    response = client.get("/static/explainers/icon.svg")
+    assert response.status_code == 200
+    assert csp_directives(response)["script-src"] == ["'self'"]
+    assert "geolocation=()" in response["Permissions-Policy"]
+
+
+def test_a_request_for_an_unknown_host_is_refused_with_the_security_headers(client, db):
+    response = client.get("/", HTTP_HOST="attacker.example")
+    assert response.status_code == 400
+    assert csp_directives(response)["default-src"] == ["'self'"]
+
+
+def test_the_permissions_policy_names_no_abandoned_feature(client, db):
+    assert "interest-cohort" not in client.get("/")["Permissions-Policy"]
+
+
+def test_behind_a_proxy_each_client_is_throttled_on_its_own(
+    client, django_user_model, settings, monkeypatch
+):
+    # What settings.py makes of PROXY_COUNT=1, as docs/deploy.md sets it.
+    production = production_settings(monkeypatch, PROXY_COUNT="1")
+    for name, value in production.items():
+        if name == "PROXY_COUNT" or name.startswith("AXES_"):
+            setattr(settings, name, value)
+    django_user_model.objects.create_user("sam", password="the-right-pass-phrase", is_staff=True)
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    attacker = {**proxy, "HTTP_X_FORWARDED_FOR": "198.51.100.7"}
+    sam = {**proxy, "HTTP_X_FORWARDED_FOR": "203.0.113.5"}
+    for _ in range(settings.AXES_FAILURE_LIMIT + 2):
+        client.post("/admin/login/", {"username": "sam", "password": "guess"}, **attacker)
+    locked = client.post(
+        "/admin/login/", {"username": "sam", "password": "the-right-pass-phrase"}, **attacker
+    )
+    assert locked.status_code == 429  # the attacker is throttled ...
+    # ... and Sam, signing in from another address behind the same proxy, is not.
+    response = client.post(
+        "/admin/login/", {"username": "sam", "password": "the-right-pass-phrase"}, **sam
+    )
+    assert response.status_code == 302
+    from axes.models import AccessAttempt
+
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.7"}
