@@ -2,6 +2,7 @@ import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.html import format_html, format_html_join
 from markdownx.models import MarkdownxField
@@ -39,6 +40,31 @@ def _live_forms(formset):
     ]
 
 
+def hold_saved_rows(formset):
+    """Give each form of a view-only inline the saved row's values as its cleaned data.
+
+    Django does not validate such a form (nothing of it is posted): it hands over the
+    form's initial data as "cleaned", where a foreign key is an id, not the object an
+    editable form's cleaned data holds. The checks below read both kinds of form alike,
+    so they get objects here (an editor's own article in review answered 500).
+    """
+    for form in formset.initial_forms:
+        if getattr(form, "cleaned_data", None) is not form.initial:
+            continue  # validated as usual, or marked for deletion
+        model = form.instance._meta
+        form.cleaned_data = {
+            name: getattr(form.instance, name) if _is_foreign_key(model, name) else value
+            for name, value in form.initial.items()
+        }
+
+
+def _is_foreign_key(model, name):
+    try:
+        return model.get_field(name).many_to_one
+    except FieldDoesNotExist:
+        return False
+
+
 class SectionFormSet(LookupsOnceFormSet):
     """Checks sections as the reader will meet them, and against the article's citations.
 
@@ -63,8 +89,7 @@ class SectionFormSet(LookupsOnceFormSet):
         for form in _live_forms(citations):
             key, source = form.cleaned_data.get("key"), form.cleaned_data.get("source")
             if key:
-                # A view-only inline's "cleaned" data is its initial data: ids, not rows.
-                sources[key] = getattr(source, "pk", source)
+                sources[key] = getattr(source, "pk", None)
         return sources
 
     def assign_missing_orders(self, live):
@@ -154,8 +179,6 @@ class SectionFormSet(LookupsOnceFormSet):
 
     def _is_spoiler(self, form):
         level = self._submitted(form, "spoiler_level")
-        if level is not None and not hasattr(level, "rank"):
-            level = form.instance.spoiler_level  # a view-only form's "cleaned" id
         return level is not None and level.rank > 0
 
 
@@ -865,6 +888,7 @@ class ArticleAdmin(ArticleHistoryMixin, admin.ModelAdmin):
         formsets, inline_instances = super()._create_formsets(request, obj, change)
         citations = next((fs for fs in formsets if fs.model is Citation), None)
         for formset in formsets:
+            hold_saved_rows(formset)
             if isinstance(formset, SectionFormSet):
                 formset.citation_formset = citations
                 request.leak_check_sections = formset  # for ArticleAdminForm's leak check
