@@ -2,13 +2,14 @@ import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.html import format_html, format_html_join
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
-from . import leaks, revisions, workflow
+from . import leaks, permissions, revisions, workflow
 from .lookups import LookupsOnceFormSet, LookupsOnceInline
 from .models import (
     Article,
@@ -1016,6 +1017,8 @@ class PublicTextForm(forms.ModelForm):
         cleaned = super().clean()
         terms = self.terms()
         for name in self.public_fields:
+            if name not in self.fields:
+                continue  # shown read-only to this user: unchanged
             for message in leaks.leaks_in_public_text(
                 cleaned.get(name, ""), terms, field=self.fields[name].label.lower()
             ):
@@ -1046,8 +1049,40 @@ class WorkPartFormSet(forms.BaseInlineFormSet):
                 form.add_error("label", f"{message}; readers pick their progress from it.")
 
 
+class SharedObjectAdmin(admin.ModelAdmin):
+    """A work, person, source or image: viewable by all who may view it; changed or
+    deleted only as ``permissions.may_change_shared`` allows (a senior editor, once a
+    live article shows it)."""
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or permissions.may_change_shared(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or permissions.may_change_shared(request.user, obj, "delete")
+
+
+class SharedWorkInline:
+    """A work's credits and parts are shown with the work: changed as the work is."""
+
+    def _may_change_work(self, request, work):
+        return work is None or permissions.may_change_shared(request.user, work)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._may_change_work(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_change_work(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_change_work(request, obj)
+
+
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(SharedObjectAdmin):
     form = SourceForm
     list_display = ["title", "kind", "author", "publisher", "published_on"]
     list_filter = ["kind"]
@@ -1060,14 +1095,14 @@ class SourceAdmin(admin.ModelAdmin):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class CreditInline(admin.TabularInline):
+class CreditInline(SharedWorkInline, admin.TabularInline):
     model = Credit
     extra = 1
     autocomplete_fields = ["person"]
     fields = ["role", "person", "character_name", "order"]
 
 
-class WorkPartInline(admin.TabularInline):
+class WorkPartInline(SharedWorkInline, admin.TabularInline):
     model = WorkPart
     formset = WorkPartFormSet
     extra = 1
@@ -1075,7 +1110,7 @@ class WorkPartInline(admin.TabularInline):
 
 
 @admin.register(Work)
-class WorkAdmin(admin.ModelAdmin):
+class WorkAdmin(SharedObjectAdmin):
     form = WorkForm
     list_display = ["title", "kind", "year", "platform"]
     list_filter = ["kind"]
@@ -1089,13 +1124,37 @@ class WorkAdmin(admin.ModelAdmin):
         ("Spoiler window", {"fields": ["spoiler_window_days", "relaxed_tolerance"]}),
     ]
 
+    WINDOW_FIELDS = ["spoiler_window_days", "relaxed_tolerance"]
+
+    def has_change_permission(self, request, obj=None):
+        # A moderator sets the spoiler window of any work, whoever else may change it.
+        return super().has_change_permission(request, obj) or (
+            obj is not None
+            and admin.ModelAdmin.has_change_permission(self, request, obj)
+            and permissions.may_set_spoiler_window(request.user)
+        )
+
+    def _window_only(self, request, obj):
+        return obj is not None and not permissions.may_change_shared(request.user, obj)
+
     def get_readonly_fields(self, request, obj=None):
         # The window decides what opens for every reader by default: moderators (who
         # keep the spoiler ladder) set it, editors only see it.
         readonly = list(super().get_readonly_fields(request, obj))
-        if not request.user.has_perm("explainers.change_spoilerlevel"):
-            readonly += ["spoiler_window_days", "relaxed_tolerance"]
+        if not permissions.may_set_spoiler_window(request.user):
+            readonly += self.WINDOW_FIELDS
+        if self._window_only(request, obj):
+            readonly += [
+                name
+                for name in flatten_fieldsets(self.get_fieldsets(request, obj))
+                if name not in readonly and name not in self.WINDOW_FIELDS
+            ]
         return readonly
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if self._window_only(request, obj):
+            return {}  # the slug is shown read-only
+        return super().get_prepopulated_fields(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -1105,7 +1164,7 @@ class WorkAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(SharedObjectAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -1142,7 +1201,7 @@ class MissingDetailsFilter(admin.SimpleListFilter):
 
 
 @admin.register(Image)
-class ImageAdmin(RecheckPublishedMixin, admin.ModelAdmin):
+class ImageAdmin(RecheckPublishedMixin, SharedObjectAdmin):
     form = ImageForm
     list_display = ["thumbnail", "__str__", "credit", "spoiler_level", "created_at"]
     list_filter = [MissingDetailsFilter, "spoiler_level"]
@@ -1160,6 +1219,9 @@ class ImageAdmin(RecheckPublishedMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("spoiler_level")
+
+    def has_add_permission(self, request):
+        return permissions.may_add_images(request.user)  # as the editor's upload endpoint
 
     def bodies_showing(self, obj):
         return Article.objects.filter(sections__body__contains=obj.file.name)

@@ -2,13 +2,13 @@
 in the admin and the editor's endpoints: real groups, real pages, real POSTs."""
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from explainers import roles, workflow
-from explainers.models import (
-    Article,
-)
+from explainers.models import Article, Credit, Image, Person, Work, WorkPart
 
+from .conftest import image_bytes
 from .formdata import form_data
 from .test_admin import errors_in
 
@@ -74,3 +74,188 @@ def test_an_editor_can_send_their_own_article_in_review_back_to_draft(people, in
     in_review.refresh_from_db()
     assert in_review.status == Article.Status.DRAFT
     assert [s.spoiler_level.rank for s in in_review.sections.all()] == [0, 2]
+
+
+# --- item 4: shared objects that live articles show ----------------------------------
+
+
+@pytest.fixture
+def live(make_article, make_image, work, people):
+    """A live article by the other editor, with a hero image, a cited source and a cast
+    credit on its work."""
+    article = make_article(sections=[(0, "Intro", "", "Plain [@film].")], citations=["film"])
+    article.hero_image = make_image(rank=0, alt="A concert hall")
+    article.save()
+    article.authors.add(people["other_editor"])
+    lizzie = Person.objects.create(name="Logan Browning", slug="logan-browning")
+    Credit.objects.create(work=work, person=lizzie, role="cast", character_name="Lizzie")
+    WorkPart.objects.create(work=work, position=1, label="Part one")
+    return article
+
+
+def image_post(image, **changes):
+    data = {
+        "alt_text": image.alt_text,
+        "credit": image.credit,
+        "caption": image.caption,
+        "spoiler_level": image.spoiler_level_id,
+        "focal_x": "" if image.focal_x is None else image.focal_x,
+        "focal_y": "" if image.focal_y is None else image.focal_y,
+    }
+    return {**data, **changes}
+
+
+def work_post(work, **changes):
+    data = {
+        "kind": work.kind,
+        "title": work.title,
+        "slug": work.slug,
+        "year": work.year or "",
+        "release_date": "",
+        "platform": work.platform,
+        "synopsis": work.synopsis,
+        "poster": work.poster_id or "",
+        "credits-TOTAL_FORMS": "0",
+        "credits-INITIAL_FORMS": "0",
+        "parts-TOTAL_FORMS": "0",
+        "parts-INITIAL_FORMS": "0",
+    }
+    return {**data, **changes}
+
+
+def source_post(source, **changes):
+    data = {"kind": source.kind, "title": source.title, "author": source.author}
+    return {**data, **changes}
+
+
+def test_an_editor_may_view_but_not_change_the_hero_image_of_someone_elses_live_article(
+    people, live
+):
+    client = client_for(people["editor"])
+    image = live.hero_image
+    page = client.get(admin_url(image))
+    assert page.status_code == 200
+    assert 'name="alt_text"' not in page.content.decode()  # shown read-only
+    refused = client.post(admin_url(image), image_post(image, alt_text="Lizzie's severed hand"))
+    assert refused.status_code == 403
+    swapped = client.post(
+        admin_url(image),
+        image_post(image, file=SimpleUploadedFile("other.png", image_bytes(color=(0, 0, 0)))),
+    )
+    assert swapped.status_code == 403
+    name = image.file.name
+    image.refresh_from_db()
+    assert image.alt_text == "A concert hall" and image.file.name == name
+
+
+@pytest.mark.parametrize("field", ["credit", "caption"])
+def test_an_editor_cannot_rewrite_a_live_images_credit_or_caption(people, live, field):
+    image = live.hero_image
+    response = client_for(people["editor"]).post(
+        admin_url(image), image_post(image, **{field: "The twist, spelled out"})
+    )
+    assert response.status_code == 403
+    image.refresh_from_db()
+    assert getattr(image, field) != "The twist, spelled out"
+
+
+def test_an_editor_cannot_delete_an_image_a_live_article_shows_one_by_one_or_in_bulk(people, live):
+    client = client_for(people["editor"])
+    image = live.hero_image
+    assert client.post(admin_url(image, "delete"), {"post": "yes"}).status_code == 403
+    bulk = client.post(
+        "/admin/explainers/image/",
+        {"action": "delete_selected", "_selected_action": [image.pk], "post": "yes"},
+    )
+    assert bulk.status_code == 403
+    assert Image.objects.filter(pk=image.pk).exists()
+
+
+def test_an_editor_cannot_retitle_the_work_of_a_live_article_nor_its_cast_or_parts(
+    people, live, work
+):
+    client = client_for(people["editor"])
+    assert client.get(admin_url(work)).status_code == 200
+    response = client.post(admin_url(work), work_post(work, title="The Perfection: Lizzie dies"))
+    assert response.status_code == 403
+    work.refresh_from_db()
+    assert work.title == "The Perfection"
+    credit = work.credits.get()
+    forged = work_post(
+        work,
+        **{
+            "credits-TOTAL_FORMS": "1",
+            "credits-INITIAL_FORMS": "1",
+            "credits-0-id": credit.pk,
+            "credits-0-work": work.pk,
+            "credits-0-role": "cast",
+            "credits-0-person": credit.person_id,
+            "credits-0-character_name": "Lizzie, who loses a hand",
+            "credits-0-order": "0",
+        },
+    )
+    assert client.post(admin_url(work), forged).status_code == 403
+    credit.refresh_from_db()
+    assert credit.character_name == "Lizzie"
+
+
+def test_an_editor_cannot_change_a_source_or_a_person_a_live_article_shows(people, live):
+    client = client_for(people["editor"])
+    source = live.citations.get().source
+    response = client.post(admin_url(source), source_post(source, author="Spoiler Author"))
+    assert response.status_code == 403
+    source.refresh_from_db()
+    assert source.author == "R. Shepard"
+    person = Person.objects.get()
+    response = client.post(admin_url(person), {"name": "Renamed", "slug": person.slug})
+    assert response.status_code == 403
+    assert Person.objects.get().name == "Logan Browning"
+
+
+def test_an_editor_may_change_a_work_and_image_only_their_own_draft_uses(
+    people, make_image, levels
+):
+    editor = people["editor"]
+    work = Work.objects.create(kind="film", title="Us", slug="us", year=2019)
+    image = make_image(rank=0, alt="A hall of mirrors")
+    draft = Article.objects.create(
+        title="Us, explained", slug="us-explained", dek="d", work=work, hero_image=image
+    )
+    draft.authors.add(editor)
+    client = client_for(editor)
+    response = client.post(admin_url(work), work_post(work, title="Us (2019)"))
+    assert response.status_code == 302, errors_in(response)
+    response = client.post(admin_url(image), image_post(image, alt_text="Mirrors in a hall"))
+    assert response.status_code == 302, errors_in(response)
+    # Once a colleague's draft uses them too, they are no longer the editor's alone.
+    other = Article.objects.create(title="Us again", slug="us-again", dek="d", work=work)
+    other.authors.add(people["other_editor"])
+    assert client.post(admin_url(work), work_post(work, title="Us!")).status_code == 403
+    # A brand-new work or image of their own stays theirs to fix.
+    fresh = Work.objects.create(kind="film", title="Nope", slug="nope", year=2022)
+    assert client.post(admin_url(fresh), work_post(fresh, title="Nope (2022)")).status_code == 302
+
+
+def test_a_senior_editor_may_change_and_delete_what_live_articles_show(people, live, work):
+    client = client_for(people["senior"])
+    image = live.hero_image
+    response = client.post(admin_url(image), image_post(image, alt_text="A bright hall"))
+    assert response.status_code == 302, errors_in(response)
+    response = client.post(admin_url(work), work_post(work, title="The Perfection (2018)"))
+    assert response.status_code == 302, errors_in(response)
+    assert client.post(admin_url(image, "delete"), {"post": "yes"}).status_code == 302
+    assert not Image.objects.filter(pk=image.pk).exists()
+
+
+def test_a_moderator_may_set_a_live_works_spoiler_window_but_not_retitle_it(people, live, work):
+    client = client_for(people["moderator"])
+    page = client.get(admin_url(work))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'name="spoiler_window_days"' in text and 'name="title"' not in text
+    data = form_data(page, "work_form")
+    data.update(spoiler_window_days="30", title="The Perfection: Lizzie dies")
+    response = client.post(admin_url(work), data)
+    assert response.status_code == 302, errors_in(response)
+    work.refresh_from_db()
+    assert work.spoiler_window_days == 30 and work.title == "The Perfection"
