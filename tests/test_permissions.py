@@ -259,3 +259,26 @@ def test_a_moderator_may_set_a_live_works_spoiler_window_but_not_retitle_it(peop
     assert response.status_code == 302, errors_in(response)
     work.refresh_from_db()
     assert work.spoiler_window_days == 30 and work.title == "The Perfection"
+
+
+# --- item 6: one rule for adding images ------------------------------------------------
+
+
+def upload_png():
+    return {"image": SimpleUploadedFile("still.png", image_bytes(), content_type="image/png")}
+
+
+def test_a_moderator_cannot_create_an_image_through_the_editor_upload(people, levels):
+    client = client_for(people["moderator"])
+    assert client.get("/admin/explainers/image/add/").status_code == 403
+    response = client.post("/markdownx/upload/", upload_png())
+    assert response.status_code == 403
+    assert not Image.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["editor", "senior", "moderator"])
+def test_the_upload_endpoint_and_the_admin_add_page_agree_on_who_adds_images(people, levels, who):
+    client = client_for(people[who])
+    add_page = client.get("/admin/explainers/image/add/").status_code
+    upload = client.post("/markdownx/upload/", upload_png()).status_code
+    assert (add_page == 200) == (upload == 200), (add_page, upload)
