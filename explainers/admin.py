@@ -607,7 +607,7 @@ class ArticleHistoryMixin:
         from .previews import preview_url
 
         article = self._article_or_403(request, object_id)
-        if not Article.can_preview(request.user):
+        if not permissions.may_share_preview(request.user, article):
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
@@ -804,6 +804,12 @@ class ArticleAdmin(ArticleHistoryMixin, admin.ModelAdmin):
         with reversion.create_revision():
             reversion.set_user(request.user)
             return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_share_preview"] = obj is not None and permissions.may_share_preview(
+            request.user, obj
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         if not change and not workflow.is_publisher(request.user):

@@ -1,12 +1,14 @@
 """The permission policy (``explainers.permissions``), tested as each newsroom role meets it
 in the admin and the editor's endpoints: real groups, real pages, real POSTs."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from explainers import roles, workflow
-from explainers.models import Article, Credit, Image, Person, Work, WorkPart
+from explainers.models import Article, AuditEntry, Credit, Image, Person, Work, WorkPart
 
 from .conftest import image_bytes
 from .formdata import form_data
@@ -282,3 +284,59 @@ def test_the_upload_endpoint_and_the_admin_add_page_agree_on_who_adds_images(peo
     add_page = client.get("/admin/explainers/image/add/").status_code
     upload = client.post("/markdownx/upload/", upload_png()).status_code
     assert (add_page == 200) == (upload == 200), (add_page, upload)
+
+
+# --- items 7 and 8: preview links ------------------------------------------------------
+
+
+@pytest.fixture
+def draft(make_article, people):
+    article = make_article(
+        sections=[(0, "What kind of film this is", "", "A thriller about a cello prodigy.")],
+        status=Article.Status.DRAFT,
+    )
+    article.authors.add(people["editor"])
+    return article
+
+
+def share_preview(client, article):
+    return client.post(admin_url(article, "preview-link"))
+
+
+def preview_path(response):
+    assert response.status_code == 200
+    return re.search(r'value="https?://[^/]+(/preview/[^"]+)"', response.content.decode()).group(1)
+
+
+@pytest.mark.parametrize("who", ["other_editor", "moderator"])
+def test_only_authors_and_senior_editors_may_share_a_preview_link(people, draft, who):
+    client = client_for(people[who])
+    page = client.get(admin_url(draft))
+    assert page.status_code == 200
+    assert "Share a preview link" not in page.content.decode()
+    assert share_preview(client, draft).status_code == 403
+    assert not AuditEntry.objects.filter(action="explainers.article.preview_link_shared").exists()
+
+
+@pytest.mark.parametrize("who", ["editor", "senior"])
+def test_the_author_and_a_senior_editor_may_share_a_preview_link(people, draft, who):
+    client = client_for(people[who])
+    assert "Share a preview link" in client.get(admin_url(draft)).content.decode()
+    path = preview_path(share_preview(client, draft))
+    assert Client().get(path).status_code == 200
+
+
+def test_a_preview_link_killed_by_retraction_stays_dead_after_back_to_draft(people, draft):
+    path = preview_path(share_preview(client_for(people["editor"]), draft))
+    reader = Client()
+    assert reader.get(path).status_code == 200
+    senior = people["senior"]
+    workflow.apply(draft, Article.Status.PUBLISHED, user=senior)
+    workflow.apply(draft, Article.Status.RETRACTED, user=senior)
+    assert reader.get(path).status_code == 404
+    workflow.apply(draft, Article.Status.DRAFT, user=senior)
+    dead = reader.get(path)
+    assert dead.status_code == 404 and "no longer works" in dead.content.decode()
+    # A link shared after the article came back works.
+    fresh = preview_path(share_preview(client_for(people["editor"]), draft))
+    assert reader.get(fresh).status_code == 200
