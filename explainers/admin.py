@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
@@ -76,6 +77,40 @@ class SectionFormSet(LookupsOnceFormSet):
     citation_formset = None
     # Every live body rendered as it will be saved (``Article.render_sections`` reuses it).
     rendered_bodies = None
+
+    _parts_of = None  # the work whose parts the forms offer
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        self._offer_parts_of_the_work(form)
+
+    def full_clean(self):
+        # The forms may have been made before the article form took the posted work.
+        if self.is_bound and getattr(self.instance, "work_id", None) != self._parts_of:
+            for form in self.forms:
+                self._offer_parts_of_the_work(form)
+        super().full_clean()
+
+    def _offer_parts_of_the_work(self, form):
+        """ "Reveals through" offers the chapters or episodes of the article's work (none
+        before it has one) and refuses any other with a message saying which to pick."""
+        field = form.fields.get("reveals_through")
+        if field is None:
+            return  # shown read-only to this user
+        work_id = self._parts_of = getattr(self.instance, "work_id", None)
+        parts = WorkPart.objects.select_related("work")
+        field.queryset = parts.filter(work_id=work_id) if work_id else parts.none()
+        if work_id is None:
+            field.help_text = "Lists the parts of the article's work once it is saved with one."
+        field.error_messages = {
+            **field.error_messages,
+            "invalid_choice": lazy(self._part_refusal, str)(),
+        }
+
+    def _part_refusal(self):
+        work = self.instance.work if getattr(self.instance, "work_id", None) else None
+        which = f"of {work.title}" if work else "of the article's work"
+        return f"That is a part of another work. Pick a chapter or episode {which}."
 
     def citation_sources(self):
         """The article's citations as submitted (else as saved): key -> source id."""

@@ -12,7 +12,7 @@ from explainers.models import Article, AuditEntry, Credit, Image, Person, Work, 
 
 from .conftest import image_bytes
 from .formdata import form_data
-from .test_admin import errors_in
+from .test_admin import ADD_URL, article_post, errors_in, page_text, section_row
 
 EDITOR, SENIOR, MODERATOR = roles.EDITOR, roles.SENIOR_EDITOR, roles.MODERATOR
 
@@ -340,3 +340,72 @@ def test_a_preview_link_killed_by_retraction_stays_dead_after_back_to_draft(peop
     # A link shared after the article came back works.
     fresh = preview_path(share_preview(client_for(people["editor"]), draft))
     assert reader.get(fresh).status_code == 200
+
+
+# --- item 22: "Reveals through" offers the parts of the article's work ------------------
+
+
+def part_menu(response, name="sections-0-reveals_through"):
+    select = re.search(rf'<select name="{name}".*?</select>', response.content.decode(), re.S)
+    assert select, name
+    return [
+        label
+        for value, label in re.findall(r'<option value="(\d*)"[^>]*>([^<]*)<', select.group(0))
+        if value
+    ]
+
+
+@pytest.fixture
+def two_works(work):
+    other = Work.objects.create(kind="series", title="Severance", slug="severance", year=2022)
+    WorkPart.objects.create(work=work, position=1, label="Part one")
+    WorkPart.objects.create(work=work, position=2, label="Part two")
+    WorkPart.objects.create(work=other, position=1, label="Good News About Hell")
+    return work, other
+
+
+def test_reveals_through_lists_only_the_parts_of_the_articles_work(people, draft, two_works):
+    page = client_for(people["editor"]).get(admin_url(draft))
+    assert page.status_code == 200
+    assert part_menu(page) == ["The Perfection: Part one", "The Perfection: Part two"]
+
+
+def test_reveals_through_lists_no_parts_on_a_new_article_until_it_has_a_work(people, two_works):
+    page = client_for(people["editor"]).get("/admin/explainers/article/add/")
+    assert page.status_code == 200
+    assert part_menu(page) == []
+
+
+def test_a_part_of_another_work_is_refused_with_a_clear_message(people, draft, two_works):
+    client = client_for(people["editor"])
+    page = client.get(admin_url(draft))
+    foreign = WorkPart.objects.get(label="Good News About Hell")
+    data = form_data(page, "article_form")
+    data["sections-0-reveals_through"] = foreign.pk
+    response = client.post(admin_url(draft), data)
+    assert response.status_code == 200
+    assert "a chapter or episode of The Perfection" in page_text(response)
+    assert draft.sections.get().reveals_through is None
+    own = WorkPart.objects.get(label="Part two")
+    data = form_data(client.get(admin_url(draft)), "article_form")
+    data["sections-0-reveals_through"] = own.pk
+    response = client.post(admin_url(draft), data)
+    assert response.status_code == 302, errors_in(response)
+    assert draft.sections.get().reveals_through == own
+
+
+def test_a_new_article_may_reveal_through_a_part_of_the_work_chosen_in_the_same_post(
+    people, levels, two_works
+):
+    work, other = two_works
+    client = client_for(people["editor"])
+    row = section_row(levels[0], "Intro", "Plain.", order=1)
+    row["reveals_through"] = other.parts.get().pk
+    refused = client.post(ADD_URL, article_post(work, sections=[row]))
+    assert refused.status_code == 200
+    assert "Pick a chapter or episode of The Perfection" in page_text(refused)
+    assert not Article.objects.exists()
+    row["reveals_through"] = work.parts.get(position=2).pk
+    response = client.post(ADD_URL, article_post(work, sections=[row]))
+    assert response.status_code == 302, errors_in(response)
+    assert Article.objects.get().sections.get().reveals_through.label == "Part two"
