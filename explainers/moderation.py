@@ -2,8 +2,9 @@
 resolutions. Each resolution is one transaction that changes the article, closes the
 reports it answers and leaves one audit entry ("explainers.report.level_raised", ...).
 
-The admin (``explainers.moderation_admin``) checks who may do this and collects the input;
-the rules on what a resolution may change live here.
+The admin (``explainers.moderation_admin``) checks who may do this (with
+``explainers.permissions``) and collects the input; the rules on what a resolution may
+change live here.
 """
 
 from django.conf import settings
@@ -15,16 +16,9 @@ from django.utils import timezone
 from . import leaks
 from .models import Article, AuditEntry, ReaderReport, Section, SpoilerTerm
 
-RESOLVE_PERMISSION = "explainers.resolve_readerreport"
-
 
 class ModerationError(Exception):
     """A resolution that cannot go ahead; the message says why, for the moderator."""
-
-
-def can_resolve(user):
-    """Moderators (and superusers) may resolve reader reports; nobody else."""
-    return bool(user and user.is_active and user.is_staff and user.has_perm(RESOLVE_PERMISSION))
 
 
 # --- filing --------------------------------------------------------------------------

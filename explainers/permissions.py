@@ -42,6 +42,14 @@ def may_add_images(user):
     return _active_staff(user) and user.has_perm("explainers.add_image")
 
 
+# --- reader reports --------------------------------------------------------------------
+
+
+def may_resolve_reports(user):
+    """Moderators (and superusers) resolve reader reports; nobody else."""
+    return _active_staff(user) and user.has_perm("explainers.resolve_readerreport")
+
+
 # --- preview links ---------------------------------------------------------------------
 
 
