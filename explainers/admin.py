@@ -2,12 +2,15 @@ import reversion
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
-from . import leaks, locking, revisions, workflow
+from . import leaks, locking, permissions, revisions, workflow
 from .lookups import LookupsOnceFormSet, LookupsOnceInline
 from .models import (
     Article,
@@ -39,6 +42,33 @@ def _live_forms(formset):
     ]
 
 
+def hold_saved_rows(formset):
+    """Give each form of a view-only inline the saved row's values as its cleaned data.
+
+    Django does not validate such a form (nothing of it is posted): it hands over the
+    form's initial data as "cleaned", where a foreign key is an id, not the object an
+    editable form's cleaned data holds. The checks below read both kinds of form alike,
+    so they get objects here (an editor's own article in review answered 500).
+    """
+    if "forms" not in vars(formset):
+        return  # not built yet, so not bypassed: Django builds a view-only inline's forms
+    for form in formset.initial_forms:
+        if getattr(form, "cleaned_data", None) is not form.initial:
+            continue  # validated as usual, or marked for deletion
+        model = form.instance._meta
+        form.cleaned_data = {
+            name: getattr(form.instance, name) if _is_foreign_key(model, name) else value
+            for name, value in form.initial.items()
+        }
+
+
+def _is_foreign_key(model, name):
+    try:
+        return model.get_field(name).many_to_one
+    except FieldDoesNotExist:
+        return False
+
+
 class SectionFormSet(LookupsOnceFormSet):
     """Checks sections as the reader will meet them, and against the article's citations.
 
@@ -49,6 +79,40 @@ class SectionFormSet(LookupsOnceFormSet):
     citation_formset = None
     # Every live body rendered as it will be saved (``Article.render_sections`` reuses it).
     rendered_bodies = None
+
+    _parts_of = None  # the work whose parts the forms offer
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        self._offer_parts_of_the_work(form)
+
+    def full_clean(self):
+        # The forms may have been made before the article form took the posted work.
+        if self.is_bound and getattr(self.instance, "work_id", None) != self._parts_of:
+            for form in self.forms:
+                self._offer_parts_of_the_work(form)
+        super().full_clean()
+
+    def _offer_parts_of_the_work(self, form):
+        """ "Reveals through" offers the chapters or episodes of the article's work (none
+        before it has one) and refuses any other with a message saying which to pick."""
+        field = form.fields.get("reveals_through")
+        if field is None:
+            return  # shown read-only to this user
+        work_id = self._parts_of = getattr(self.instance, "work_id", None)
+        parts = WorkPart.objects.select_related("work")
+        field.queryset = parts.filter(work_id=work_id) if work_id else parts.none()
+        if work_id is None:
+            field.help_text = "Lists the parts of the article's work once it is saved with one."
+        field.error_messages = {
+            **field.error_messages,
+            "invalid_choice": lazy(self._part_refusal, str)(),
+        }
+
+    def _part_refusal(self):
+        work = self.instance.work if getattr(self.instance, "work_id", None) else None
+        which = f"of {work.title}" if work else "of the article's work"
+        return f"That is a part of another work. Pick a chapter or episode {which}."
 
     def citation_sources(self):
         """The article's citations as submitted (else as saved): key -> source id."""
@@ -63,8 +127,7 @@ class SectionFormSet(LookupsOnceFormSet):
         for form in _live_forms(citations):
             key, source = form.cleaned_data.get("key"), form.cleaned_data.get("source")
             if key:
-                # A view-only inline's "cleaned" data is its initial data: ids, not rows.
-                sources[key] = getattr(source, "pk", source)
+                sources[key] = getattr(source, "pk", None)
         return sources
 
     def assign_missing_orders(self, live):
@@ -154,8 +217,6 @@ class SectionFormSet(LookupsOnceFormSet):
 
     def _is_spoiler(self, form):
         level = self._submitted(form, "spoiler_level")
-        if level is not None and not hasattr(level, "rank"):
-            level = form.instance.spoiler_level  # a view-only form's "cleaned" id
         return level is not None and level.rank > 0
 
 
@@ -584,7 +645,7 @@ class ArticleHistoryMixin:
         from .previews import preview_url
 
         article = self._article_or_403(request, object_id)
-        if not Article.can_preview(request.user):
+        if not permissions.may_share_preview(request.user, article):
             raise PermissionDenied
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
@@ -782,6 +843,12 @@ class ArticleAdmin(ArticleHistoryMixin, admin.ModelAdmin):
             reversion.set_user(request.user)
             return super().changeform_view(request, object_id, form_url, extra_context)
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_share_preview"] = obj is not None and permissions.may_share_preview(
+            request.user, obj
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     def save_model(self, request, obj, form, change):
         if not change and not workflow.is_publisher(request.user):
             obj._add_author = request.user  # an editor's new article is theirs to edit
@@ -866,6 +933,7 @@ class ArticleAdmin(ArticleHistoryMixin, admin.ModelAdmin):
         formsets, inline_instances = super()._create_formsets(request, obj, change)
         citations = next((fs for fs in formsets if fs.model is Citation), None)
         for formset in formsets:
+            hold_saved_rows(formset)
             if isinstance(formset, SectionFormSet):
                 formset.citation_formset = citations
                 request.leak_check_sections = formset  # for ArticleAdminForm's leak check
@@ -993,6 +1061,8 @@ class PublicTextForm(forms.ModelForm):
         cleaned = super().clean()
         terms = self.terms()
         for name in self.public_fields:
+            if name not in self.fields:
+                continue  # shown read-only to this user: unchanged
             for message in leaks.leaks_in_public_text(
                 cleaned.get(name, ""), terms, field=self.fields[name].label.lower()
             ):
@@ -1023,8 +1093,40 @@ class WorkPartFormSet(forms.BaseInlineFormSet):
                 form.add_error("label", f"{message}; readers pick their progress from it.")
 
 
+class SharedObjectAdmin(admin.ModelAdmin):
+    """A work, person, source or image: viewable by all who may view it; changed or
+    deleted only as ``permissions.may_change_shared`` allows (a senior editor, once a
+    live article shows it)."""
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or permissions.may_change_shared(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or permissions.may_change_shared(request.user, obj, "delete")
+
+
+class SharedWorkInline:
+    """A work's credits and parts are shown with the work: changed as the work is."""
+
+    def _may_change_work(self, request, work):
+        return work is None or permissions.may_change_shared(request.user, work)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._may_change_work(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_change_work(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_change_work(request, obj)
+
+
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(SharedObjectAdmin):
     form = SourceForm
     list_display = ["title", "kind", "author", "publisher", "published_on"]
     list_filter = ["kind"]
@@ -1037,14 +1139,14 @@ class SourceAdmin(admin.ModelAdmin):
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class CreditInline(admin.TabularInline):
+class CreditInline(SharedWorkInline, admin.TabularInline):
     model = Credit
     extra = 1
     autocomplete_fields = ["person"]
     fields = ["role", "person", "character_name", "order"]
 
 
-class WorkPartInline(admin.TabularInline):
+class WorkPartInline(SharedWorkInline, admin.TabularInline):
     model = WorkPart
     formset = WorkPartFormSet
     extra = 1
@@ -1052,7 +1154,7 @@ class WorkPartInline(admin.TabularInline):
 
 
 @admin.register(Work)
-class WorkAdmin(admin.ModelAdmin):
+class WorkAdmin(SharedObjectAdmin):
     form = WorkForm
     list_display = ["title", "kind", "year", "platform"]
     list_filter = ["kind"]
@@ -1066,13 +1168,37 @@ class WorkAdmin(admin.ModelAdmin):
         ("Spoiler window", {"fields": ["spoiler_window_days", "relaxed_tolerance"]}),
     ]
 
+    WINDOW_FIELDS = ["spoiler_window_days", "relaxed_tolerance"]
+
+    def has_change_permission(self, request, obj=None):
+        # A moderator sets the spoiler window of any work, whoever else may change it.
+        return super().has_change_permission(request, obj) or (
+            obj is not None
+            and admin.ModelAdmin.has_change_permission(self, request, obj)
+            and permissions.may_set_spoiler_window(request.user)
+        )
+
+    def _window_only(self, request, obj):
+        return obj is not None and not permissions.may_change_shared(request.user, obj)
+
     def get_readonly_fields(self, request, obj=None):
         # The window decides what opens for every reader by default: moderators (who
         # keep the spoiler ladder) set it, editors only see it.
         readonly = list(super().get_readonly_fields(request, obj))
-        if not request.user.has_perm("explainers.change_spoilerlevel"):
-            readonly += ["spoiler_window_days", "relaxed_tolerance"]
+        if not permissions.may_set_spoiler_window(request.user):
+            readonly += self.WINDOW_FIELDS
+        if self._window_only(request, obj):
+            readonly += [
+                name
+                for name in flatten_fieldsets(self.get_fieldsets(request, obj))
+                if name not in readonly and name not in self.WINDOW_FIELDS
+            ]
         return readonly
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if self._window_only(request, obj):
+            return {}  # the slug is shown read-only
+        return super().get_prepopulated_fields(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -1082,7 +1208,7 @@ class WorkAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(SharedObjectAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -1119,7 +1245,7 @@ class MissingDetailsFilter(admin.SimpleListFilter):
 
 
 @admin.register(Image)
-class ImageAdmin(RecheckPublishedMixin, admin.ModelAdmin):
+class ImageAdmin(RecheckPublishedMixin, SharedObjectAdmin):
     form = ImageForm
     list_display = ["thumbnail", "__str__", "credit", "spoiler_level", "created_at"]
     list_filter = [MissingDetailsFilter, "spoiler_level"]
@@ -1137,6 +1263,9 @@ class ImageAdmin(RecheckPublishedMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("spoiler_level")
+
+    def has_add_permission(self, request):
+        return permissions.may_add_images(request.user)  # as the editor's upload endpoint
 
     def bodies_showing(self, obj):
         return Article.objects.filter(sections__body__contains=obj.file.name)

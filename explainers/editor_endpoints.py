@@ -1,7 +1,8 @@
 """django-markdownx's preview and upload endpoints, restricted to staff editors.
 
 The package's own views answer anyone; these wrap them so only logged-in staff who may
-write articles reach them (anonymous and other users get 403), uploads go through the
+write articles reach the preview and only those who may add images upload one (the same
+rule as the admin's add page; anonymous and other users get 403), uploads go through the
 same image validation as the admin, and a malformed request gets a 400, not a 500.
 
 An image pasted or dropped into the editor becomes an ``Image`` like any other (cleaned,
@@ -18,22 +19,17 @@ from markdownx.views import ImageUploadView, MarkdownifyView
 
 from explainers.imaging import check_image_upload
 from explainers.models import Image, SpoilerLevel
+from explainers.permissions import may_add_images, may_write_articles
 from explainers.rendering import MAX_MARKDOWN_CHARS
 
 
-def may_write_articles(user):
-    return (
-        user.is_authenticated
-        and user.is_active
-        and user.is_staff
-        and (user.has_perm("explainers.change_article") or user.has_perm("explainers.add_article"))
-    )
-
-
 class EditorOnlyMixin:
+    allowed = staticmethod(may_write_articles)
+    refusal = "Only editors may use the Markdown editor's endpoints."
+
     def dispatch(self, request, *args, **kwargs):
-        if not may_write_articles(request.user):
-            raise PermissionDenied("Only editors may use the Markdown editor's endpoints.")
+        if not self.allowed(request.user):
+            raise PermissionDenied(self.refusal)
         return super().dispatch(request, *args, **kwargs)
 
 
@@ -70,6 +66,9 @@ class EditorImageForm(forms.Form):
 class UploadView(EditorOnlyMixin, ImageUploadView):
     http_method_names = ["post"]
     form_class = EditorImageForm
+    # It makes an Image: the rule of the admin's "Add image" page.
+    allowed = staticmethod(may_add_images)
+    refusal = "Only those who may add images may upload one."
 
     def form_invalid(self, form):
         # Always JSON: the editor shows the message; a plain form post gets it too.

@@ -17,11 +17,15 @@ class ReaderReportForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": "That section is not part of this article."},
     )
+    # No reason is chosen for the reader: a preset one made a single click file a report
+    # that said nothing (issue 13).
     reason = forms.ChoiceField(
         label="What is wrong?",
         choices=ReaderReport.Reason.choices,
-        initial=ReaderReport.Reason.UNMARKED,
         widget=forms.RadioSelect,
+        error_messages={
+            "required": "Pick what is wrong from the list above, then send the report again."
+        },
     )
     details = forms.CharField(
         label="Anything to add? (optional)",

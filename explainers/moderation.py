@@ -2,8 +2,9 @@
 resolutions. Each resolution is one transaction that changes the article, closes the
 reports it answers and leaves one audit entry ("explainers.report.level_raised", ...).
 
-The admin (``explainers.moderation_admin``) checks who may do this and collects the input;
-the rules on what a resolution may change live here.
+The admin (``explainers.moderation_admin``) checks who may do this (with
+``explainers.permissions``) and collects the input; the rules on what a resolution may
+change live here.
 """
 
 from django.conf import settings
@@ -15,16 +16,9 @@ from django.utils import timezone
 from . import leaks, locking
 from .models import Article, AuditEntry, ReaderReport, Section, SpoilerTerm
 
-RESOLVE_PERMISSION = "explainers.resolve_readerreport"
-
 
 class ModerationError(Exception):
     """A resolution that cannot go ahead; the message says why, for the moderator."""
-
-
-def can_resolve(user):
-    """Moderators (and superusers) may resolve reader reports; nobody else."""
-    return bool(user and user.is_active and user.is_staff and user.has_perm(RESOLVE_PERMISSION))
 
 
 # --- filing --------------------------------------------------------------------------
@@ -155,6 +149,17 @@ def _section_of(reports, section):
     return section
 
 
+def check_safe_heading(section, safe_heading):
+    """Refuse a safe heading that names a spoiler term of the section's work: it is
+    what every reader sees while the section is folded. Every resolution that leaves a
+    section showing a safe heading asks here."""
+    found = leaks.leaks_in_public_text(
+        safe_heading, leaks.terms_for_work(section.article.work), field="safe heading"
+    )
+    if found:
+        raise ModerationError(f"{found[0]}; a safe heading is shown to every reader.")
+
+
 def raise_level(reports, *, section, level, note, actor, safe_heading=""):
     """Move the section up the ladder (it then folds for readers who had not gone that
     far), with a safe heading if it had none, and re-render the article."""
@@ -174,6 +179,7 @@ def raise_level(reports, *, section, level, note, actor, safe_heading=""):
                 f"Give one that names nothing from the story; readers see it while the "
                 f"{level.name} section is folded."
             )
+        check_safe_heading(section, safe_heading or section.safe_heading)
         fields = ["spoiler_level"]
         section.spoiler_level = level
         if safe_heading:
@@ -210,11 +216,7 @@ def rewrite_safe_heading(reports, *, section, safe_heading, note, actor):
             raise ModerationError("Give the new safe heading.")
         if safe_heading == section.safe_heading:
             raise ModerationError("That is the heading the section already has.")
-        found = leaks.leaks_in_public_text(
-            safe_heading, leaks.terms_for_work(section.article.work), field="safe heading"
-        )
-        if found:
-            raise ModerationError(f"{found[0]}; a safe heading is shown to every reader.")
+        check_safe_heading(section, safe_heading)
         before = section.safe_heading
         section.safe_heading = safe_heading
         section.save(update_fields=["safe_heading"])

@@ -20,7 +20,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
-from . import leaks, moderation
+from . import leaks, moderation, permissions
 from .models import ContentWarning, ReaderReport, SpoilerLevel
 
 # --- the queue -----------------------------------------------------------------------
@@ -270,7 +270,7 @@ class ReaderReportAdmin(admin.ModelAdmin):
         return request.user.is_superuser
 
     def has_resolve_permission(self, request):
-        return moderation.can_resolve(request.user)
+        return permissions.may_resolve_reports(request.user)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

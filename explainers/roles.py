@@ -2,8 +2,9 @@
 ``sync_roles`` so the groups match this table; the README documents it (a test checks).
 
 Permissions say what a role may touch at all; the finer rules (an editor edits only their
-own drafts, a moderator changes only a section's level, safe heading and warnings) are
-enforced on the server by ``explainers.workflow`` and the article admin.
+own drafts and the works and images only those drafts use, a moderator changes only a
+section's level, safe heading and warnings) are enforced on the server by
+``explainers.permissions`` and ``explainers.workflow``, which the admin asks.
 """
 
 EDITOR = "Editor"

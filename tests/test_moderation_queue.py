@@ -20,6 +20,8 @@ from explainers.models import (
     Work,
 )
 
+from .test_admin import page_text
+
 QUEUE = "/admin/explainers/readerreport/"
 DASHBOARD = f"{QUEUE}dashboard/"
 SECTIONS = [
@@ -250,6 +252,52 @@ def test_a_new_safe_heading_holding_a_spoiler_term_is_refused(
     )
     report.section.refresh_from_db()
     assert report.section.safe_heading == "What really happened on the trip"
+
+
+def test_raising_a_level_refuses_a_safe_heading_holding_a_spoiler_term_as_a_rewrite_does(
+    mod_client, article, file_report, levels
+):
+    SpoilerTerm.objects.create(phrase="drugged", work=article.work, spoiler_level=levels[2])
+    report = file_report(1)
+    section = report.section
+    refusals = []
+    for kind, extra in (("level", {"level": levels[3].pk}), ("heading", {})):
+        response = resolve(
+            mod_client,
+            kind,
+            [report],
+            section=section.pk,
+            safe_heading="Who was drugged",
+            note="n",
+            **extra,
+        )
+        assert response.status_code == 200, kind
+        found = re.search(r"[^>]*“drugged”[^<]*shown to every reader\.", page_text(response))
+        assert found, kind
+        refusals.append(found.group(0))
+        section.refresh_from_db()
+        report.refresh_from_db()
+        assert (section.spoiler_level, section.safe_heading) == (levels[1], "Who is who")
+        assert report.is_open
+    assert refusals[0] == refusals[1]  # one check, one message
+    assert not AuditEntry.objects.exists()
+
+
+def test_raising_a_level_checks_the_stored_safe_heading_it_starts_to_show(
+    mod_client, article, file_report, levels
+):
+    SpoilerTerm.objects.create(phrase="drugged", work=article.work, spoiler_level=levels[2])
+    report = file_report(0)
+    section = report.section
+    section.safe_heading = "Who was drugged"  # unused while the section is Spoiler-free
+    section.save()
+    response = resolve(
+        mod_client, "level", [report], section=section.pk, level=levels[2].pk, note="n"
+    )
+    assert response.status_code == 200
+    assert "shown to every reader" in page_text(response)
+    section.refresh_from_db()
+    assert section.spoiler_level == levels[0]
 
 
 def test_a_spoiler_free_sections_safe_heading_is_not_offered_as_a_fix(mod_client, file_report):

@@ -1,6 +1,7 @@
 """Readers report an unmarked spoiler: the form (its own page, so the article page stays
 cacheable), CSRF, the honeypot, the length and rate limits, and what is never shown."""
 
+import html
 import re
 
 import pytest
@@ -208,6 +209,29 @@ def test_a_forged_section_gets_a_clear_answer_never_a_server_error(client, artic
 def test_an_unknown_reason_is_refused_and_nothing_kept(client, article):
     response = send(client, article, reason="free-text-goes-here")
     assert response.status_code == 400
+    assert not ReaderReport.objects.exists()
+
+
+def test_no_reason_is_chosen_until_the_reader_picks_one(client, article):
+    page = client.get(report_url(article, twist(article))).content.decode()
+    radios = re.findall(r'<input type="radio"[^>]*name="reason"[^>]*>', page)
+    assert len(radios) == len(ReaderReport.Reason.choices)
+    assert not [radio for radio in radios if "checked" in radio]
+
+
+def test_a_report_without_a_reason_is_refused_clearly_keeping_what_was_typed(client, article):
+    response = client.post(
+        report_url(article),
+        {
+            "section": twist(article).pk,
+            "details": "The bus scene, second paragraph.",
+            "website": "",
+        },
+    )
+    assert response.status_code == 400
+    text = html.unescape(response.content.decode())
+    assert "Pick what is wrong" in text
+    assert "The bus scene, second paragraph." in text
     assert not ReaderReport.objects.exists()
 
 

@@ -1,0 +1,110 @@
+"""Who may do what, beyond the model permissions the roles grant (``explainers.roles``).
+
+The admin, the Markdown editor's endpoints and the views ask here, so that one rule holds
+however a request arrives. The article workflow's own rules (who edits which article,
+who makes which move) stay in ``explainers.workflow``; this module uses them.
+
+Shared objects: a work (with its cast, crew and parts), a person, a source and an image
+are shown by every article that uses them. A change to one that a live article shows
+changes that article without review, so it needs a senior editor. An editor changes
+such an object only while no article but their own drafts uses it: the work or image
+they just added for a draft is theirs to fix, a colleague's (even a draft, which may go
+live as reviewed) is not.
+"""
+
+from django.db.models import Q
+
+from .models import Article, Credit, Image, Person, Source, Work, WorkPart
+from .workflow import is_author
+
+
+def _active_staff(user):
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
+def is_senior_editor(user):
+    """Senior editors (and superusers): edit any article, so any object articles show."""
+    return bool(user and user.is_active and user.has_perm("explainers.edit_any_article"))
+
+
+# --- the Markdown editor and images --------------------------------------------------
+
+
+def may_write_articles(user):
+    """The Markdown editor's preview: staff who may add or change articles."""
+    return _active_staff(user) and (
+        user.has_perm("explainers.change_article") or user.has_perm("explainers.add_article")
+    )
+
+
+def may_add_images(user):
+    """A new image, from the admin's add page or pasted into the Markdown editor."""
+    return _active_staff(user) and user.has_perm("explainers.add_image")
+
+
+# --- reader reports --------------------------------------------------------------------
+
+
+def may_resolve_reports(user):
+    """Moderators (and superusers) resolve reader reports; nobody else."""
+    return _active_staff(user) and user.has_perm("explainers.resolve_readerreport")
+
+
+# --- preview links ---------------------------------------------------------------------
+
+
+def may_share_preview(user, article):
+    """A public link to an unpublished article: its authors and senior editors."""
+    if not Article.can_preview(user):
+        return False
+    return is_senior_editor(user) or (article.pk is not None and is_author(user, article))
+
+
+# --- shared objects ----------------------------------------------------------------------
+
+
+def articles_showing(obj):
+    """The articles (any state) that show ``obj``, a work, part, credit, person, source
+    or image, on their page or their work's."""
+    if isinstance(obj, Work):
+        return Article.objects.filter(work=obj)
+    if isinstance(obj, WorkPart | Credit):
+        return Article.objects.filter(work=obj.work_id)
+    if isinstance(obj, Person):
+        return Article.objects.filter(work__credits__person=obj)
+    if isinstance(obj, Source):
+        return Article.objects.filter(citations__source=obj)
+    if isinstance(obj, Image):
+        shown = Q(hero_image=obj) | Q(sections__image=obj) | Q(work__poster=obj)
+        if obj.file.name:
+            shown |= Q(sections__body__contains=obj.file.name)
+        return Article.objects.filter(shown)
+    raise TypeError(f"{type(obj).__name__} is not an object articles share")
+
+
+def others_use(user, obj):
+    """Whether an article other than ``user``'s own drafts shows ``obj``."""
+    own_drafts = Article.objects.filter(status=Article.Status.DRAFT, authors=user)
+    return articles_showing(obj).exclude(pk__in=own_drafts.values("pk")).exists()
+
+
+def may_change_shared(user, obj, action="change"):
+    """Change (or, with ``action="delete"``, delete) a shared object: the model
+    permission, and a senior editor's rank unless only the user's own drafts use it."""
+    if obj.pk is None:
+        return True  # a new object: its model's add permission decides
+    model = obj._meta
+    if not user.has_perm(f"{model.app_label}.{action}_{model.model_name}"):
+        return False
+    return is_senior_editor(user) or not others_use(user, obj)
+
+
+def may_set_spoiler_window(user):
+    """A work's spoiler window decides what opens for every reader by default: the
+    moderators who keep the spoiler ladder set it, on any work."""
+    return bool(
+        user
+        and user.is_active
+        and user.has_perm("explainers.change_work")
+        and user.has_perm("explainers.change_spoilerlevel")
+    )
