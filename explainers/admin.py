@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models
+from django.db import models, router, transaction
 from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
 from markdownx.models import MarkdownxField
@@ -313,6 +313,27 @@ class SuggestionsWidget(forms.CheckboxSelectMultiple):
         if not any(True for _ in self.choices):
             return format_html('<p class="suggestions-none">{}</p>', "None outstanding.")
         return super().render(name, value, attrs, renderer)
+
+
+class EditorialAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose every write (a change or add form posted, a delete, a bulk
+    action) takes the editorial lock before anything else: see locking.py for the order."""
+
+    def _locked(self, view, request, *args, **kwargs):
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            locking.hold_editorial_lock(router.db_for_write(self.model))
+            return view(request, *args, **kwargs)
+
+    def changeform_view(self, request, *args, **kwargs):
+        return self._locked(super().changeform_view, request, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        return self._locked(super().delete_view, request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        return self._locked(super().changelist_view, request, *args, **kwargs)
 
 
 class ArticleAdminForm(forms.ModelForm):
@@ -717,7 +738,7 @@ SECTION_CONTENT_FIELDS = ["order", "heading", "body", "image", "reveals_through"
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticleHistoryMixin, admin.ModelAdmin):
+class ArticleAdmin(ArticleHistoryMixin, EditorialAdmin):
     list_display = ["title", "work", "state", "is_published", "published_at", "updated_at"]
     list_filter = ["status", "work", "sections__spoiler_level"]
     search_fields = ["title", "dek", "slug", "sections__heading", "work__title"]
@@ -1093,7 +1114,7 @@ class WorkPartFormSet(forms.BaseInlineFormSet):
                 form.add_error("label", f"{message}; readers pick their progress from it.")
 
 
-class SharedObjectAdmin(admin.ModelAdmin):
+class SharedObjectAdmin(EditorialAdmin):
     """A work, person, source or image: viewable by all who may view it; changed or
     deleted only as ``permissions.may_change_shared`` allows (a senior editor, once a
     live article shows it)."""
@@ -1320,7 +1341,7 @@ class ImageAdmin(RecheckPublishedMixin, SharedObjectAdmin):
 
 
 @admin.register(SpoilerLevel)
-class SpoilerLevelAdmin(admin.ModelAdmin):
+class SpoilerLevelAdmin(EditorialAdmin):
     list_display = ["rank", "name", "reader_warning"]
     list_display_links = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -1339,7 +1360,7 @@ class SpoilerLevelAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContentWarning)
-class ContentWarningAdmin(admin.ModelAdmin):
+class ContentWarningAdmin(EditorialAdmin):
     list_display = ["name", "is_spoiler", "description"]
     list_filter = ["is_spoiler"]
     search_fields = ["name"]
@@ -1347,7 +1368,7 @@ class ContentWarningAdmin(admin.ModelAdmin):
 
 
 @admin.register(SpoilerTerm)
-class SpoilerTermAdmin(RecheckPublishedMixin, admin.ModelAdmin):
+class SpoilerTermAdmin(RecheckPublishedMixin, EditorialAdmin):
     list_display = ["phrase", "work", "spoiler_level", "variants_in_short"]
     list_filter = ["spoiler_level", "work"]  # the work filter offers "(None)": global terms
     search_fields = ["phrase", "variants", "notes", "work__title"]
