@@ -7,9 +7,7 @@ class ExplainersConfig(AppConfig):
     verbose_name = "Explainers"
 
     def ready(self):
-        from . import caching, pages, revisions, search
+        from . import invalidation, revisions
 
         revisions.register()
-        search.connect_signals()
-        caching.connect_signals()
-        pages.connect_signals()
+        invalidation.connect_signals()

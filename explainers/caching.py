@@ -3,13 +3,14 @@
 Every anonymous reader gets the same HTML (preferences apply in the browser), so a public
 page is rendered once and then served from the cache (Redis when ``REDIS_URL`` is set,
 shared by every app server) until anything it could show changes. Invalidation is by
-generation: every saved or deleted row of the explainers app (an article, a section, a
-spoiler level or warning that many articles use, a work, an image ...) bumps one counter
-after its transaction commits, and every cached page carries the counter it was stored
-under (read in the same round trip as the page, so a hit costs one request to Redis). A change can
-never leave a stale page behind, whatever it touched; the price is that one edit re-renders
-pages it did not touch, which on an editorial site (a few saves an hour, many reads a
-second) is the right trade. ``loaddata`` saves rows raw, without these signals: the
+generation: every saved or deleted row that a public page may show (``invalidation.py``
+says which: an article, a section, a spoiler level or warning that many articles use, a
+work, an image ..., not a reader report) bumps one counter after its transaction commits,
+and every cached page carries the counter it was stored under (read in the same round trip
+as the page, so a hit costs one request to Redis). A change can never leave a stale page
+behind, whatever it touched; the price is that one edit re-renders pages it did not touch,
+which on an editorial site (a few saves an hour, many reads a second) is the right trade.
+``loaddata`` saves rows raw, without these signals: the
 project's own ``loaddata`` (and ``manage.py resync``) invalidate once afterwards.
 
 A page is keyed on what a reader asked for, as Django's own ``get_cache_key`` does: the
@@ -27,11 +28,8 @@ import hashlib
 import math
 from functools import wraps
 
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -59,26 +57,6 @@ def invalidate():
         cache.incr(GENERATION_KEY)
     except ValueError:  # the key is gone (evicted, or a fresh cache): start it anew
         cache.set(GENERATION_KEY, int(timezone.now().timestamp() * 1000), None)
-
-
-def _changed(sender, **kwargs):
-    if kwargs.get("raw"):
-        return  # loaddata: our loaddata command invalidates once when it is done
-    transaction.on_commit(invalidate)
-
-
-def connect_signals():
-    """Any write to the explainers app's tables may change a public page."""
-    for model in apps.get_app_config("explainers").get_models():
-        if not getattr(model, "shown_on_public_pages", True):
-            continue  # e.g. reader reports: filing one must not flush every cached page
-        uid = f"explainers-page-cache-{model._meta.label_lower}"
-        post_save.connect(_changed, sender=model, dispatch_uid=uid + "-save")
-        post_delete.connect(_changed, sender=model, dispatch_uid=uid + "-delete")
-        for field in model._meta.many_to_many:
-            m2m_changed.connect(
-                _changed, sender=field.remote_field.through, dispatch_uid=uid + field.name
-            )
 
 
 def _lifetime(now):

@@ -9,12 +9,13 @@ related reading (it depends on other articles going live by the clock), the prev
 banner, the reader's origin in absolute URLs, and the work's default shield level (it
 changes when the work's spoiler window ends).
 
-Invalidation is by counting, in the transaction of the change itself (see ``StoredPage``):
+Invalidation is by counting, in the transaction of the change itself (see ``StoredPage``;
+``invalidation.py`` declares what each change affects and calls ``mark_stale``):
 - a change to an article, its sections, citations or authors marks that page out of date
   and renders it again once the change commits, so editors pay for rendering, not readers;
 - a change to something pages share (a work, a person, a credit, a source, an image or
   rendition) marks the pages that show it;
-- a change to a spoiler level, a warning or a spoiler term, and any model this module does
+- a change to a spoiler level, a warning or a spoiler term, and any model the map does
   not know, marks every page. Those pages are rendered again by the next reader (or ahead
   of them by ``manage.py build_pages``).
 A page is also out of date when the templates or the code that renders it change (its
@@ -26,17 +27,15 @@ import json
 from functools import cache
 from pathlib import Path
 
-from django.apps import apps
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connections, router, transaction
+from django.db import IntegrityError, connections, router
 from django.db.models import F, Prefetch, Q
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from . import locking
+from .invalidation import EVERY_PAGE
 from .safety import (
     group_notes,
     json_ld,
@@ -286,9 +285,7 @@ def build_stale(article_ids=None):
     return count
 
 
-# --- invalidation ------------------------------------------------------------------------
-
-EVERY_PAGE = object()
+# --- invalidation (what a change affects is decided in invalidation.py) ------------------
 
 
 def mark_stale(articles):
@@ -302,147 +299,3 @@ def mark_stale(articles):
         # Every transaction's stored-page row locks under one lock (see locking.py).
         pages = pages.filter(locking.editorial_lock_condition())
     pages.update(wanted=F("wanted") + 1)
-
-
-def _rebuild_after_commit(article_ids):
-    ids = [pk for pk in article_ids if pk is not None]
-    if ids:
-        transaction.on_commit(lambda: build_stale(ids))
-
-
-def _listers(article_ids):
-    """Articles whose related reading may list these: the ones that pick them, and those
-    of the same works and of works that share people with them."""
-    from .models import Article, Credit, Work
-
-    works = Article.objects.filter(pk__in=article_ids).values("work")
-    kin = Work.objects.filter(
-        credits__person__in=Credit.objects.filter(work__in=works).values("person")
-    ).values("pk")
-    return Article.objects.filter(Q(related__in=article_ids) | Q(work__in=works) | Q(work__in=kin))
-
-
-def _articles_showing(instance):
-    """The articles whose page shows this row, EVERY_PAGE, or None (no page does)."""
-    from . import models as m
-
-    if isinstance(instance, m.Work):  # its articles, and their teasers' listers
-        return _listers(m.Article.objects.filter(work=instance.pk).values("pk"))
-    if isinstance(instance, m.Credit):  # the work box; who shares people with whom
-        return m.Article.objects.filter(
-            Q(work=instance.work_id) | Q(work__credits__person=instance.person_id)
-        )
-    if isinstance(instance, m.WorkPart):
-        return m.Article.objects.filter(work=instance.work_id)
-    if isinstance(instance, m.Person):
-        return m.Article.objects.filter(work__credits__person=instance.pk)
-    if isinstance(instance, m.Source):
-        return m.Article.objects.filter(citations__source=instance.pk)
-    if isinstance(instance, m.Image | m.Rendition):
-        image = instance if isinstance(instance, m.Image) else instance.image
-        showing = Q(hero_image=image.pk) | Q(sections__image=image.pk)
-        if image.file:  # written into a body by its address
-            showing |= Q(sections__body__contains=image.file.name)
-        heroes = m.Article.objects.filter(hero_image=image.pk).values("pk")
-        return m.Article.objects.filter(showing | Q(pk__in=_listers(heroes).values("pk")))
-    if isinstance(instance, get_user_model()):
-        return m.Article.objects.filter(authors=instance.pk)
-    if isinstance(instance, m.AuditEntry | m.ReaderReport | m.StoredPage | m.LeakOverride):
-        return None
-    if isinstance(instance, m.DismissedSuggestion):
-        return None
-    return EVERY_PAGE  # spoiler levels, warnings, terms, and anything added later
-
-
-def _own_article(instance):
-    """The article id of a row that belongs to one article's own content, else None."""
-    from .models import Article, Citation, Section
-
-    if isinstance(instance, Article):
-        return instance.pk
-    if isinstance(instance, Section | Citation):
-        return instance.article_id
-    return None
-
-
-def _changed(sender, instance, raw=False, created=False, update_fields=None, **kwargs):
-    from .models import Article, StoredPage
-
-    if update_fields and set(update_fields) <= {"last_login"}:
-        return  # a sign-in: nothing a page shows
-
-    if isinstance(instance, Article) and created:
-        StoredPage.objects.get_or_create(article_id=instance.pk)
-    if raw:
-        return  # loaddata: marks every page out of date once it is done (commands/resync.py)
-    own = _own_article(instance)
-    if own is not None:
-        if isinstance(instance, Article):
-            # Its teaser, or whether it is listed at all, in other pages' related reading.
-            mark_stale(_listers([own]))
-        mark_stale([own])
-        _rebuild_after_commit([own])
-        return
-    articles = _articles_showing(instance)
-    if articles is not None:
-        mark_stale(articles)
-
-
-def _before_save(sender, instance, raw=False, **kwargs):
-    from .models import Article, Credit
-
-    if raw or instance.pk is None:
-        return
-    if isinstance(instance, Article):
-        mark_stale(_listers([instance.pk]))
-    elif isinstance(instance, Credit):
-        mark_stale(_articles_showing(Credit.objects.filter(pk=instance.pk).first() or instance))
-
-
-def image_changed(image):
-    """New renditions or placeholder (written without signals): every page showing it."""
-    mark_stale(_articles_showing(image))
-
-
-def _sections_rendered(sender, article, **kwargs):
-    """Bodies rendered again (written without signals): after an image or a level changed."""
-    mark_stale([article.pk])
-    _rebuild_after_commit([article.pk])
-
-
-def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
-    from .models import Article, Section
-
-    if not action.startswith("post_") and action != "pre_clear":
-        return
-    if isinstance(instance, Article | Section):
-        own = _own_article(instance)
-        mark_stale([own])
-        _rebuild_after_commit([own])
-    elif isinstance(instance, get_user_model()) and model is Article:
-        mark_stale(list(pk_set or []) or Article.objects.filter(authors=instance.pk))
-    else:
-        mark_stale(EVERY_PAGE)  # e.g. a warning added to sections from its own side
-
-
-def connect_signals():
-    from .models.articles import sections_rendered
-
-    uid = "explainers-stored-pages"
-    sections_rendered.connect(_sections_rendered, dispatch_uid=f"{uid}-sections-rendered")
-    models = list(apps.get_app_config("explainers").get_models()) + [get_user_model()]
-    for model in models:
-        label = model._meta.label_lower
-        post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}-{label}-save")
-        # Before too: an article moved to another work leaves its old work's pages.
-        pre_save.connect(_before_save, sender=model, dispatch_uid=f"{uid}-{label}-pre-save")
-        post_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}-{label}-delete")
-        # Before too: deleting an image first empties the fields that point at it, after
-        # which nothing would tell which pages showed it.
-        pre_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}-{label}-pre-delete")
-        for field in model._meta.many_to_many:
-            m2m_changed.connect(
-                _m2m_changed,
-                sender=field.remote_field.through,
-                dispatch_uid=f"{uid}-{label}-{field.name}",
-            )

@@ -271,9 +271,9 @@ class Image(models.Model):
         self.placeholder = placeholder
         self.renditions_made_from = key
         Image.objects.filter(pk=self.pk).update(placeholder=placeholder, renditions_made_from=key)
-        from ..pages import image_changed
+        from ..invalidation import changed_without_signals
 
-        image_changed(self)
+        changed_without_signals(self)
 
     def _renditions(self, spec):
         return [r for r in self.renditions.all() if r.spec == spec]

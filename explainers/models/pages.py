@@ -40,9 +40,6 @@ class StoredPage(models.Model):
     document_built = models.PositiveBigIntegerField(default=0)
     valid_until = models.DateTimeField(null=True, blank=True)
 
-    # Rewriting a stored page changes nothing a reader sees: the page cache stays.
-    shown_on_public_pages = False
-
     class Meta:
         verbose_name = "stored article page"
 

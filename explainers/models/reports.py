@@ -80,10 +80,6 @@ class ReaderReport(models.Model):
 
     objects = ReaderReportQuerySet.as_manager()
 
-    # No public page shows a report, so filing one leaves the page cache alone: otherwise
-    # every reader's report would make every cached page render again.
-    shown_on_public_pages = False
-
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name = "reader report"

@@ -1,0 +1,250 @@
+"""The invalidation map: which rows affect which public pages, declared once.
+
+Three things keep copies of what readers see, and each must hear of a change:
+- the stored pages (``pages.py``): each article's rendered page, counted out of date with
+  ``pages.mark_stale`` in the change's own transaction and, for the article's own content,
+  rendered again once it commits;
+- the page cache (``caching.py``): every cached public page, dropped at once (by a
+  generation counter) after the change commits;
+- the search index (``search.py``): each article's search vector, refreshed in the
+  change's transaction.
+
+``reach`` below says, for a row of any model, what its change affects; one set of signal
+receivers (``connect_signals``) asks it and tells the three. A model nobody lists here
+counts against every page (the safe default for anything added later); the few that no
+public page shows are in ``NOT_SHOWN``.
+
+Writes that send no signals tell this module themselves: bodies rendered again
+(``sections_rendered``), renditions written in bulk (``changed_without_signals``).
+``loaddata`` saves rows raw and is skipped here: the project's ``loaddata`` command and
+``manage.py resync`` mark everything once afterwards.
+"""
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
+
+EVERY_PAGE = object()
+
+
+@dataclass
+class Reach:
+    """What one change affects."""
+
+    pages: object = None  # stored pages to count out of date: ids, a queryset, EVERY_PAGE
+    rebuild: list = field(default_factory=list)  # own article ids to render after commit
+    search: object = None  # article ids (or a queryset of ids) whose search vector changes
+    search_work: int | None = None  # a work whose articles' search vectors change
+    public: bool = True  # whether any cached public page may show the row
+
+
+def not_shown():
+    """Models no public page shows: a change to one of their rows touches no copy."""
+    from . import models as m
+
+    return (m.AuditEntry, m.ReaderReport, m.StoredPage, m.LeakOverride, m.DismissedSuggestion)
+
+
+# --- the map ---------------------------------------------------------------------------
+
+
+def listers(article_ids):
+    """Articles whose related reading may list these: the ones that pick them, and those
+    of the same works and of works that share people with them."""
+    from .models import Article, Credit, Work
+
+    works = Article.objects.filter(pk__in=article_ids).values("work")
+    kin = Work.objects.filter(
+        credits__person__in=Credit.objects.filter(work__in=works).values("person")
+    ).values("pk")
+    return Article.objects.filter(Q(related__in=article_ids) | Q(work__in=works) | Q(work__in=kin))
+
+
+def own_article(instance):
+    """The article id of a row that belongs to one article's own content, else None."""
+    from .models import Article, Citation, Section
+
+    if isinstance(instance, Article):
+        return instance.pk
+    if isinstance(instance, Section | Citation):
+        return instance.article_id
+    return None
+
+
+def articles_showing(instance):
+    """The articles whose page shows this shared row, EVERY_PAGE, or None (no page does)."""
+    from . import models as m
+
+    if isinstance(instance, m.Work):  # its articles, and their teasers' listers
+        return listers(m.Article.objects.filter(work=instance.pk).values("pk"))
+    if isinstance(instance, m.Credit):  # the work box; who shares people with whom
+        return m.Article.objects.filter(
+            Q(work=instance.work_id) | Q(work__credits__person=instance.person_id)
+        )
+    if isinstance(instance, m.WorkPart):
+        return m.Article.objects.filter(work=instance.work_id)
+    if isinstance(instance, m.Person):
+        return m.Article.objects.filter(work__credits__person=instance.pk)
+    if isinstance(instance, m.Source):
+        return m.Article.objects.filter(citations__source=instance.pk)
+    if isinstance(instance, m.Image | m.Rendition):
+        image = instance if isinstance(instance, m.Image) else instance.image
+        showing = Q(hero_image=image.pk) | Q(sections__image=image.pk)
+        if image.file:  # written into a body by its address
+            showing |= Q(sections__body__contains=image.file.name)
+        heroes = m.Article.objects.filter(hero_image=image.pk).values("pk")
+        return m.Article.objects.filter(showing | Q(pk__in=listers(heroes).values("pk")))
+    if isinstance(instance, get_user_model()):
+        return m.Article.objects.filter(authors=instance.pk)
+    if isinstance(instance, not_shown()):
+        return None
+    return EVERY_PAGE  # spoiler levels, warnings, terms, and anything added later
+
+
+def reach(instance, *, deleted=False):
+    """What saving (or deleting) this row affects."""
+    from . import models as m
+
+    if isinstance(instance, not_shown()):
+        return Reach(public=False)
+    own = own_article(instance)
+    if own is not None:
+        if isinstance(instance, m.Article):
+            # Its teaser, or whether it is listed at all, in other pages' related reading;
+            # its search vector unless the save renders its bodies next (which refreshes it).
+            rendering_next = getattr(instance, "sections_render_next", False)
+            return Reach(
+                pages=m.Article.objects.filter(Q(pk=own) | Q(pk__in=listers([own]).values("pk"))),
+                rebuild=[own],
+                search=None if rendering_next or deleted else [own],
+            )
+        return Reach(
+            pages=[own],
+            rebuild=[own],
+            search=[own] if deleted and isinstance(instance, m.Section) else None,
+        )
+    result = Reach(pages=articles_showing(instance))
+    if isinstance(instance, m.Work) and not deleted:
+        result.search_work = instance.pk
+    elif isinstance(instance, m.Credit):
+        result.search_work = instance.work_id
+    elif isinstance(instance, m.Person) and not deleted:
+        result.search = m.Article.objects.filter(work__credits__person=instance.pk).values_list(
+            "pk", flat=True
+        )
+    return result
+
+
+# --- telling the three ------------------------------------------------------------------
+
+
+def apply(result):
+    """Tell the stored pages, the search index and the page cache what changed."""
+    from . import caching, pages, search
+
+    if result.pages is not None:
+        pages.mark_stale(result.pages)
+    ids = [pk for pk in result.rebuild if pk is not None]
+    if ids:
+        transaction.on_commit(lambda: pages.build_stale(ids))
+    if result.search is not None:
+        search.refresh(result.search)
+    if result.search_work is not None:
+        search.refresh_work(result.search_work)
+    if result.public:
+        transaction.on_commit(caching.invalidate)
+
+
+def sections_rendered(sender, article, **kwargs):
+    """Bodies rendered again (written in bulk, without signals)."""
+    apply(Reach(pages=[article.pk], rebuild=[article.pk], search=[article.pk]))
+
+
+def changed_without_signals(instance):
+    """A row's dependants written in bulk (an image's renditions or placeholder)."""
+    apply(Reach(pages=articles_showing(instance)))
+
+
+def _sign_in(instance, update_fields):
+    return (
+        isinstance(instance, get_user_model())
+        and update_fields
+        and set(update_fields) <= {"last_login"}
+    )
+
+
+def _saved(sender, instance, raw=False, created=False, update_fields=None, **kwargs):
+    from .models import Article, StoredPage
+
+    if isinstance(instance, Article) and created:
+        StoredPage.objects.get_or_create(article_id=instance.pk)
+    if raw or _sign_in(instance, update_fields):
+        return
+    apply(reach(instance))
+
+
+def _deleted(sender, instance, **kwargs):
+    apply(reach(instance, deleted=True))
+
+
+def _before_delete(sender, instance, **kwargs):
+    # Deleting an image first empties the fields that point at it, after which nothing
+    # would tell which pages showed it: count them before too.
+    from . import pages
+
+    showing = reach(instance, deleted=True).pages
+    if showing is not None:
+        pages.mark_stale(showing)
+
+
+def _before_save(sender, instance, raw=False, **kwargs):
+    """An article moved to another work leaves its old work's pages; a credit moved to
+    another work or person leaves the old one's."""
+    from . import pages
+    from .models import Article, Credit
+
+    if raw or instance.pk is None:
+        return
+    if isinstance(instance, Article):
+        pages.mark_stale(listers([instance.pk]))
+    elif isinstance(instance, Credit):
+        old = Credit.objects.filter(pk=instance.pk).first() or instance
+        pages.mark_stale(articles_showing(old))
+
+
+def _m2m(sender, instance, action, reverse, model, pk_set, **kwargs):
+    from .models import Article, Section
+
+    if not action.startswith("post_") and action != "pre_clear":
+        return
+    if isinstance(instance, Article | Section):
+        own = own_article(instance)
+        apply(Reach(pages=[own], rebuild=[own]))
+    elif isinstance(instance, get_user_model()):
+        if model is Article:  # authors set from the user's side
+            apply(Reach(pages=list(pk_set or []) or Article.objects.filter(authors=instance.pk)))
+        # a user's groups and permissions show on no page
+    else:
+        apply(Reach(pages=EVERY_PAGE))  # e.g. a warning added to sections from its own side
+
+
+def connect_signals():
+    from .models.articles import sections_rendered as rendered
+
+    uid = "explainers-invalidation"
+    rendered.connect(sections_rendered, dispatch_uid=f"{uid}-sections-rendered")
+    models = list(apps.get_app_config("explainers").get_models()) + [get_user_model()]
+    for model in models:
+        label = model._meta.label_lower
+        post_save.connect(_saved, sender=model, dispatch_uid=f"{uid}-{label}-save")
+        pre_save.connect(_before_save, sender=model, dispatch_uid=f"{uid}-{label}-pre-save")
+        post_delete.connect(_deleted, sender=model, dispatch_uid=f"{uid}-{label}-delete")
+        pre_delete.connect(_before_delete, sender=model, dispatch_uid=f"{uid}-{label}-pre-delete")
+        for many in model._meta.many_to_many:
+            m2m_changed.connect(
+                _m2m, sender=many.remote_field.through, dispatch_uid=f"{uid}-{label}-{many.name}"
+            )
