@@ -420,7 +420,7 @@ def test_small_image_gets_one_size_at_its_own_width(make_image):
 
 
 def test_spoiler_free_image_gets_hero_and_teaser_crops_around_its_focal_point(
-    editor_client, levels
+    editor_client, levels, django_capture_on_commit_callbacks
 ):
     # A tall image, dark everywhere but a bright subject near the bottom.
     tall = PILImage.new("RGB", (1000, 2000), (10, 10, 10))
@@ -443,18 +443,19 @@ def test_spoiler_free_image_gets_hero_and_teaser_crops_around_its_focal_point(
 
     assert hero_middle() < 50  # centred crop: the dark middle of the image
     old_files = set(image.renditions.values_list("file", flat=True))
-    response = editor_client.post(
-        f"/admin/explainers/image/{image.pk}/change/",
-        {
-            "alt_text": "A bright strip",
-            "credit": "Drawn for the tests",
-            "caption": "",
-            "spoiler_level": levels[0].pk,
-            "focal_x": "0.5",
-            "focal_y": "0.92",
-            "_save": "Save",
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # old files go on commit
+        response = editor_client.post(
+            f"/admin/explainers/image/{image.pk}/change/",
+            {
+                "alt_text": "A bright strip",
+                "credit": "Drawn for the tests",
+                "caption": "",
+                "spoiler_level": levels[0].pk,
+                "focal_x": "0.5",
+                "focal_y": "0.92",
+                "_save": "Save",
+            },
+        )
     assert response.status_code == 302
     assert hero_middle() > 200  # the crop follows the subject
     for name in old_files:

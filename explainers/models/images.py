@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models.fields.files import ImageFieldFile
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -194,7 +194,18 @@ class Image(models.Model):
         return f"Image {self.pk} (needs alt text)"
 
     def save(self, *args, **kwargs):
+        replaced = ""
+        if self.pk is not None:
+            # The field holds the new name by now; the row still has the old one.
+            replaced = (
+                Image.objects.using(router.db_for_write(Image))
+                .filter(pk=self.pk)
+                .values_list("file", flat=True)
+                .first()
+            ) or ""
         super().save(*args, **kwargs)
+        if replaced and replaced != self.file.name:
+            delete_file_on_commit(self.file.storage, replaced)
         if self.file and self.rendition_source_key() != self.renditions_made_from:
             self.make_renditions()
 
@@ -299,8 +310,11 @@ class Image(models.Model):
         )
 
 
+RENDITION_FOLDER = "renditions/"
+
+
 def rendition_upload_to(instance, filename):
-    return f"renditions/{filename}"
+    return f"{RENDITION_FOLDER}{filename}"
 
 
 class Rendition(models.Model):
@@ -343,13 +357,38 @@ class Rendition(models.Model):
         return rendition
 
 
+def delete_file_on_commit(storage, name):
+    """Delete the file ``name`` from ``storage`` once the current transaction commits (at
+    once outside a transaction), unless an image or rendition row points at it by then.
+
+    Never before the commit: until then the change can roll back, and its rows would come
+    back pointing at deleted files (a rolled-back re-rendition once left 16 such rows). A
+    rolled-back change can leave new files that nothing uses instead; the
+    ``orphaned_media`` command finds and removes those. The last look at the rows keeps
+    a file that a storage which overwrites names has just given to a new row.
+    """
+    if not name:
+        return
+    alias = router.db_for_write(Image)
+
+    def delete():
+        in_use = (
+            Image.objects.using(alias).filter(file=name).exists()
+            or Rendition.objects.using(alias).filter(file=name).exists()
+        )
+        if not in_use:
+            storage.delete(name)
+
+    transaction.on_commit(delete, using=alias)
+
+
 @receiver(post_delete, sender=Rendition)
 def _delete_rendition_file(sender, instance, **kwargs):
     if instance.file:
-        instance.file.delete(save=False)
+        delete_file_on_commit(instance.file.storage, instance.file.name)
 
 
 @receiver(post_delete, sender=Image)
 def _delete_image_file(sender, instance, **kwargs):
     if instance.file:
-        instance.file.delete(save=False)
+        delete_file_on_commit(instance.file.storage, instance.file.name)
