@@ -1,8 +1,10 @@
 import hashlib
 import logging
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from urllib.parse import unquote
 from uuid import uuid4
 
 from django import forms
@@ -109,20 +111,82 @@ MIME_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 class ImageQuerySet(models.QuerySet):
     def in_markdown(self, *texts):
-        """The images that Markdown ``texts`` show by their stored address (an image
-        pasted or dropped into the editor is written in as ``![…](/media/images/…)``)."""
-        names = set()
-        for text in texts:
-            names.update(_stored_names(text or ""))
+        """The images that Markdown ``texts`` show by a stored address: the URL storage
+        gives their original or one of their renditions (an image pasted or dropped into
+        the editor is written in as ``![](<its URL>)``)."""
+        names = {name for text in texts for _, name in stored_addresses(text or "")}
         if not names:
             return self.none()
-        return self.filter(file__in=names)
+        return self.filter(
+            models.Q(file__in=names)
+            | models.Q(pk__in=Rendition.objects.filter(file__in=names).values("image_id"))
+        )
+
+    def by_address_in(self, *texts):
+        """Like ``in_markdown``, as a dict: every address of a stored image in ``texts``,
+        exactly as written there (the ``src`` the renderer sees), to its ``Image``, with
+        its renditions prefetched. Several addresses (original, renditions) may map to
+        one image."""
+        found = {address: name for text in texts for address, name in stored_addresses(text or "")}
+        if not found:
+            return {}
+        by_name = {}
+        for image in self.in_markdown(*texts).prefetch_related("renditions"):
+            by_name[image.file.name] = image
+            by_name.update((rendition.file.name, image) for rendition in image.renditions.all())
+        return {address: by_name[name] for address, name in found.items() if name in by_name}
 
 
-def _stored_names(text):
-    prefix = re.escape(settings.MEDIA_URL + IMAGE_FOLDER)
-    pattern = rf"{prefix}([\w./-]+\.(?:{'|'.join(ALLOWED_FORMATS.values())}))"
-    return {IMAGE_FOLDER + name for name in re.findall(pattern, text)}
+# The path up to anything that ends a URL in Markdown or HTML; a query string or fragment
+# after it still fetches the same file. Bounded, so that a body of "/media//media/…"
+# costs linear time, not square.
+_PATH = r"(?P<path>[\w./%-]{1,600})"
+# Any origin before a path-only base ("/media/"): the site's own absolute address, as an
+# editor copies it from a page, is the same file.
+_ANY_ORIGIN = r"(?:(?i:https?:)?//[^/\s\"'<>()\[\]]{1,255})?"
+
+
+def _url_bases():
+    """Where the images and renditions folders are served from: the storages' own URL
+    for a name, up to the name (a bucket on its own domain answers
+    ``https://media.example.com/images/…``), and ``MEDIA_URL``, the default storage's."""
+    bases = {settings.MEDIA_URL}
+    for model, folder in ((Image, IMAGE_FOLDER), (Rendition, RENDITION_FOLDER)):
+        probe = f"{folder}0.png"
+        url = model._meta.get_field("file").storage.url(probe)
+        if probe in url:
+            bases.add(url[: url.rindex(probe)])
+    return bases
+
+
+def _base_pattern(base):
+    scheme, sep, rest = base.partition("//")
+    if sep and scheme in ("", "http:", "https:"):
+        # Either scheme or none; the host in any case, as browsers read it.
+        host, slash, path = rest.partition("/")
+        return rf"(?i:https?:)?//(?i:{re.escape(host)}){re.escape(slash + path)}"
+    return _ANY_ORIGIN + re.escape(base)
+
+
+def stored_addresses(text):
+    """Every address in ``text`` at which storage serves an image's original or one of
+    its renditions: (the address as written, the stored file name).
+
+    Recognised by the storages' own URLs, not by ``MEDIA_URL`` alone (with a bucket on
+    its own domain they differ), and read as a browser reads them: ``%``-escapes,
+    ``./`` and ``../`` in the path lead to the same file, so they lead to the same name.
+    """
+    bases = sorted(_url_bases(), key=len, reverse=True)
+    pattern = "|".join(f"(?:{_base_pattern(base)})" for base in bases)
+    found = []
+    for match in re.finditer(rf"(?:{pattern}){_PATH}", text):
+        path = posixpath.normpath(unquote(match["path"]))
+        if path.startswith(".."):
+            continue  # above the base: another file
+        path = path.lstrip("/")
+        if path.startswith((IMAGE_FOLDER, RENDITION_FOLDER)):
+            found.append((match[0], path))
+    return found
 
 
 class Image(models.Model):

@@ -1,0 +1,128 @@
+"""Media on object storage with its own domain (the README's S3 recipe: a custom domain,
+``MEDIA_URL`` left at ``/media/``): images are recognised in bodies by the addresses the
+storage gives them, never by ``MEDIA_URL``."""
+
+import html
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
+
+from explainers.leaks import check_saved_article
+from explainers.models import Image
+
+from .conftest import image_bytes
+
+CDN = "https://cdn.example.test/m/"
+
+
+class CdnStorage(FileSystemStorage):
+    """Files on local disk, addressed like a bucket behind its own domain: what
+    django-storages' S3Storage with ``custom_domain`` answers from ``url()``."""
+
+    def url(self, name):
+        return CDN + name
+
+
+@pytest.fixture
+def cdn(settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": f"{__name__}.CdnStorage",
+            "OPTIONS": {"location": settings.MEDIA_ROOT},
+        },
+    }
+    assert settings.MEDIA_URL == "/media/"
+    return CDN
+
+
+@pytest.fixture
+def still(cdn, levels):
+    """An Ending-level still, described and credited, stored on the CDN."""
+    image = Image(
+        alt_text="The sisters on stage together",
+        credit="Image via Netflix",
+        caption="The final bow",
+        spoiler_level=levels[max(levels)],
+    )
+    image.file.save("still.png", ContentFile(image_bytes(size=(1200, 675))), save=False)
+    image.save()
+    assert image.file.url.startswith(cdn)
+    assert image.renditions.exists()
+    return image
+
+
+def test_an_image_addressed_by_its_storage_url_is_recognised_by_its_original_or_a_rendition(
+    still,
+):
+    rendition = still.renditions.first()
+    assert rendition.file.url.startswith(CDN)
+
+    assert list(Image.objects.in_markdown(f"![]({still.file.url})")) == [still]
+    assert list(Image.objects.in_markdown(f"![]({rendition.file.url})")) == [still]
+    assert Image.objects.by_address_in(f"x ![]({rendition.file.url}) y") == {
+        rendition.file.url: still
+    }
+
+
+def test_an_image_pasted_from_object_storage_is_served_from_its_renditions_with_its_credit(
+    client, still, make_article
+):
+    body = f"What the last shot shows.\n\n![]({still.file.url})\n"
+    article = make_article(sections=[(0, "Premise", "", "Set up."), (3, "Ending", "Later", body)])
+
+    page = html.unescape(client.get(article.get_absolute_url()).content.decode())
+
+    assert "Image via Netflix" in page
+    assert "The final bow" in page
+    for rendition in still.renditions.all():
+        assert rendition.file.url in page, rendition
+    assert f'"{still.file.url}"' not in page  # the original is not what is served
+
+
+def test_the_leak_check_reads_an_image_addressed_by_its_storage_url(still, make_article):
+    Image.objects.filter(pk=still.pk).update(alt_text="", credit="")
+    article = make_article(sections=[(0, "Premise", "", f"Set up.\n\n![]({still.file.url})")])
+
+    report = check_saved_article(article)
+
+    assert any(still.file.name in problem for problem in report.problems), report.problems
+
+
+def test_an_address_written_another_way_that_fetches_the_same_file_is_recognised(make_image):
+    from explainers.models.images import stored_addresses
+
+    image = make_image(rank=2)
+    name = image.file.name
+    folder, rest = name.split("/", 1)
+    same_file = [
+        f"/media/{name}",
+        f"https://unspoiled.example/media/{name}",  # copied from a page
+        f"//unspoiled.example/media/{name}?v=2",
+        f"/media/renditions/../{name}",
+        f"/media/./{folder}//{rest}",
+        f"/media/{folder}/{rest[:-4]}%2e{rest[-3:]}",
+    ]
+    for address in same_file:
+        text = f"Before ![]({address}) after."
+        assert [found for _, found in stored_addresses(text)] == [name], address
+        assert list(Image.objects.in_markdown(text)) == [image], address
+    assert Image.objects.by_address_in(f"![](https://unspoiled.example/media/{name})") == {
+        f"https://unspoiled.example/media/{name}": image
+    }
+    # Leaving the media folders is not a way in.
+    assert stored_addresses(f"/media/../{name}") == []
+    assert stored_addresses("/media/images/../../settings.png") == []
+
+
+def test_a_storage_domain_is_recognised_whatever_its_case_or_scheme(still):
+    name = still.file.name
+    for address in (
+        f"HTTPS://CDN.Example.TEST/m/{name}",
+        f"http://cdn.example.test/m/{name}",
+        f"//cdn.example.test/m/{name}",
+    ):
+        assert list(Image.objects.in_markdown(f"![]({address})")) == [still], address
+    # Another path on the same domain is another file.
+    assert not Image.objects.in_markdown(f"![](https://cdn.example.test/other/{name})")
