@@ -126,3 +126,29 @@ def test_a_storage_domain_is_recognised_whatever_its_case_or_scheme(still):
         assert list(Image.objects.in_markdown(f"![]({address})")) == [still], address
     # Another path on the same domain is another file.
     assert not Image.objects.in_markdown(f"![](https://cdn.example.test/other/{name})")
+
+
+def test_a_credit_added_later_reaches_a_body_showing_the_image_by_a_rendition_address(
+    client, admin_client, levels, make_article, make_image, django_capture_on_commit_callbacks
+):
+    image = make_image(rank=0, alt="A stage")
+    rendition = image.renditions.get(spec="full", format="jpeg")
+    article = make_article(sections=[(0, "Premise", "", f"![]({rendition.file.url})")])
+    assert "Drawn for the tests" in client.get(article.get_absolute_url()).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            f"/admin/explainers/image/{image.pk}/change/",
+            {
+                "alt_text": "A stage in a spotlight",
+                "credit": "Image via Netflix",
+                "caption": "",
+                "spoiler_level": levels[0].pk,
+                "_save": "Save",
+            },
+        )
+    assert response.status_code == 302
+
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert '<span class="credit">Image via Netflix</span>' in page
+    assert 'alt="A stage in a spotlight"' in page

@@ -282,6 +282,14 @@ class Image(models.Model):
                 "centre of the image."
             )
 
+    @property
+    def address_key(self):
+        """What every address of this image in a body contains, whether it shows the
+        original or a rendition: the stem of the stored name (random, so no other
+        file's), which the renditions' names start with. For finding the bodies that
+        show it (``body__contains``)."""
+        return PurePosixPath(self.file.name).stem if self.file else ""
+
     # -- what an image still needs ------------------------------------------------------
 
     def missing_details(self):
