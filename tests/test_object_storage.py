@@ -3,10 +3,13 @@
 storage gives them, never by ``MEDIA_URL``."""
 
 import html
+import io
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 
 from explainers.leaks import check_saved_article
 from explainers.models import Image
@@ -152,3 +155,75 @@ def test_a_credit_added_later_reaches_a_body_showing_the_image_by_a_rendition_ad
     page = client.get(article.get_absolute_url()).content.decode()
     assert '<span class="credit">Image via Netflix</span>' in page
     assert 'alt="A stage in a spotlight"' in page
+
+
+# --- the README's recipe itself: django-storages' S3Storage on a mocked bucket ----------
+
+
+@pytest.fixture
+def bucket(settings, monkeypatch):
+    """The README's S3 settings (a custom domain, public URLs, MEDIA_URL untouched) on a
+    bucket that moto keeps in memory. Skipped without the ``s3`` and test extras."""
+    moto = pytest.importorskip("moto")
+    boto3 = pytest.importorskip("boto3")
+    pytest.importorskip("storages.backends.s3")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
+    with moto.mock_aws():
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="unspoiled-media")
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "default": {
+                "BACKEND": "storages.backends.s3.S3Storage",
+                "OPTIONS": {
+                    "bucket_name": "unspoiled-media",
+                    "region_name": "us-east-1",
+                    "custom_domain": "media.example.test",
+                    "querystring_auth": False,
+                    "file_overwrite": False,
+                },
+            },
+        }
+        yield "https://media.example.test/"
+
+
+def test_with_the_readme_s3_recipe_a_pasted_image_gets_its_renditions_credit_and_leak_check(
+    client, editor_client, bucket, make_article
+):
+    response = editor_client.post(
+        "/markdownx/upload/",
+        {"image": SimpleUploadedFile("still.png", image_bytes(size=(1200, 675)), "image/png")},
+    )
+    assert response.status_code == 200, response.content
+    image_code = response.json()["image_code"]
+    image = Image.objects.get()
+    assert image_code == f"![]({bucket}{image.file.name})"
+    assert image.renditions.exists()
+
+    article = make_article(sections=[(0, "Premise", "", f"Set up.\n\n{image_code}")])
+    # Pasted without alt text or credit: the leak check sees the image and says so.
+    assert any(image.file.name in problem for problem in check_saved_article(article).problems)
+
+    Image.objects.filter(pk=image.pk).update(
+        alt_text="An empty stage", credit="Image via Netflix", spoiler_level=image.spoiler_level
+    )
+    article.render_sections()
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert '<span class="credit">Image via Netflix</span>' in page
+    for rendition in image.renditions.all():
+        assert f"{bucket}{rendition.file.name}" in page
+
+
+def test_orphaned_media_lists_and_removes_orphans_in_a_bucket(bucket, make_image):
+    from django.core.files.storage import default_storage
+
+    image = make_image(rank=1)
+    orphan = default_storage.save("renditions/left-behind-full-64.webp", ContentFile(b"RIFF"))
+    out = io.StringIO()
+    call_command("orphaned_media", "--min-age", "0", stdout=out)
+    assert orphan in out.getvalue() and image.file.name not in out.getvalue()
+
+    call_command("orphaned_media", "--min-age", "0", "--delete", stdout=io.StringIO())
+
+    assert not default_storage.exists(orphan)
+    assert default_storage.exists(image.file.name)
