@@ -43,6 +43,24 @@ def test_a_rolled_back_re_rendition_keeps_the_old_renditions_and_their_files(mak
         assert default_storage.exists(name), name
 
 
+def test_a_re_rendition_that_fails_halfway_keeps_the_old_renditions(make_image, monkeypatch):
+    # The renditions command makes them outside any transaction of its own.
+    image = make_image(rank=0)
+    before = stored_names(image)
+
+    def fail(*args, **kwargs):
+        raise OSError("the database went away")
+
+    monkeypatch.setattr(Rendition.objects, "bulk_create", fail)
+    with pytest.raises(OSError):
+        Image.objects.get(pk=image.pk).make_renditions()
+
+    image = Image.objects.get(pk=image.pk)
+    assert stored_names(image) == before
+    for name in before:
+        assert default_storage.exists(name), name
+
+
 def test_a_rolled_back_image_deletion_keeps_its_files(make_image):
     image = make_image(rank=1)
     names = stored_names(image)

@@ -346,17 +346,21 @@ class Image(models.Model):
         except (OSError, ValueError, MemoryError, PILImage.DecompressionBombError):
             # The original still serves; the page falls back to it.
             logger.exception("Could not make renditions of image %s", self.pk)
-        for old in self.renditions.all():
-            old.delete()
-        Rendition.objects.bulk_create(
-            [Rendition.from_data(self, data, f"{stem}-{token}") for data in made]
-        )
-        self.placeholder = placeholder
-        self.renditions_made_from = key
-        Image.objects.filter(pk=self.pk).update(placeholder=placeholder, renditions_made_from=key)
         from ..pages import image_changed
 
-        image_changed(self)
+        # The new files first; then the rows change all at once or not at all, and the
+        # old files go only once that has committed (delete_file_on_commit).
+        renditions = [Rendition.from_data(self, data, f"{stem}-{token}") for data in made]
+        with transaction.atomic(using=router.db_for_write(Rendition)):
+            for old in self.renditions.all():
+                old.delete()
+            Rendition.objects.bulk_create(renditions)
+            Image.objects.filter(pk=self.pk).update(
+                placeholder=placeholder, renditions_made_from=key
+            )
+            image_changed(self)
+        self.placeholder = placeholder
+        self.renditions_made_from = key
 
     def _renditions(self, spec):
         return [r for r in self.renditions.all() if r.spec == spec]
