@@ -111,9 +111,9 @@ def test_an_address_written_another_way_that_fetches_the_same_file_is_recognised
         text = f"Before ![]({address}) after."
         assert [found for _, found in stored_addresses(text)] == [name], address
         assert list(Image.objects.in_markdown(text)) == [image], address
-    assert Image.objects.by_address_in(f"![](https://unspoiled.example/media/{name})") == {
-        f"https://unspoiled.example/media/{name}": image
-    }
+    # Keyed by the address as written: what the renderer finds in the image's src.
+    for address in (f"https://unspoiled.example/media/{name}", f"/media/{name}?v=2#top"):
+        assert Image.objects.by_address_in(f"![]({address})") == {address: image}
     # Leaving the media folders is not a way in.
     assert stored_addresses(f"/media/../{name}") == []
     assert stored_addresses("/media/images/../../settings.png") == []
@@ -227,3 +227,19 @@ def test_orphaned_media_lists_and_removes_orphans_in_a_bucket(bucket, make_image
 
     assert not default_storage.exists(orphan)
     assert default_storage.exists(image.file.name)
+
+
+def test_an_image_copied_from_a_page_with_its_full_address_is_served_like_a_pasted_one(
+    client, make_article, make_image
+):
+    image = make_image(rank=0, alt="A stage")
+    copied = f"https://unspoiled.example{image.file.url}?v=2"
+    article = make_article(sections=[(0, "Premise", "", f"![]({copied})")])
+
+    page = client.get(article.get_absolute_url()).content.decode()
+
+    assert '<span class="credit">Drawn for the tests</span>' in page
+    assert 'alt="A stage"' in page
+    assert copied not in page
+    for rendition in image.renditions.filter(spec="full"):
+        assert rendition.file.url in page

@@ -137,10 +137,10 @@ class ImageQuerySet(models.QuerySet):
         return {address: by_name[name] for address, name in found.items() if name in by_name}
 
 
-# The path up to anything that ends a URL in Markdown or HTML; a query string or fragment
-# after it still fetches the same file. Bounded, so that a body of "/media//media/…"
-# costs linear time, not square.
-_PATH = r"(?P<path>[\w./%-]{1,600})"
+# The path up to anything that ends a URL in Markdown or HTML, then any query string or
+# fragment (the same file, and part of the address the renderer is given). Bounded, so
+# that a body of "/media//media/…" costs linear time, not square.
+_PATH = r"(?P<path>[\w./%-]{1,600})(?:[?#][^\s\"'<>()\[\]]{0,600})?"
 # Any origin before a path-only base ("/media/"): the site's own absolute address, as an
 # editor copies it from a page, is the same file.
 _ANY_ORIGIN = r"(?:(?i:https?:)?//[^/\s\"'<>()\[\]]{1,255})?"
