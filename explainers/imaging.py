@@ -109,8 +109,9 @@ def check_image_upload(upload):
 def frames_within_limits(image):
     """Seek ``image`` to each of its frames in turn, yielding the frame's index, and
     refuse it (ValidationError) as soon as it has more frames than ``IMAGE_MAX_FRAMES``,
-    more pixels in all its frames than ``IMAGE_MAX_PIXELS``, or has been decoding for
-    longer than ``IMAGE_DECODE_SECONDS`` (the caller decodes each frame as it gets it).
+    more pixels in all its frames than ``IMAGE_MAX_PIXELS``, or is an animation that has
+    been decoding for longer than ``IMAGE_DECODE_SECONDS`` (the caller decodes each frame
+    as it gets it).
 
     The frames are never counted first: Pillow counts a GIF's frames by reading the
     whole file, which for 430,000 one-pixel frames is most of the work of an attack.
@@ -145,11 +146,11 @@ def frames_within_limits(image):
                 params={"width": width, "height": height, "limit": max_pixels // 1_000_000},
             )
         yield index
-        if time.monotonic() >= deadline:
+        # A still's one decode is bounded by the pixel limit; frames add up.
+        if index and time.monotonic() >= deadline:
             raise ValidationError(
-                "This image took too long to read (more than %(limit)s seconds), which an "
-                "animation with very many or very large frames does. Shorten or shrink it "
-                "and upload it again.",
+                "This animation took too long to read (more than %(limit)s seconds): it has "
+                "too many frames, or too large. Shorten or shrink it and upload it again.",
                 code="too_slow",
                 params={"limit": settings.IMAGE_DECODE_SECONDS},
             )
