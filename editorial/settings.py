@@ -189,6 +189,10 @@ LOGIN_URL = "admin:login"
 # Uploaded images: one limit for the admin and the Markdown editor alike.
 IMAGE_UPLOAD_MAX_BYTES = int(os.environ.get("IMAGE_UPLOAD_MAX_BYTES", 10 * 1024 * 1024))
 IMAGE_MAX_PIXELS = int(os.environ.get("IMAGE_MAX_PIXELS", 40_000_000))
+# An animation costs a decode and an object per frame, however small: a 10 MB GIF can hold
+# 430,000 one-pixel frames. Counting stops at the limit; decoding stops at the deadline.
+IMAGE_MAX_FRAMES = int(os.environ.get("IMAGE_MAX_FRAMES", 1000))
+IMAGE_DECODE_SECONDS = float(os.environ.get("IMAGE_DECODE_SECONDS", 5))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # Spoiler window: for this many days after a work's release the page reveals nothing by

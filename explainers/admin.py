@@ -1289,13 +1289,13 @@ class ImageAdmin(RecheckPublishedMixin, SharedObjectAdmin):
         return permissions.may_add_images(request.user)  # as the editor's upload endpoint
 
     def bodies_showing(self, obj):
-        return Article.objects.filter(sections__body__contains=obj.file.name)
+        return Article.objects.filter(sections__body__contains=obj.address_key)
 
     def affected_articles(self, obj):
         return Article.objects.published().filter(
             models.Q(sections__image=obj)
             | models.Q(hero_image=obj)
-            | models.Q(sections__body__contains=obj.file.name)
+            | models.Q(sections__body__contains=obj.address_key)
         )
 
     def save_model(self, request, obj, form, change):

@@ -3,7 +3,7 @@ forms and the Markdown editor), the clean copy that is stored, and the rendition
 placeholders that readers are served.
 
 A file is accepted only if Pillow decodes it, completely, as one of the allowed raster
-formats, within the size and pixel limits, and carries no markup a browser could run
+formats, within the size, pixel and frame limits, and carries no markup a browser could run
 (a polyglot). The name and declared content type are never trusted: an SVG, an HTML
 page or a truncated JPEG named ``still.jpg`` is refused.
 
@@ -15,6 +15,7 @@ text chunks), so nothing served carries what the camera or the editor's machine 
 import base64
 import io
 import re
+import time
 import warnings
 from dataclasses import dataclass
 
@@ -82,23 +83,8 @@ def check_image_upload(upload):
                             "limit": max_pixels // 1_000_000,
                         },
                     )
-                frames = getattr(probe, "n_frames", 1)
-                if frames > 1 and width * height * frames > max_pixels:
-                    raise ValidationError(
-                        "This animation has %(frames)s frames of %(width)s × %(height)s "
-                        "pixels, more than the limit of %(limit)s megapixels in all. "
-                        "Shorten or shrink it and upload it again.",
-                        code="too_many_pixels",
-                        params={
-                            "frames": frames,
-                            "width": width,
-                            "height": height,
-                            "limit": max_pixels // 1_000_000,
-                        },
-                    )
                 # Decodes every byte (of every frame): truncated files fail here.
-                for index in range(frames):
-                    probe.seek(index)
+                for _ in frames_within_limits(probe):
                     probe.load()
         # A whole image can still carry a page or script (a polyglot).
         upload.seek(0)
@@ -118,6 +104,57 @@ def check_image_upload(upload):
     finally:
         upload.seek(position)
     return CheckedImage(image_format, ALLOWED_FORMATS[image_format], width, height)
+
+
+def frames_within_limits(image):
+    """Seek ``image`` to each of its frames in turn, yielding the frame's index, and
+    refuse it (ValidationError) as soon as it has more frames than ``IMAGE_MAX_FRAMES``,
+    more pixels in all its frames than ``IMAGE_MAX_PIXELS``, or is an animation that has
+    been decoding for longer than ``IMAGE_DECODE_SECONDS`` (the caller decodes each frame
+    as it gets it).
+
+    The frames are never counted first: Pillow counts a GIF's frames by reading the
+    whole file, which for 430,000 one-pixel frames is most of the work of an attack.
+    Here reading stops at the first frame past the limit.
+    """
+    max_frames = settings.IMAGE_MAX_FRAMES
+    max_pixels = settings.IMAGE_MAX_PIXELS
+    deadline = time.monotonic() + settings.IMAGE_DECODE_SECONDS
+    pixels = 0
+    index = 0
+    while True:
+        if index:
+            try:
+                image.seek(index)
+            except EOFError:
+                return
+            if index >= max_frames:
+                raise ValidationError(
+                    "This animation has more than %(limit)s frames, the most an image may "
+                    "have. Shorten it or drop frames, and upload it again.",
+                    code="too_many_frames",
+                    params={"limit": max_frames},
+                )
+        width, height = image.size  # a GIF's canvas can grow from one frame to the next
+        pixels += width * height
+        if pixels > max_pixels:
+            raise ValidationError(
+                "This animation's frames of %(width)s × %(height)s pixels come to more "
+                "than the limit of %(limit)s megapixels in all. Shorten or shrink it and "
+                "upload it again.",
+                code="too_many_pixels",
+                params={"width": width, "height": height, "limit": max_pixels // 1_000_000},
+            )
+        yield index
+        # A still's one decode is bounded by the pixel limit; frames add up.
+        if index and time.monotonic() >= deadline:
+            raise ValidationError(
+                "This animation took too long to read (more than %(limit)s seconds): it has "
+                "too many frames, or too large. Shorten or shrink it and upload it again.",
+                code="too_slow",
+                params={"limit": settings.IMAGE_DECODE_SECONDS},
+            )
+        index += 1
 
 
 def _refuse_markup(upload):
@@ -179,13 +216,10 @@ def clean_image_bytes(upload):
     with PILImage.open(upload) as source:
         fmt = source.format
         options = dict(_SAVE_OPTIONS[fmt])
-        frames = getattr(source, "n_frames", 1)
-        if frames > 1:
+        if is_animated(source):
             # Cameras do not write animations: nothing to turn, only metadata to drop.
-            sequence = []
-            for index in range(frames):
-                source.seek(index)
-                sequence.append(_bare(source.copy()))
+            # The same limits again: this is the copy that holds every frame in memory.
+            sequence = [_bare(source.copy()) for _ in frames_within_limits(source)]
             first = sequence[0]
             options.update(
                 save_all=True,
@@ -231,7 +265,8 @@ def has_alpha(image):
 
 
 def is_animated(image):
-    return getattr(image, "n_frames", 1) > 1
+    # Pillow's is_animated looks for a second frame; n_frames would read them all.
+    return getattr(image, "is_animated", False)
 
 
 def focal_crop(size, ratio, focus=(0.5, 0.5)):

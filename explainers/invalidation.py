@@ -95,7 +95,7 @@ def articles_showing(instance):
         image = instance if isinstance(instance, m.Image) else instance.image
         showing = Q(hero_image=image.pk) | Q(sections__image=image.pk)
         if image.file:  # written into a body by its address
-            showing |= Q(sections__body__contains=image.file.name)
+            showing |= Q(sections__body__contains=image.address_key)
         heroes = m.Article.objects.filter(hero_image=image.pk).values("pk")
         return m.Article.objects.filter(showing | Q(pk__in=listers(heroes).values("pk")))
     if isinstance(instance, get_user_model()):

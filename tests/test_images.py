@@ -2,6 +2,7 @@
 each sent through the real admin form and the Markdown editor's upload endpoint; what
 is stored and served (no metadata, upright); renditions; publishing with pasted images."""
 
+import functools
 import html
 import io
 import re
@@ -298,6 +299,84 @@ def test_the_limits_come_from_settings(editor_client, levels, settings):
     assert not Image.objects.exists()
 
 
+# --- animations that cost more to decode than they weigh --------------------------------
+
+
+@functools.cache
+def many_frame_gif(frames=8000):
+    """A small GIF (about 300 KB) of thousands of one-pixel frames, black and white in
+    turn (Pillow would merge identical neighbours). The attack's GIF had 430,000 of them
+    in under 10 MB: each frame costs a Python object and a decode, whatever its size."""
+    palette = [0, 0, 0, 255, 255, 255]
+    sequence = []
+    for index in range(frames):
+        frame = PILImage.new("P", (1, 1), index % 2)
+        frame.putpalette(palette)
+        sequence.append(frame)
+    buffer = io.BytesIO()
+    sequence[0].save(buffer, "GIF", save_all=True, append_images=sequence[1:], duration=20, loop=0)
+    return buffer.getvalue()
+
+
+class FurthestRead(io.BytesIO):
+    """An upload that remembers how far into the file anything read."""
+
+    furthest = 0
+
+    def read(self, size=-1):
+        data = super().read(size)
+        self.furthest = max(self.furthest, self.tell())
+        return data
+
+
+@pytest.mark.parametrize("channel", ["admin", "editor"])
+def test_an_animation_with_thousands_of_frames_is_refused_by_both_doors_with_a_message(
+    editor_client, levels, channel
+):
+    before = media_files()
+    if channel == "admin":
+        response = admin_upload(editor_client, levels, "loop.gif", many_frame_gif())
+        assert response.status_code == 200
+        [message] = response.context["adminform"].form.errors["file"]
+        assert message in html.unescape(response.content.decode())
+    else:
+        response = editor_upload(editor_client, "loop.gif", many_frame_gif())
+        assert response.status_code == 400
+        [message] = response.json()["image"]
+    assert f"more than {settings.IMAGE_MAX_FRAMES} frames" in message
+    assert not Image.objects.exists()
+    assert media_files() == before
+
+
+def test_counting_frames_stops_at_the_limit_instead_of_reading_the_whole_animation():
+    from django.core.exceptions import ValidationError
+    from django.core.files import File
+
+    from explainers.imaging import check_image_upload
+
+    data = many_frame_gif()
+    upload = FurthestRead(data)
+    with pytest.raises(ValidationError) as refused:
+        check_image_upload(File(upload, name="loop.gif"))
+    assert refused.value.code == "too_many_frames"
+    # The default limit is 1000 of the 8000 frames, and Pillow reads at most 64 KB ahead:
+    # the frames beyond the limit were neither decoded nor counted.
+    assert upload.furthest < len(data) // 2, (upload.furthest, len(data))
+
+
+def test_the_frame_limit_and_the_decoding_deadline_come_from_settings(
+    editor_client, levels, settings
+):
+    settings.IMAGE_MAX_FRAMES = 2
+    response = editor_upload(editor_client, "loop.gif", animated_gif())
+    assert "more than 2 frames" in response.json()["image"][0]
+    settings.IMAGE_MAX_FRAMES = 1000
+    settings.IMAGE_DECODE_SECONDS = 0
+    response = editor_upload(editor_client, "loop.gif", animated_gif())
+    assert "took too long to read" in response.json()["image"][0]
+    assert not Image.objects.exists()
+
+
 # --- renditions ------------------------------------------------------------------------
 
 
@@ -341,7 +420,7 @@ def test_small_image_gets_one_size_at_its_own_width(make_image):
 
 
 def test_spoiler_free_image_gets_hero_and_teaser_crops_around_its_focal_point(
-    editor_client, levels
+    editor_client, levels, django_capture_on_commit_callbacks
 ):
     # A tall image, dark everywhere but a bright subject near the bottom.
     tall = PILImage.new("RGB", (1000, 2000), (10, 10, 10))
@@ -364,18 +443,19 @@ def test_spoiler_free_image_gets_hero_and_teaser_crops_around_its_focal_point(
 
     assert hero_middle() < 50  # centred crop: the dark middle of the image
     old_files = set(image.renditions.values_list("file", flat=True))
-    response = editor_client.post(
-        f"/admin/explainers/image/{image.pk}/change/",
-        {
-            "alt_text": "A bright strip",
-            "credit": "Drawn for the tests",
-            "caption": "",
-            "spoiler_level": levels[0].pk,
-            "focal_x": "0.5",
-            "focal_y": "0.92",
-            "_save": "Save",
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # old files go on commit
+        response = editor_client.post(
+            f"/admin/explainers/image/{image.pk}/change/",
+            {
+                "alt_text": "A bright strip",
+                "credit": "Drawn for the tests",
+                "caption": "",
+                "spoiler_level": levels[0].pk,
+                "focal_x": "0.5",
+                "focal_y": "0.92",
+                "_save": "Save",
+            },
+        )
     assert response.status_code == 302
     assert hero_middle() > 200  # the crop follows the subject
     for name in old_files:

@@ -345,13 +345,13 @@ def render_bodies(bodies, sources):
 
 def body_images(bodies):
     """Stored images shown in Markdown ``bodies``, by address, as the renderer takes
-    them (pasted and dropped images are written in by their address)."""
-    images = Image.objects.in_markdown(*bodies).prefetch_related("renditions")
+    them (pasted and dropped images are written in by their address: the storage's URL
+    of the original or of a rendition)."""
     return {
-        image.file.url: BodyImage(
+        address: BodyImage(
             picture=image.picture(), alt=image.alt_text, credit=image.credit, caption=image.caption
         )
-        for image in images
+        for address, image in Image.objects.by_address_in(*bodies).items()
     }
 
 

@@ -1,15 +1,17 @@
 import hashlib
 import logging
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from urllib.parse import unquote
 from uuid import uuid4
 
 from django import forms
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models.fields.files import ImageFieldFile
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
@@ -109,20 +111,85 @@ MIME_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 class ImageQuerySet(models.QuerySet):
     def in_markdown(self, *texts):
-        """The images that Markdown ``texts`` show by their stored address (an image
-        pasted or dropped into the editor is written in as ``![…](/media/images/…)``)."""
-        names = set()
-        for text in texts:
-            names.update(_stored_names(text or ""))
+        """The images that Markdown ``texts`` show by a stored address: the URL storage
+        gives their original or one of their renditions (an image pasted or dropped into
+        the editor is written in as ``![](<its URL>)``)."""
+        names = {name for text in texts for _, name in stored_addresses(text or "")}
         if not names:
             return self.none()
-        return self.filter(file__in=names)
+        return self.filter(
+            models.Q(file__in=names)
+            | models.Q(pk__in=Rendition.objects.filter(file__in=names).values("image_id"))
+        )
+
+    def by_address_in(self, *texts):
+        """Like ``in_markdown``, as a dict: every address of a stored image in ``texts``,
+        exactly as written there (the ``src`` the renderer sees), to its ``Image``, with
+        its renditions prefetched. Several addresses (original, renditions) may map to
+        one image."""
+        found = {address: name for text in texts for address, name in stored_addresses(text or "")}
+        if not found:
+            return {}
+        by_name = {}
+        for image in self.in_markdown(*texts).prefetch_related("renditions"):
+            by_name[image.file.name] = image
+            by_name.update((rendition.file.name, image) for rendition in image.renditions.all())
+        return {address: by_name[name] for address, name in found.items() if name in by_name}
 
 
-def _stored_names(text):
-    prefix = re.escape(settings.MEDIA_URL + IMAGE_FOLDER)
-    pattern = rf"{prefix}([\w./-]+\.(?:{'|'.join(ALLOWED_FORMATS.values())}))"
-    return {IMAGE_FOLDER + name for name in re.findall(pattern, text)}
+# The path up to anything that ends a URL in Markdown or HTML, then any query string or
+# fragment (the same file, and part of the address the renderer is given). Bounded, so
+# that a body of "/media//media/…" costs linear time, not square.
+_PATH = r"(?P<path>[\w./%-]{1,600})(?:[?#][^\s\"'<>()\[\]]{0,600})?"
+# Any origin before a path-only base ("/media/"): the site's own absolute address, as an
+# editor copies it from a page, is the same file.
+_ANY_ORIGIN = r"(?:(?i:https?:)?//[^/\s\"'<>()\[\]]{1,255})?"
+
+
+def _url_bases():
+    """Where the images and renditions folders are served from: the storages' own URL
+    for a name, up to the name (a bucket on its own domain answers
+    ``https://media.example.com/images/…``), and ``MEDIA_URL``, the default storage's."""
+    bases = {settings.MEDIA_URL}
+    for model, folder in ((Image, IMAGE_FOLDER), (Rendition, RENDITION_FOLDER)):
+        probe = f"{folder}0.png"
+        try:
+            url = model._meta.get_field("file").storage.url(probe)
+        except NotImplementedError:  # a storage that serves no URLs
+            continue
+        if probe in url:
+            bases.add(url[: url.rindex(probe)])
+    return bases
+
+
+def _base_pattern(base):
+    scheme, sep, rest = base.partition("//")
+    if sep and scheme in ("", "http:", "https:"):
+        # Either scheme or none; the host in any case, as browsers read it.
+        host, slash, path = rest.partition("/")
+        return rf"(?i:https?:)?//(?i:{re.escape(host)}){re.escape(slash + path)}"
+    return _ANY_ORIGIN + re.escape(base)
+
+
+def stored_addresses(text):
+    """Every address in ``text`` at which storage serves an image's original or one of
+    its renditions: (the address as written, the stored file name).
+
+    Recognised by the storages' own URLs, not by ``MEDIA_URL`` alone (with a bucket on
+    its own domain they differ), and read as a browser reads them: ``%``-escapes,
+    ``./`` and ``../`` in the path lead to the same file, so they lead to the same name.
+    """
+    bases = sorted(_url_bases(), key=len, reverse=True)
+    pattern = "|".join(f"(?:{_base_pattern(base)})" for base in bases)
+    found = []
+    for match in re.finditer(rf"(?:{pattern}){_PATH}", text):
+        path = posixpath.normpath(unquote(match["path"]))
+        if path.startswith(".."):
+            continue  # above the base: another file
+        path = path.lstrip("/")
+        if path.startswith((IMAGE_FOLDER, RENDITION_FOLDER)):
+            found.append((match[0], path))
+    return found
 
 
 class Image(models.Model):
@@ -194,7 +261,18 @@ class Image(models.Model):
         return f"Image {self.pk} (needs alt text)"
 
     def save(self, *args, **kwargs):
+        replaced = ""
+        if self.pk is not None:
+            # The field holds the new name by now; the row still has the old one.
+            replaced = (
+                Image.objects.using(router.db_for_write(Image))
+                .filter(pk=self.pk)
+                .values_list("file", flat=True)
+                .first()
+            ) or ""
         super().save(*args, **kwargs)
+        if replaced and replaced != self.file.name:
+            delete_file_on_commit(self.file.storage, replaced)
         if self.file and self.rendition_source_key() != self.renditions_made_from:
             self.make_renditions()
 
@@ -206,6 +284,14 @@ class Image(models.Model):
                 "Give the focal point both across and down, or leave both empty for the "
                 "centre of the image."
             )
+
+    @property
+    def address_key(self):
+        """What every address of this image in a body contains, whether it shows the
+        original or a rendition: the stem of the stored name (random, so no other
+        file's), which the renditions' names start with. For finding the bodies that
+        show it (``body__contains``)."""
+        return PurePosixPath(self.file.name).stem if self.file else ""
 
     # -- what an image still needs ------------------------------------------------------
 
@@ -263,17 +349,21 @@ class Image(models.Model):
         except (OSError, ValueError, MemoryError, PILImage.DecompressionBombError):
             # The original still serves; the page falls back to it.
             logger.exception("Could not make renditions of image %s", self.pk)
-        for old in self.renditions.all():
-            old.delete()
-        Rendition.objects.bulk_create(
-            [Rendition.from_data(self, data, f"{stem}-{token}") for data in made]
-        )
-        self.placeholder = placeholder
-        self.renditions_made_from = key
-        Image.objects.filter(pk=self.pk).update(placeholder=placeholder, renditions_made_from=key)
         from ..invalidation import changed_without_signals
 
-        changed_without_signals(self)
+        # The new files first; then the rows change all at once or not at all, and the
+        # old files go only once that has committed (delete_file_on_commit).
+        renditions = [Rendition.from_data(self, data, f"{stem}-{token}") for data in made]
+        with transaction.atomic(using=router.db_for_write(Rendition)):
+            for old in self.renditions.all():
+                old.delete()
+            Rendition.objects.bulk_create(renditions)
+            Image.objects.filter(pk=self.pk).update(
+                placeholder=placeholder, renditions_made_from=key
+            )
+            changed_without_signals(self)
+        self.placeholder = placeholder
+        self.renditions_made_from = key
 
     def _renditions(self, spec):
         return [r for r in self.renditions.all() if r.spec == spec]
@@ -299,8 +389,11 @@ class Image(models.Model):
         )
 
 
+RENDITION_FOLDER = "renditions/"
+
+
 def rendition_upload_to(instance, filename):
-    return f"renditions/{filename}"
+    return f"{RENDITION_FOLDER}{filename}"
 
 
 class Rendition(models.Model):
@@ -343,13 +436,38 @@ class Rendition(models.Model):
         return rendition
 
 
+def delete_file_on_commit(storage, name):
+    """Delete the file ``name`` from ``storage`` once the current transaction commits (at
+    once outside a transaction), unless an image or rendition row points at it by then.
+
+    Never before the commit: until then the change can roll back, and its rows would come
+    back pointing at deleted files (a rolled-back re-rendition once left 16 such rows). A
+    rolled-back change can leave new files that nothing uses instead; the
+    ``orphaned_media`` command finds and removes those. The last look at the rows keeps
+    a file that a storage which overwrites names has just given to a new row.
+    """
+    if not name:
+        return
+    alias = router.db_for_write(Image)
+
+    def delete():
+        in_use = (
+            Image.objects.using(alias).filter(file=name).exists()
+            or Rendition.objects.using(alias).filter(file=name).exists()
+        )
+        if not in_use:
+            storage.delete(name)
+
+    transaction.on_commit(delete, using=alias)
+
+
 @receiver(post_delete, sender=Rendition)
 def _delete_rendition_file(sender, instance, **kwargs):
     if instance.file:
-        instance.file.delete(save=False)
+        delete_file_on_commit(instance.file.storage, instance.file.name)
 
 
 @receiver(post_delete, sender=Image)
 def _delete_image_file(sender, instance, **kwargs):
     if instance.file:
-        instance.file.delete(save=False)
+        delete_file_on_commit(instance.file.storage, instance.file.name)
