@@ -82,7 +82,7 @@ class SectionFormSet(LookupsOnceFormSet):
         self.assign_missing_orders(live)
         live.sort(key=lambda form: form.cleaned_data["order"])
         self.rendered_bodies = render_bodies(
-            [(self._submitted(form, "body"), self._is_spoiler(form)) for form in live],
+            [(self._submitted(form, "body"), self._rank(form)) for form in live],
             self.citation_sources(),
         )
         problems = []
@@ -152,11 +152,11 @@ class SectionFormSet(LookupsOnceFormSet):
             return form.cleaned_data[name]
         return getattr(form.instance, name, None)
 
-    def _is_spoiler(self, form):
+    def _rank(self, form):
         level = self._submitted(form, "spoiler_level")
         if level is not None and not hasattr(level, "rank"):
             level = form.instance.spoiler_level  # a view-only form's "cleaned" id
-        return level is not None and level.rank > 0
+        return level.rank if level is not None else 0
 
 
 class SectionInline(LookupsOnceInline, admin.StackedInline):

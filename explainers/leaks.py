@@ -215,6 +215,7 @@ class LeakKind:
     TERM = "term"  # a spoiler term in a place shown below its level
     IMAGE_TEXT = "image text"  # a term in an image's alt text or caption, above its level
     SPOILER_HERO = "spoiler hero"  # a spoiler image used as the hero image
+    SPOILER_IMAGE = "spoiler image"  # an image shown in a place below its level
 
 
 @dataclass(frozen=True)
@@ -249,6 +250,13 @@ class Leak:
             return (
                 f"Leak in the hero image: it is marked {self.level.name}, but the hero "
                 "image is shown before any reveal and in link previews. Pick a level-0 image"
+            )
+        if self.kind == LeakKind.SPOILER_IMAGE:
+            return (
+                f"Leak in {self.where}: an image marked {self.level.name} (“{self.snippet}”) "
+                f"is shown in a place of a lower level ({self.place_level.name}). Readers "
+                "get it folded until they reveal its level; raise the place's level or "
+                "pick another image"
             )
         message = (
             f"Leak in {self.where}: “{self.snippet}” — the term “{self.term}” is "
@@ -436,7 +444,11 @@ def check_article(
         problems += _missing_details(hero_image, "The hero image")
 
     bodies = [_get(section, "body", "") or "" for section in sections]
-    stored = {image.file.name: image for image in Image.objects.in_markdown(*bodies)}
+    stored = {}  # every name a body may show a stored image by (its renditions' too)
+    found = Image.objects.in_markdown(*bodies).select_related("spoiler_level")
+    for image in found.prefetch_related("renditions"):
+        for name in image.stored_names():
+            stored[name] = image
 
     for position, section in enumerate(sections, start=1):
         level = _get(section, "spoiler_level")
@@ -444,12 +456,17 @@ def check_article(
             continue
         place = f"section {position}"
         name = f"Section {position} (“{_get(section, 'heading', '') or 'untitled'}”)"
-        shown = [_get(section, "image")] + [
-            stored[name_] for name_ in _stored_names_in(bodies[position - 1], stored)
-        ]
+        in_body = list(
+            dict.fromkeys(stored[name_] for name_ in _stored_names_in(bodies[position - 1], stored))
+        )
+        shown = [_get(section, "image"), *in_body]
         for image in dict.fromkeys(image for image in shown if image is not None):
             problems += _missing_details(image, name)
-        for image in shown[1:]:
+        for image, field_name in [(_get(section, "image"), "image")] + [
+            (image, "body") for image in in_body
+        ]:
+            _spoiler_image(checker, image, place=place, field=field_name, level=level)
+        for image in in_body:
             # An image in the body is shown at the section's level (or its own, if lower).
             checker.image(image, place=f"an image in {place}", shown_at=level)
         if level.rank > 0:
@@ -471,6 +488,23 @@ def check_article(
         leaks=checker.leaks,
         suggestions=_suggestions(sections, characters),
         problems=list(dict.fromkeys(problems)),
+    )
+
+
+def _spoiler_image(checker, image, *, place, field, level):
+    """An image of a higher level than the place showing it is a leak."""
+    if image is None or image.spoiler_level.rank <= level.rank:
+        return
+    checker.leaks.append(
+        Leak(
+            kind=LeakKind.SPOILER_IMAGE,
+            field=field,
+            place=place,
+            snippet=image.alt_text or image.file.name,
+            term="",
+            level=image.spoiler_level,
+            place_level=level,
+        )
     )
 
 

@@ -22,6 +22,7 @@ from explainers.imaging import ALLOWED_FORMATS, validate_image_file
 logger = logging.getLogger(__name__)
 
 IMAGE_FOLDER = "images/"
+RENDITION_FOLDER = "renditions/"
 
 
 def image_upload_to(instance, filename):
@@ -116,13 +117,16 @@ class ImageQuerySet(models.QuerySet):
             names.update(_stored_names(text or ""))
         if not names:
             return self.none()
-        return self.filter(file__in=names)
+        # A rendition's address (copied from a page) shows its image just the same.
+        renditions = Rendition.objects.filter(file__in=names).values("image")
+        return self.filter(models.Q(file__in=names) | models.Q(pk__in=renditions))
 
 
 def _stored_names(text):
-    prefix = re.escape(settings.MEDIA_URL + IMAGE_FOLDER)
-    pattern = rf"{prefix}([\w./-]+\.(?:{'|'.join(ALLOWED_FORMATS.values())}))"
-    return {IMAGE_FOLDER + name for name in re.findall(pattern, text)}
+    prefix = re.escape(settings.MEDIA_URL)
+    folders = f"{re.escape(IMAGE_FOLDER)}|{re.escape(RENDITION_FOLDER)}"
+    pattern = rf"{prefix}((?:{folders})[\w./-]+\.(?:{'|'.join(ALLOWED_FORMATS.values())}))"
+    return set(re.findall(pattern, text))
 
 
 class Image(models.Model):
@@ -275,6 +279,15 @@ class Image(models.Model):
 
         image_changed(self)
 
+    def stored_names(self):
+        """The file names a body may show this image by: its own and its renditions'
+        (prefetch ``renditions``)."""
+        return [self.file.name, *(rendition.file.name for rendition in self.renditions.all())]
+
+    def addresses(self):
+        """The addresses a body may show this image by (prefetch ``renditions``)."""
+        return [self.file.url, *(rendition.file.url for rendition in self.renditions.all())]
+
     def _renditions(self, spec):
         return [r for r in self.renditions.all() if r.spec == spec]
 
@@ -300,7 +313,7 @@ class Image(models.Model):
 
 
 def rendition_upload_to(instance, filename):
-    return f"renditions/{filename}"
+    return f"{RENDITION_FOLDER}{filename}"
 
 
 class Rendition(models.Model):
