@@ -381,6 +381,8 @@ class ArticleAdminForm(forms.ModelForm):
             sections=sections,
             terms=leaks.terms_for_work(work),
             characters=leaks.characters_for_work(work),
+            work=leaks.SharedWork.of(work),
+            citations=self._submitted_citations(),
         )
         self.leak_verdict = leaks.judge(
             self.leak_report,
@@ -398,6 +400,25 @@ class ArticleAdminForm(forms.ModelForm):
                     *self.leak_report.messages,
                 ],
             )
+
+    def _submitted_citations(self):
+        """The citations as submitted (else as saved), with their sources."""
+        sections = getattr(self.request, "leak_check_sections", None)
+        formset = getattr(sections, "citation_formset", None)
+        if formset is None or not formset.is_valid():
+            if self.instance.pk is None:
+                return []
+            return list(self.instance.citations.select_related("source"))
+        submitted = []
+        for form in _live_forms(formset):
+            data = {**form.cleaned_data}
+            if not hasattr(data.get("source"), "title"):
+                # A view-only inline's "cleaned" source is an id: the saved row stands.
+                data["source"] = form.instance.source if form.instance.source_id else None
+            for name in ("key", "locator", "quotation"):
+                data.setdefault(name, getattr(form.instance, name, ""))
+            submitted.append(data)
+        return submitted
 
     def _submitted_sections(self):
         """The sections as submitted, in reading order; None if they do not validate."""
@@ -960,14 +981,16 @@ class ArticleAdmin(ArticleHistoryMixin, admin.ModelAdmin):
 
 class RecheckPublishedMixin:
     """After a change that can create leaks in articles already live (a new spoiler
-    term, an image's new alt text or level), run the leak check on them again and tell
-    whoever made the change where the leaks now stand."""
+    term; a shared object's text or level: an image, a work and its credits, a person, a
+    source), run the leak check on them again and tell whoever made the change where the
+    leaks now stand. Runs once the inlines are saved too (a work's cast)."""
 
     def affected_articles(self, obj):
         raise NotImplementedError
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
         articles = self.affected_articles(obj).select_related("work", "hero_image__spoiler_level")
         for article in articles.distinct():
             for message in leaks.check_saved_article(article).messages:
@@ -1000,11 +1023,11 @@ class PublicTextForm(forms.ModelForm):
 
 
 class SourceForm(PublicTextForm):
-    public_fields = ("title",)
+    public_fields = ("title", "author", "publisher")
 
 
 class WorkForm(PublicTextForm):
-    public_fields = ("synopsis",)
+    public_fields = ("title", "platform", "synopsis")
 
     def terms(self):
         return leaks.terms_for_work(self.instance if self.instance.pk else None)
@@ -1022,13 +1045,28 @@ class WorkPartFormSet(forms.BaseInlineFormSet):
                 form.add_error("label", f"{message}; readers pick their progress from it.")
 
 
+class CreditFormSet(forms.BaseInlineFormSet):
+    """The cast's character names are listed on the work page: spoiler-free only."""
+
+    def clean(self):
+        super().clean()
+        terms = leaks.terms_for_work(self.instance if self.instance.pk else None)
+        for form in _live_forms(self):
+            name = form.cleaned_data.get("character_name", "")
+            for message in leaks.leaks_in_public_text(name, terms, field="character name"):
+                form.add_error("character_name", f"{message}; the work page lists the cast.")
+
+
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(RecheckPublishedMixin, admin.ModelAdmin):
     form = SourceForm
     list_display = ["title", "kind", "author", "publisher", "published_on"]
     list_filter = ["kind"]
     search_fields = ["title", "author", "publisher"]
     autocomplete_fields = ["work"]
+
+    def affected_articles(self, obj):
+        return Article.objects.published().filter(citations__source=obj)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if isinstance(db_field, models.URLField):
@@ -1038,6 +1076,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 class CreditInline(admin.TabularInline):
     model = Credit
+    formset = CreditFormSet
     extra = 1
     autocomplete_fields = ["person"]
     fields = ["role", "person", "character_name", "order"]
@@ -1051,7 +1090,7 @@ class WorkPartInline(admin.TabularInline):
 
 
 @admin.register(Work)
-class WorkAdmin(admin.ModelAdmin):
+class WorkAdmin(RecheckPublishedMixin, admin.ModelAdmin):
     form = WorkForm
     list_display = ["title", "kind", "year", "platform"]
     list_filter = ["kind"]
@@ -1064,6 +1103,9 @@ class WorkAdmin(admin.ModelAdmin):
         (None, {"fields": ["synopsis", "poster"]}),
         ("Spoiler window", {"fields": ["spoiler_window_days", "relaxed_tolerance"]}),
     ]
+
+    def affected_articles(self, obj):
+        return Article.objects.published().filter(work=obj)
 
     def get_readonly_fields(self, request, obj=None):
         # The window decides what opens for every reader by default: moderators (who
@@ -1081,9 +1123,12 @@ class WorkAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(RecheckPublishedMixin, admin.ModelAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def affected_articles(self, obj):
+        return Article.objects.published().filter(work__credits__person=obj)
 
 
 class ImageForm(forms.ModelForm):
@@ -1137,14 +1182,23 @@ class ImageAdmin(RecheckPublishedMixin, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("spoiler_level")
 
+    @staticmethod
+    def _in_bodies(obj):
+        """Sections whose body shows the image, by its address or a rendition's."""
+        shown = models.Q(pk__in=[])
+        for name in obj.stored_names():
+            shown |= models.Q(sections__body__contains=name)
+        return shown
+
     def bodies_showing(self, obj):
-        return Article.objects.filter(sections__body__contains=obj.file.name)
+        return Article.objects.filter(self._in_bodies(obj))
 
     def affected_articles(self, obj):
         return Article.objects.published().filter(
             models.Q(sections__image=obj)
             | models.Q(hero_image=obj)
-            | models.Q(sections__body__contains=obj.file.name)
+            | models.Q(work__poster=obj)
+            | self._in_bodies(obj)
         )
 
     def save_model(self, request, obj, form, change):

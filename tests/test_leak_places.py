@@ -121,3 +121,227 @@ def leaks_of(article):
     from explainers.leaks import check_saved_article
 
     return check_saved_article(Article.objects.get(pk=article.pk)).leaks
+
+
+# --- item 2: the shared objects' texts a page shows ------------------------------------
+
+
+def _citation(key, source, locator="", quotation=""):
+    return {"key": key, "source": source, "locator": locator, "quotation": quotation}
+
+
+def test_a_quotation_cited_from_a_spoiler_free_section_is_checked_as_spoiler_free(
+    terms, levels, source
+):
+    report = leak_check(
+        terms,
+        sections=[section(levels[0], "The director explains [@shepard].")],
+        citations=[_citation("shepard", source, quotation="Lizzie cuts off her hand.")],
+    )
+
+    assert wheres(report) == [("the quotation of citation [@shepard]", "cuts off her hand")]
+
+
+def test_a_locator_is_checked_at_the_level_of_the_sections_citing_it(terms, levels, source):
+    cited = [_citation("film", source, locator="chapter Duet")]
+    from_setup = leak_check(
+        terms, sections=[section(levels[1], "See [@film].", safe_heading="S")], citations=cited
+    )
+    from_ending = leak_check(
+        terms, sections=[section(levels[3], "See [@film].", safe_heading="E")], citations=cited
+    )
+    uncited = leak_check(terms, sections=[section(levels[0], "No marker.")], citations=cited)
+
+    assert wheres(from_setup) == [("the locator of citation [@film]", "Duet")]
+    assert from_setup.leaks[0].message.endswith("above the note's level (Setup)")
+    assert from_ending.leaks == [] and uncited.leaks == []
+
+
+@pytest.mark.parametrize("field", ["title", "author", "publisher"])
+def test_a_cited_sources_title_author_and_publisher_are_checked_as_spoiler_free(
+    terms, levels, source, field
+):
+    setattr(source, field, "Why she cuts off her hand")
+    report = leak_check(
+        terms,
+        sections=[section(levels[3], "As said [@shepard].", safe_heading="End")],
+        citations=[_citation("shepard", source)],
+    )
+
+    where = f"the {field} of the source cited as [@shepard]"
+    assert wheres(report) == [(where, "cuts off her hand")]
+
+
+def test_an_images_credit_is_checked_and_the_heros_as_spoiler_free(terms, levels, make_image):
+    hero = make_image(rank=0, alt="The academy")
+    hero.credit = "Still from the Duet chapter, via Netflix"
+
+    report = leak_check(terms, hero_image=hero)
+
+    assert wheres(report) == [("the credit of the hero image", "Duet")]
+
+
+def test_the_works_title_people_and_cast_are_checked_as_spoiler_free(terms, levels):
+    from explainers.leaks import SharedWork
+
+    report = leak_check(
+        terms,
+        work=SharedWork(
+            title="The Perfection: Duet",
+            people=("Richard Shepard",),
+            cast=("The woman who cuts off her hand",),
+        ),
+    )
+
+    assert wheres(report) == [
+        ("the title of the work", "Duet"),
+        ("the cast of the work", "cuts off her hand"),
+    ]
+
+
+def test_the_saved_check_reads_the_works_cast_and_the_articles_citations(
+    terms, make_article, work, source
+):
+    from explainers.leaks import check_saved_article
+    from explainers.models import Credit, Person
+
+    article = make_article(sections=[(0, "Intro", "", "Said [@shepard].")], citations=["shepard"])
+    person = Person.objects.create(name="Logan Browning", slug="logan-browning")
+    Credit.objects.create(
+        work=work, person=person, role=Credit.Role.CAST, character_name="Lizzie of the Chapel"
+    )
+    source.publisher = "Duet Magazine"
+    source.save()
+
+    report = check_saved_article(article)
+
+    assert wheres(report) == [
+        ("the cast of the work", "the Chapel"),
+        ("the publisher of the source cited as [@shepard]", "Duet"),
+    ]
+
+
+def test_publishing_with_a_spoiler_quotation_in_a_spoiler_free_note_is_refused_naming_it(
+    editor_client, work, levels, terms, source
+):
+    from .test_admin import citation_row
+
+    rows = [section_row(levels[0], "Intro", "The director speaks [@shepard].", order=1)]
+    data = article_post(
+        work,
+        status="published",
+        sections=rows,
+        citations=[citation_row("shepard", source, quotation="She cuts off her hand.")],
+    )
+
+    response = editor_client.post(ADD_URL, data)
+
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "This article cannot be published" in text
+    assert "Leak in the quotation of citation [@shepard]: “She cuts off her hand.”" in text
+    assert not Article.objects.exists()
+
+
+def test_renaming_a_person_re_checks_the_live_articles_that_show_them(
+    admin_client, terms, make_article, work
+):
+    from explainers.models import Credit, Person
+
+    person = Person.objects.create(name="Richard Shepard", slug="richard-shepard")
+    Credit.objects.create(work=work, person=person, role=Credit.Role.DIRECTOR)
+    article = make_article(sections=[(0, "Intro", "", "Text.")])
+
+    response = admin_client.post(
+        f"/admin/explainers/person/{person.pk}/change/",
+        {"name": "Richard “Duet” Shepard", "slug": person.slug},
+        follow=True,
+    )
+
+    text = page_text(response)
+    assert f"Published article “{article.title}” now has a leak" in text
+    assert "Leak in the credits of the work" in text
+
+
+def test_a_new_image_credit_re_checks_the_live_articles_showing_the_image(
+    admin_client, terms, make_article, make_image, levels
+):
+    image = make_image(rank=0, alt="The academy")
+    article = make_article(sections=[(0, "Intro", "", "Text.")])
+    Article.objects.filter(pk=article.pk).update(hero_image=image)
+
+    response = admin_client.post(
+        f"/admin/explainers/image/{image.pk}/change/",
+        {
+            "alt_text": image.alt_text,
+            "credit": "Netflix, from the Duet chapter",
+            "caption": "",
+            "spoiler_level": levels[0].pk,
+        },
+        follow=True,
+    )
+
+    text = page_text(response)
+    assert f"Published article “{article.title}” now has a leak" in text
+    assert "Leak in the credit of the hero image" in text
+
+
+def _work_post(work, **changes):
+    data = {
+        "kind": work.kind,
+        "title": work.title,
+        "slug": work.slug,
+        "platform": work.platform,
+        "synopsis": work.synopsis,
+        "credits-TOTAL_FORMS": "0",
+        "credits-INITIAL_FORMS": "0",
+        "parts-TOTAL_FORMS": "0",
+        "parts-INITIAL_FORMS": "0",
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_works_title_or_a_cast_name_with_a_spoiler_term_is_refused(admin_client, work, terms):
+    from explainers.models import Credit, Person
+
+    person = Person.objects.create(name="Logan Browning", slug="logan-browning")
+    response = admin_client.post(
+        f"/admin/explainers/work/{work.pk}/change/",
+        _work_post(
+            work,
+            title="The Perfection: Duet",
+            **{
+                "credits-TOTAL_FORMS": "1",
+                "credits-0-role": "cast",
+                "credits-0-person": person.pk,
+                "credits-0-character_name": "Lizzie, who cuts off her hand",
+                "credits-0-order": "0",
+                "credits-0-work": work.pk,
+            },
+        ),
+    )
+
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Leak in the title: “The Perfection: Duet”" in text
+    assert "the work page lists the cast" in text
+    work.refresh_from_db()
+    assert work.title == "The Perfection"
+    assert not Credit.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["author", "publisher"])
+def test_a_sources_author_or_publisher_with_a_spoiler_term_is_refused(
+    admin_client, work, terms, field
+):
+    from explainers.models import Source
+
+    response = admin_client.post(
+        "/admin/explainers/source/add/",
+        {"kind": "article", "title": "An interview", field: "The Duet Review", "work": work.pk},
+    )
+
+    assert response.status_code == 200
+    assert "every visitor sees this field" in page_text(response)
+    assert not Source.objects.exists()
