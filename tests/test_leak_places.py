@@ -345,3 +345,64 @@ def test_a_sources_author_or_publisher_with_a_spoiler_term_is_refused(
     assert response.status_code == 200
     assert "every visitor sees this field" in page_text(response)
     assert not Source.objects.exists()
+
+
+# --- item 21: notes name their level and open with the sections citing them -------------
+
+
+def _notes_of(page):
+    notes = re.search(r'<ol class="notes__list">(.*?)</ol>', page, re.S).group(1)
+    return {
+        int(number): item
+        for number, item in re.findall(r'<li id="note-(\d+)"[^>]*>(.*?)</li>', notes, re.S)
+    }
+
+
+def test_a_note_cited_from_an_ending_section_names_its_level_and_opens_with_that_section(
+    client, make_article
+):
+    from explainers.models import Citation
+
+    article = make_article(
+        sections=[
+            (0, "Intro", "", "Plainly [@plain]."),
+            (1, "Trip", "The trip", "On the bus [@setup]."),
+            (3, "End", "The last scene", "At the end [@ending]."),
+        ],
+        citations=["plain", "setup", "ending"],
+    )
+    for key in ("plain", "setup", "ending"):
+        Citation.objects.filter(article=article, key=key).update(quotation=f"Quoted {key}")
+    article.render_sections()
+    setup, ending = (article.sections.get(order=order).anchor for order in (2, 3))
+
+    notes = _notes_of(anonymous_page(client, article))
+
+    assert "<q>Quoted plain</q>" in notes[1] and "spoiler" not in notes[1]
+    assert 'data-level="1" data-level-name="Setup"' in notes[2]
+    assert f'data-opens-with="{setup}"' in notes[2]
+    assert 'data-level="3" data-level-name="Ending"' in notes[3]
+    assert f'data-opens-with="{ending}"' in notes[3]
+    assert '<span class="spoiler__level">Ending</span>' in notes[3]
+
+
+def test_a_note_cited_from_setup_and_ending_opens_only_with_the_ending_section(
+    client, make_article
+):
+    from explainers.models import Citation
+
+    article = make_article(
+        sections=[
+            (1, "Trip", "The trip", "First [@both]."),
+            (3, "End", "The last scene", "Again [@both]."),
+        ],
+        citations=["both"],
+    )
+    Citation.objects.filter(article=article).update(locator="01:20:00")
+    article.render_sections()
+    ending = article.sections.get(order=2).anchor
+
+    notes = _notes_of(anonymous_page(client, article))
+
+    assert 'data-level="3" data-level-name="Ending"' in notes[1]
+    assert f'data-opens-with="{ending}"' in notes[1]
