@@ -406,3 +406,23 @@ def test_a_note_cited_from_setup_and_ending_opens_only_with_the_ending_section(
 
     assert 'data-level="3" data-level-name="Ending"' in notes[1]
     assert f'data-opens-with="{ending}"' in notes[1]
+
+
+def test_build_pages_with_bodies_folds_a_spoiler_image_in_a_body_rendered_by_an_older_release(
+    client, make_article, ending_still
+):
+    from django.core.management import call_command
+
+    from explainers.models import Section
+
+    article = make_article(sections=[(0, "Intro", "", f"![]({ending_still.file.url})")])
+    # As an older release stored it: the image served openly.
+    Section.objects.filter(article=article).update(
+        body_html=f'<p><img alt="Old" src="{ending_still.file.url}"></p>'
+    )
+
+    call_command("build_pages", bodies=True, stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    page = anonymous_page(client, article)
+    assert ending_still.file.url not in served_addresses(page)
+    assert 'data-level-name="Ending"' in page
