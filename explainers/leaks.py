@@ -3,9 +3,13 @@
 Every place an article shows has a level: the title, dek, slug, safe headings and the
 hero image are shown to everyone (level 0); a section's heading and body are shown at
 the section's level (text inside an inline ``||spoiler||`` at least at Setup); an
-image's alt text and caption at the image's level. Moderators keep spoiler terms,
+image's alt text, caption and credit at the image's level. What the article shares with
+other pages is read too: the work's title, platform, people and cast and a cited
+source's title, author and publisher are shown to everyone; a citation's locator and
+quotation at the level of the places citing it. Moderators keep spoiler terms,
 each allowed from a level (``SpoilerTerm``). A term found in a place below its level is
-a leak, and so is a spoiler image used as the hero. Leaks block publishing, unless a
+a leak, and so is an image shown in a place below its own level (a spoiler hero, a
+spoiler still pasted into a lower section). Leaks block publishing, unless a
 moderator overrides the check with a reason.
 
 Separately, sentences that look like they give something away ("in the end", "turns
@@ -488,10 +492,10 @@ def check_article(
         shown = [_get(section, "image"), *in_body]
         for image in dict.fromkeys(image for image in shown if image is not None):
             problems += _missing_details(image, name)
-        for image, field_name in [(_get(section, "image"), "image")] + [
-            (image, "body") for image in in_body
-        ]:
-            _spoiler_image(checker, image, place=place, field=field_name, level=level)
+        _spoiler_image(checker, _get(section, "image"), place=place, field="image", level=level)
+        for image in in_body:
+            shown_at = _body_image_level(bodies[position - 1], image.stored_names(), level)
+            _spoiler_image(checker, image, place=place, field="body", level=shown_at)
         for image in in_body:
             # An image in the body is shown at the section's level (or its own, if lower).
             checker.image(image, place=f"an image in {place}", shown_at=level)
@@ -610,6 +614,21 @@ def _check_citations(checker, citations, sections, safe):
                 level=safe,
                 kind=LeakKind.SHARED_TEXT,
             )
+
+
+def _body_image_level(body, names, level):
+    """The level an image is shown at in ``body``: its section's, or at least Setup
+    when every mention of it is inside an inline spoiler."""
+    if level.rank > 0:
+        return level
+    spans = _inline_spoilers(body)
+    for name in names:
+        start = body.find(name)
+        while start != -1:
+            if not _inside(spans, start, start + len(name)):
+                return level
+            start = body.find(name, start + 1)
+    return _Level(1, "an inline spoiler")
 
 
 def _spoiler_image(checker, image, *, place, field, level):

@@ -426,3 +426,24 @@ def test_build_pages_with_bodies_folds_a_spoiler_image_in_a_body_rendered_by_an_
     page = anonymous_page(client, article)
     assert ending_still.file.url not in served_addresses(page)
     assert 'data-level-name="Ending"' in page
+
+
+def test_a_setup_still_inside_an_inline_spoiler_of_a_spoiler_free_section_is_no_leak(
+    levels, make_image
+):
+    setup_still = make_image(rank=1, alt="The bus")
+    twist_still = make_image(rank=2, alt="The bus at night")
+
+    report = leak_check(
+        {},
+        sections=[
+            section(
+                levels[0],
+                f"Hidden: ||![]({setup_still.file.url})|| and ||![]({twist_still.file.url})||",
+            )
+        ],
+    )
+
+    assert [(leak.where, leak.snippet) for leak in report.leaks] == [
+        ("section 1 body", "The bus at night")
+    ]
