@@ -447,3 +447,43 @@ def test_a_setup_still_inside_an_inline_spoiler_of_a_spoiler_free_section_is_no_
     assert [(leak.where, leak.snippet) for leak in report.leaks] == [
         ("section 1 body", "The bus at night")
     ]
+
+
+def test_a_works_new_poster_re_checks_its_live_articles_and_names_the_leak(
+    admin_client, terms, make_article, make_image, work
+):
+    poster = make_image(rank=0, alt="The academy at dusk")
+    poster.credit = "Netflix, from the Duet chapter"
+    poster.save()
+    article = make_article(sections=[(0, "Intro", "", "Text.")])
+
+    response = admin_client.post(
+        f"/admin/explainers/work/{work.pk}/change/", _work_post(work, poster=poster.pk), follow=True
+    )
+
+    text = page_text(response)
+    assert f"Published article “{article.title}” now has a leak" in text
+    assert "Leak in the credit of the work's poster" in text
+
+
+def test_raising_the_level_of_a_pasted_image_names_the_section_of_each_live_article(
+    admin_client, make_article, make_image, levels
+):
+    still = make_image(rank=0, alt="The academy")
+    article = make_article(sections=[(0, "Intro", "", f"![]({still.file.url})")])
+
+    response = admin_client.post(
+        f"/admin/explainers/image/{still.pk}/change/",
+        {
+            "alt_text": still.alt_text,
+            "credit": still.credit,
+            "caption": "",
+            "spoiler_level": levels[3].pk,
+        },
+        follow=True,
+    )
+
+    text = page_text(response)
+    assert f"Published article “{article.title}” now has a leak" in text
+    assert "Leak in section 1 body: an image marked Ending" in text
+    assert 'data-level-name="Ending"' in anonymous_page(admin_client, article)
