@@ -145,7 +145,7 @@ class SectionFormSet(LookupsOnceFormSet):
         self.assign_missing_orders(live)
         live.sort(key=lambda form: form.cleaned_data["order"])
         self.rendered_bodies = render_bodies(
-            [(self._submitted(form, "body"), self._is_spoiler(form)) for form in live],
+            [(self._submitted(form, "body"), self._rank(form)) for form in live],
             self.citation_sources(),
         )
         problems = []
@@ -215,9 +215,9 @@ class SectionFormSet(LookupsOnceFormSet):
             return form.cleaned_data[name]
         return getattr(form.instance, name, None)
 
-    def _is_spoiler(self, form):
+    def _rank(self, form):
         level = self._submitted(form, "spoiler_level")
-        return level is not None and level.rank > 0
+        return level.rank if level is not None else 0
 
 
 class SectionInline(LookupsOnceInline, admin.StackedInline):
@@ -464,6 +464,8 @@ class ArticleAdminForm(forms.ModelForm):
             sections=sections,
             terms=leaks.terms_for_work(work),
             characters=leaks.characters_for_work(work),
+            work=leaks.SharedWork.of(work),
+            citations=self._submitted_citations(),
         )
         self.leak_verdict = leaks.judge(
             self.leak_report,
@@ -481,6 +483,25 @@ class ArticleAdminForm(forms.ModelForm):
                     *self.leak_report.messages,
                 ],
             )
+
+    def _submitted_citations(self):
+        """The citations as submitted (else as saved), with their sources."""
+        sections = getattr(self.request, "leak_check_sections", None)
+        formset = getattr(sections, "citation_formset", None)
+        if formset is None or not formset.is_valid():
+            if self.instance.pk is None:
+                return []
+            return list(self.instance.citations.select_related("source"))
+        submitted = []
+        for form in _live_forms(formset):
+            data = {**form.cleaned_data}
+            if not hasattr(data.get("source"), "title"):
+                # A view-only inline's "cleaned" source is an id: the saved row stands.
+                data["source"] = form.instance.source if form.instance.source_id else None
+            for name in ("key", "locator", "quotation"):
+                data.setdefault(name, getattr(form.instance, name, ""))
+            submitted.append(data)
+        return submitted
 
     def _submitted_sections(self):
         """The sections as submitted, in reading order; None if they do not validate."""
@@ -1050,14 +1071,16 @@ class ArticleAdmin(ArticleHistoryMixin, EditorialAdmin):
 
 class RecheckPublishedMixin:
     """After a change that can create leaks in articles already live (a new spoiler
-    term, an image's new alt text or level), run the leak check on them again and tell
-    whoever made the change where the leaks now stand."""
+    term; a shared object's text or level: an image, a work and its credits, a person, a
+    source), run the leak check on them again and tell whoever made the change where the
+    leaks now stand. Runs once the inlines are saved too (a work's cast)."""
 
     def affected_articles(self, obj):
         raise NotImplementedError
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
         articles = self.affected_articles(obj).select_related("work", "hero_image__spoiler_level")
         for article in articles.distinct():
             for message in leaks.check_saved_article(article).messages:
@@ -1092,11 +1115,11 @@ class PublicTextForm(forms.ModelForm):
 
 
 class SourceForm(PublicTextForm):
-    public_fields = ("title",)
+    public_fields = ("title", "author", "publisher")
 
 
 class WorkForm(PublicTextForm):
-    public_fields = ("synopsis",)
+    public_fields = ("title", "platform", "synopsis")
 
     def terms(self):
         return leaks.terms_for_work(self.instance if self.instance.pk else None)
@@ -1146,13 +1169,28 @@ class SharedWorkInline:
         return super().has_delete_permission(request, obj) and self._may_change_work(request, obj)
 
 
+class CreditFormSet(forms.BaseInlineFormSet):
+    """The cast's character names are listed on the work page: spoiler-free only."""
+
+    def clean(self):
+        super().clean()
+        terms = leaks.terms_for_work(self.instance if self.instance.pk else None)
+        for form in _live_forms(self):
+            name = form.cleaned_data.get("character_name", "")
+            for message in leaks.leaks_in_public_text(name, terms, field="character name"):
+                form.add_error("character_name", f"{message}; the work page lists the cast.")
+
+
 @admin.register(Source)
-class SourceAdmin(SharedObjectAdmin):
+class SourceAdmin(RecheckPublishedMixin, SharedObjectAdmin):
     form = SourceForm
     list_display = ["title", "kind", "author", "publisher", "published_on"]
     list_filter = ["kind"]
     search_fields = ["title", "author", "publisher"]
     autocomplete_fields = ["work"]
+
+    def affected_articles(self, obj):
+        return Article.objects.published().filter(citations__source=obj)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if isinstance(db_field, models.URLField):
@@ -1162,6 +1200,7 @@ class SourceAdmin(SharedObjectAdmin):
 
 class CreditInline(SharedWorkInline, admin.TabularInline):
     model = Credit
+    formset = CreditFormSet
     extra = 1
     autocomplete_fields = ["person"]
     fields = ["role", "person", "character_name", "order"]
@@ -1175,7 +1214,7 @@ class WorkPartInline(SharedWorkInline, admin.TabularInline):
 
 
 @admin.register(Work)
-class WorkAdmin(SharedObjectAdmin):
+class WorkAdmin(RecheckPublishedMixin, SharedObjectAdmin):
     form = WorkForm
     list_display = ["title", "kind", "year", "platform"]
     list_filter = ["kind"]
@@ -1201,6 +1240,9 @@ class WorkAdmin(SharedObjectAdmin):
 
     def _window_only(self, request, obj):
         return obj is not None and not permissions.may_change_shared(request.user, obj)
+
+    def affected_articles(self, obj):
+        return Article.objects.published().filter(work=obj)
 
     def get_readonly_fields(self, request, obj=None):
         # The window decides what opens for every reader by default: moderators (who
@@ -1229,9 +1271,12 @@ class WorkAdmin(SharedObjectAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(SharedObjectAdmin):
+class PersonAdmin(RecheckPublishedMixin, SharedObjectAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def affected_articles(self, obj):
+        return Article.objects.published().filter(work__credits__person=obj)
 
 
 class ImageForm(forms.ModelForm):
@@ -1295,6 +1340,7 @@ class ImageAdmin(RecheckPublishedMixin, SharedObjectAdmin):
         return Article.objects.published().filter(
             models.Q(sections__image=obj)
             | models.Q(hero_image=obj)
+            | models.Q(work__poster=obj)
             | models.Q(sections__body__contains=obj.address_key)
         )
 

@@ -3,9 +3,13 @@
 Every place an article shows has a level: the title, dek, slug, safe headings and the
 hero image are shown to everyone (level 0); a section's heading and body are shown at
 the section's level (text inside an inline ``||spoiler||`` at least at Setup); an
-image's alt text and caption at the image's level. Moderators keep spoiler terms,
+image's alt text, caption and credit at the image's level. What the article shares with
+other pages is read too: the work's title, platform, people and cast and a cited
+source's title, author and publisher are shown to everyone; a citation's locator and
+quotation at the level of the places citing it. Moderators keep spoiler terms,
 each allowed from a level (``SpoilerTerm``). A term found in a place below its level is
-a leak, and so is a spoiler image used as the hero. Leaks block publishing, unless a
+a leak, and so is an image shown in a place below its own level (a spoiler hero, a
+spoiler still pasted into a lower section). Leaks block publishing, unless a
 moderator overrides the check with a reason.
 
 Separately, sentences that look like they give something away ("in the end", "turns
@@ -25,6 +29,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .models import Credit, Image, SpoilerTerm
+from .models.images import stored_addresses
+from .rendering.citations import CITATION_MARKER_RE
 
 OVERRIDE_PERMISSION = "explainers.override_leak_check"
 
@@ -215,6 +221,8 @@ class LeakKind:
     TERM = "term"  # a spoiler term in a place shown below its level
     IMAGE_TEXT = "image text"  # a term in an image's alt text or caption, above its level
     SPOILER_HERO = "spoiler hero"  # a spoiler image used as the hero image
+    SPOILER_IMAGE = "spoiler image"  # an image shown in a place below its level
+    SHARED_TEXT = "shared text"  # a term in a shared object's text (a source, a note, a work)
 
 
 @dataclass(frozen=True)
@@ -239,7 +247,7 @@ class Leak:
     def where(self):
         if not self.place:
             return f"the {self.field}"
-        if self.kind == LeakKind.IMAGE_TEXT:
+        if self.kind in (LeakKind.IMAGE_TEXT, LeakKind.SHARED_TEXT):
             return f"the {self.field} of {self.place}"
         return f"{self.place} {self.field}".strip()
 
@@ -250,12 +258,21 @@ class Leak:
                 f"Leak in the hero image: it is marked {self.level.name}, but the hero "
                 "image is shown before any reveal and in link previews. Pick a level-0 image"
             )
+        if self.kind == LeakKind.SPOILER_IMAGE:
+            return (
+                f"Leak in {self.where}: an image marked {self.level.name} (“{self.snippet}”) "
+                f"is shown in a place of a lower level ({self.place_level.name}). Readers "
+                "get it folded until they reveal its level; raise the place's level or "
+                "pick another image"
+            )
         message = (
             f"Leak in {self.where}: “{self.snippet}” — the term “{self.term}” is "
             f"{_a(self.level.name)} spoiler"
         )
         if self.place_level is not None and self.place_level.rank > 0:
-            whose = "the image's" if self.kind == LeakKind.IMAGE_TEXT else "the section's"
+            whose = {LeakKind.IMAGE_TEXT: "the image's", LeakKind.SHARED_TEXT: "the note's"}.get(
+                self.kind, "the section's"
+            )
             message += f", above {whose} level ({self.place_level.name})"
         return message
 
@@ -382,13 +399,18 @@ class _Checker:
                 break
 
     def image(self, image, *, place, shown_at):
-        """An image's alt text and caption, at the lower of its level and its place's."""
+        """An image's alt text, caption and credit, at the lower of its level and its
+        place's."""
         if image is None:
             return
         level = image.spoiler_level
         if shown_at is not None and shown_at.rank < level.rank:
             level = shown_at
-        for attribute, label in (("alt_text", "alt text"), ("caption", "caption")):
+        for attribute, label in (
+            ("alt_text", "alt text"),
+            ("caption", "caption"),
+            ("credit", "credit"),
+        ):
             self.text(
                 getattr(image, attribute, ""),
                 place=place,
@@ -399,15 +421,30 @@ class _Checker:
 
 
 def check_article(
-    *, title="", dek="", slug="", hero_image=None, sections=(), terms=(), characters=()
+    *,
+    title="",
+    dek="",
+    slug="",
+    hero_image=None,
+    sections=(),
+    terms=(),
+    characters=(),
+    work=None,
+    citations=(),
 ):
     """Check an article's places against spoiler ``terms``; suggest suspicious sentences.
 
     ``sections`` are in reading order (numbered from 1, as the admin numbers them):
     ``Section`` objects or dicts with ``spoiler_level``, ``heading``, ``safe_heading``,
     ``body`` and ``image``, e.g. a section form's ``cleaned_data``. Images are ``Image``
-    objects (or alike: ``spoiler_level``, ``alt_text``, ``caption``). ``terms`` are
-    ``Term``s, ``characters`` names to watch next to death or reveal verbs.
+    objects (or alike: ``spoiler_level``, ``alt_text``, ``caption``, ``credit``).
+    ``terms`` are ``Term``s, ``characters`` names to watch next to death or reveal verbs.
+
+    The shared objects the page shows are checked too: the ``work`` (a ``SharedWork``:
+    its title, platform, poster, people and cast, shown to everyone) and the
+    ``citations`` (``Citation`` objects or dicts with ``key``, ``source``, ``locator``,
+    ``quotation``): a cited source's title, author and publisher are shown to everyone,
+    a citation's locator and quotation at the level of the places citing it.
     """
     sections = list(sections)
     checker = _Checker(terms)
@@ -415,6 +452,8 @@ def check_article(
 
     for name, value in (("title", title), ("dek", dek), ("slug", slug)):
         checker.text(value, place="", field=name, level=safe)
+    if work is not None:
+        _check_work(checker, work, safe)
 
     if hero_image is not None:
         if hero_image.spoiler_level.rank > 0:
@@ -436,7 +475,9 @@ def check_article(
         problems += _missing_details(hero_image, "The hero image")
 
     bodies = [_get(section, "body", "") or "" for section in sections]
-    stored = {image.file.name: image for image in Image.objects.in_markdown(*bodies)}
+    # Every address of a stored image in the bodies (its original's or a rendition's, as
+    # the storage serves them), exactly as written: what the renderer recognises.
+    found = Image.objects.select_related("spoiler_level").by_address_in(*bodies)
 
     for position, section in enumerate(sections, start=1):
         level = _get(section, "spoiler_level")
@@ -444,12 +485,19 @@ def check_article(
             continue
         place = f"section {position}"
         name = f"Section {position} (“{_get(section, 'heading', '') or 'untitled'}”)"
-        shown = [_get(section, "image")] + [
-            stored[name_] for name_ in _stored_names_in(bodies[position - 1], stored)
-        ]
+        written = {}  # image -> the addresses this body shows it by
+        for address, _ in stored_addresses(bodies[position - 1]):
+            if address in found:
+                written.setdefault(found[address], []).append(address)
+        in_body = list(written)
+        shown = [_get(section, "image"), *in_body]
         for image in dict.fromkeys(image for image in shown if image is not None):
             problems += _missing_details(image, name)
-        for image in shown[1:]:
+        _spoiler_image(checker, _get(section, "image"), place=place, field="image", level=level)
+        for image in in_body:
+            shown_at = _body_image_level(bodies[position - 1], written[image], level)
+            _spoiler_image(checker, image, place=place, field="body", level=shown_at)
+        for image in in_body:
             # An image in the body is shown at the section's level (or its own, if lower).
             checker.image(image, place=f"an image in {place}", shown_at=level)
         if level.rank > 0:
@@ -467,6 +515,8 @@ def check_article(
         )
         checker.image(_get(section, "image"), place=f"the image in {place}", shown_at=level)
 
+    _check_citations(checker, citations, sections, safe)
+
     return LeakReport(
         leaks=checker.leaks,
         suggestions=_suggestions(sections, characters),
@@ -474,8 +524,129 @@ def check_article(
     )
 
 
-def _stored_names_in(body, stored):
-    return [name for name in stored if name in body]
+@dataclass(frozen=True)
+class SharedWork:
+    """What every page about a work shows of it: the kicker, the work box, the work
+    page, JSON-LD, feeds and listings. ``people`` are the credited names, ``cast`` the
+    characters they play."""
+
+    title: str = ""
+    platform: str = ""
+    poster: object = None
+    people: tuple = ()
+    cast: tuple = ()
+
+    @classmethod
+    def of(cls, work):
+        if work is None:
+            return None
+        credits = Credit.objects.filter(work=work).select_related("person")
+        credits = list(credits.only("character_name", "person__name"))
+        poster = work.poster if work.poster_id else None
+        return cls(
+            title=work.title,
+            platform=work.platform,
+            poster=poster,
+            people=tuple(dict.fromkeys(credit.person.name for credit in credits)),
+            cast=tuple(dict.fromkeys(c.character_name for c in credits if c.character_name)),
+        )
+
+
+def _check_work(checker, work, safe):
+    place = "the work"
+    checker.text(work.title, place=place, field="title", level=safe, kind=LeakKind.SHARED_TEXT)
+    checker.text(
+        work.platform, place=place, field="platform", level=safe, kind=LeakKind.SHARED_TEXT
+    )
+    for name in work.people:
+        checker.text(name, place=place, field="credits", level=safe, kind=LeakKind.SHARED_TEXT)
+    for name in work.cast:
+        checker.text(name, place=place, field="cast", level=safe, kind=LeakKind.SHARED_TEXT)
+    checker.image(work.poster, place="the work's poster", shown_at=safe)
+
+
+def _citing_ranks(sections):
+    """Citation key -> the highest level of the places citing it (an inline spoiler
+    counts as at least Setup), as the notes are folded."""
+    ranks = {}
+    for section in sections:
+        level = _get(section, "spoiler_level")
+        if level is None:
+            continue
+        body = _get(section, "body", "") or ""
+        spoilers = _inline_spoilers(body)
+        for match in CITATION_MARKER_RE.finditer(body):
+            rank = level.rank
+            if _inside(spoilers, match.start(), match.end()):
+                rank = max(rank, 1)
+            key = match.group(1)
+            ranks[key] = max(rank, ranks.get(key, 0))
+    return ranks
+
+
+def _check_citations(checker, citations, sections, safe):
+    ranks = _citing_ranks(sections)
+    names = {}
+    for section in sections:
+        level = _get(section, "spoiler_level")
+        if level is not None:
+            names.setdefault(level.rank, level)
+    for citation in citations:
+        key = _get(citation, "key")
+        if not key or key not in ranks:
+            continue  # not cited: not shown
+        rank = ranks[key]
+        level = names.get(rank) or _Level(rank, f"level {rank}")
+        place = f"citation [@{key}]"
+        for attribute in ("locator", "quotation"):
+            checker.text(
+                _get(citation, attribute, ""),
+                place=place,
+                field=attribute,
+                level=level,
+                kind=LeakKind.SHARED_TEXT,
+            )
+        source = _get(citation, "source")
+        for attribute in ("title", "author", "publisher"):
+            checker.text(
+                _get(source, attribute, "") if source is not None else "",
+                place=f"the source cited as [@{key}]",
+                field=attribute,
+                level=safe,
+                kind=LeakKind.SHARED_TEXT,
+            )
+
+
+def _body_image_level(body, names, level):
+    """The level an image is shown at in ``body``: its section's, or at least Setup
+    when every mention of it is inside an inline spoiler."""
+    if level.rank > 0:
+        return level
+    spans = _inline_spoilers(body)
+    for name in names:
+        start = body.find(name)
+        while start != -1:
+            if not _inside(spans, start, start + len(name)):
+                return level
+            start = body.find(name, start + 1)
+    return _Level(1, "an inline spoiler")
+
+
+def _spoiler_image(checker, image, *, place, field, level):
+    """An image of a higher level than the place showing it is a leak."""
+    if image is None or image.spoiler_level.rank <= level.rank:
+        return
+    checker.leaks.append(
+        Leak(
+            kind=LeakKind.SPOILER_IMAGE,
+            field=field,
+            place=place,
+            snippet=image.alt_text or image.file.name,
+            term="",
+            level=image.spoiler_level,
+            place_level=level,
+        )
+    )
 
 
 def _missing_details(image, where):
@@ -502,6 +673,8 @@ def check_saved_article(article):
         sections=sections.order_by("order", "id"),
         terms=terms_for_work(article.work),
         characters=characters_for_work(article.work),
+        work=SharedWork.of(article.work),
+        citations=article.citations.select_related("source"),
     )
 
 

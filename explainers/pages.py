@@ -127,7 +127,7 @@ def render(article):
         "warnings": summarize_warnings(sections),
         "spoiler_map": spoiler_map(sections),
         "strongest": strongest_section(sections),
-        "notes": group_notes(article.citations.all()),
+        "notes": group_notes(article.citations.all(), sections),
         "makers": makers,
     }
     data = linked_data(

@@ -136,12 +136,25 @@ def strongest_section(sections):
 
 
 @dataclass(frozen=True)
+class NoteDetail:
+    """One citation's locator and quotation in a note. Above level 0 it is folded and
+    labelled with ``level_name``; it opens with any of ``opens_with`` (the anchors of the
+    sections citing the note at or above its level), or when the reader's shield reaches
+    its level. With no such section (cited from an inline spoiler) a click opens it."""
+
+    citation: object
+    level_name: str = ""
+    opens_with: str = ""
+
+
+@dataclass(frozen=True)
 class Note:
     """One numbered note: a source and every citation of it in the article."""
 
     number: int
     source: object
     citations: list
+    details: list = None
 
     @property
     def is_spoiler(self):
@@ -154,16 +167,34 @@ class Note:
         return not self.is_spoiler
 
 
-def group_notes(citations):
-    """Numbered citations (ordered by number) grouped into notes."""
+_NOTE_LINK_RE = re.compile(r'href="#note-(\d+)"')
+
+
+def group_notes(citations, sections=()):
+    """Numbered citations (ordered by number) grouped into notes, each citation's
+    details with the level and the sections (of those given) that open them."""
+    names = {section.spoiler_level.rank: section.spoiler_level.name for section in sections}
+    citing = {}  # note number -> [(anchor, rank)] of the sections citing it
+    for section in sections:
+        for number in dict.fromkeys(_NOTE_LINK_RE.findall(section.body_html or "")):
+            citing.setdefault(int(number), []).append((section.anchor, section.spoiler_level.rank))
     notes = []
     for citation in citations:
         if citation.number is None:
             continue
+        rank = citation.spoiler_rank or 0
+        detail = NoteDetail(
+            citation,
+            level_name=names.get(rank, "Spoiler") if rank else "",
+            opens_with=" ".join(
+                anchor for anchor, at in citing.get(citation.number, ()) if rank and at >= rank
+            ),
+        )
         if notes and notes[-1].number == citation.number:
             notes[-1].citations.append(citation)
+            notes[-1].details.append(detail)
         else:
-            notes.append(Note(citation.number, citation.source, [citation]))
+            notes.append(Note(citation.number, citation.source, [citation], [detail]))
     return notes
 
 

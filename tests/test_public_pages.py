@@ -10,7 +10,11 @@ from django.utils import timezone
 
 from explainers.models import Article, Citation, ContentWarning, Section
 
-SPOILER_SPAN = r'<span class="spoiler"[^>]*><span class="spoiler__text">'
+# A folded inline spoiler, or a note folded at its level (its level named on the bar).
+SPOILER_SPAN = (
+    r'<span class="spoiler(?: spoiler--held)?"[^>]*>'
+    r'(?:<span class="spoiler__level">[^<]*</span>)?<span class="spoiler__text">'
+)
 TWIST_BODY = "Charlotte drugged Lizzie with her mother's medication on the bus [@film]."
 ENDING_BODY = "The two women play one cello together in the final image [@interview]."
 

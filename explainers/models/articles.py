@@ -284,7 +284,7 @@ class Article(models.Model):
         citations = list(self.citations.all())
         # Citations of one source share a note (and its number).
         sources = {citation.key: citation.source_id for citation in citations}
-        bodies = [(section.body, section.is_spoiler) for section in sections]
+        bodies = [(section.body, section.spoiler_level.rank) for section in sections]
         if prepared is None or not prepared.made_from(bodies, sources):
             prepared = render_bodies(bodies, sources)
         report = RenderReport()
@@ -327,18 +327,18 @@ class RenderedBodies:
 
 
 def _render_inputs(bodies, sources):
-    return (tuple((body or "", bool(spoiler)) for body, spoiler in bodies), sorted(sources.items()))
+    return (tuple((body or "", int(rank)) for body, rank in bodies), sorted(sources.items()))
 
 
 def render_bodies(bodies, sources):
-    """Render ``bodies`` ((Markdown, is_spoiler) in reading order) of an article whose
+    """Render ``bodies`` ((Markdown, level rank) in reading order) of an article whose
     citations are ``sources`` (citation key -> source id): a ``RenderedBodies``."""
     inputs = _render_inputs(bodies, sources)
     numbering = CitationNumbering(dict(sources))
     media = body_images(body for body, _ in inputs[0])
     rendered = [
-        render_markdown(body, numbering=numbering, defer_media=spoiler, media=media)
-        for body, spoiler in inputs[0]
+        render_markdown(body, numbering=numbering, defer_media=rank > 0, media=media, rank=rank)
+        for body, rank in inputs[0]
     ]
     return RenderedBodies(inputs=inputs, rendered=rendered, numbering=numbering)
 
@@ -346,13 +346,23 @@ def render_bodies(bodies, sources):
 def body_images(bodies):
     """Stored images shown in Markdown ``bodies``, by address, as the renderer takes
     them (pasted and dropped images are written in by their address: the storage's URL
-    of the original or of a rendition)."""
-    return {
-        address: BodyImage(
-            picture=image.picture(), alt=image.alt_text, credit=image.credit, caption=image.caption
-        )
-        for address, image in Image.objects.by_address_in(*bodies).items()
-    }
+    of the original or of a rendition). Every address of one image gets the same
+    treatment, its level included."""
+    found = Image.objects.select_related("spoiler_level").by_address_in(*bodies)
+    shown = {}
+    media = {}
+    for address, image in found.items():
+        if image.pk not in shown:
+            shown[image.pk] = BodyImage(
+                picture=image.picture(),
+                alt=image.alt_text,
+                credit=image.credit,
+                caption=image.caption,
+                rank=image.spoiler_level.rank,
+                level_name=image.spoiler_level.name,
+            )
+        media[address] = shown[image.pk]
+    return media
 
 
 class Section(models.Model):

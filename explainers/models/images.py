@@ -24,6 +24,7 @@ from explainers.imaging import ALLOWED_FORMATS, validate_image_file
 logger = logging.getLogger(__name__)
 
 IMAGE_FOLDER = "images/"
+RENDITION_FOLDER = "renditions/"
 
 
 def image_upload_to(instance, filename):

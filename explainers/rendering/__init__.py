@@ -50,6 +50,10 @@ class BodyImage:
     alt: str
     credit: str
     caption: str = ""
+    # The image's spoiler level: above the level of the section showing it, the image is
+    # held folded (deferred, labelled with ``level_name``) until the reader reveals it.
+    rank: int = 0
+    level_name: str = ""
 
 
 @dataclass
@@ -69,17 +73,23 @@ class Rendered:
     too_deep: bool = False
 
 
-def render_markdown(text, *, numbering=None, defer_media=False, media=None):
+def render_markdown(text, *, numbering=None, defer_media=False, media=None, rank=None):
     """Render ``text`` to safe HTML.
 
     ``numbering`` (a ``CitationNumbering`` shared across an article's sections) turns
     ``[@key]`` markers into numbered note references; without it markers render as a
     preview showing the key. ``defer_media`` keeps images from loading until revealed.
     ``media`` maps the address of a stored image to a ``BodyImage``: such an image is
-    served from its renditions, with its credit.
+    served from its renditions, with its credit. ``rank`` is the level of the place
+    showing the text (by default 1 when ``defer_media``, else 0): a stored image of a
+    higher level is held folded, at its own level, whatever the place.
     """
+    if rank is None:
+        rank = 1 if defer_media else 0
     source = _CONTROL_CHARS_RE.sub("", text or "")[:MAX_MARKDOWN_CHARS]
-    extension = ExplainerExtension(numbering=numbering, defer_media=defer_media, media=media)
+    extension = ExplainerExtension(
+        numbering=numbering, defer_media=defer_media, media=media, rank=rank
+    )
     md = markdown.Markdown(
         extensions=["sane_lists", "tables", "fenced_code", SmartPunctuationExtension(), extension],
         extension_configs={"tables": {"use_align_attribute": True}},

@@ -50,10 +50,11 @@ class CitationProcessor(InlineProcessor):
 
 
 class BodyTreeprocessor(Treeprocessor):
-    def __init__(self, md, numbering, defer_media, media):
+    def __init__(self, md, numbering, defer_media, media, rank=0):
         super().__init__(md)
         self.numbering = numbering
         self.defer_media = defer_media
+        self.rank = rank
         self.media = media or {}
         self.seen = []
         self.keys_in_spoilers = set()
@@ -77,7 +78,14 @@ class BodyTreeprocessor(Treeprocessor):
                 known = self.media.get(el.get("src", ""))
                 if known is not None:
                     self.media_used.append(el.get("src"))
-                    show_known_image(el, parents.get(id(el)), known, deferred)
+                    parent = parents.get(id(el))
+                    # An inline spoiler around it already counts as Setup.
+                    place = max(self.rank, 1) if id(el) in hidden else self.rank
+                    if known.rank > place:
+                        # Above the place showing it: folded at its own level.
+                        parent = hold_at_level(el, parent, known)
+                        deferred = True
+                    show_known_image(el, parent, known, deferred)
                 elif deferred:
                     defer_image(el)
             elif el.tag == "sup" and "data-key" in el.attrib:
@@ -119,6 +127,30 @@ def defer_image(el):
 
 
 BODY_IMAGE_SIZES = "(min-width: 44rem) 42rem, 100vw"
+
+
+def hold_at_level(el, parent, media):
+    """Put ``el`` inside a folded spoiler of the image's own level, labelled with it
+    (``reveal.js`` opens it at that level, or when the reader asks); the new parent."""
+    hold = etree.Element("span")
+    hold.set("class", "spoiler spoiler--held")
+    hold.set("data-nosnippet", "")
+    hold.set("tabindex", "0")
+    hold.set("data-level", str(media.rank))
+    hold.set("data-level-name", media.level_name)
+    label = etree.SubElement(hold, "span")
+    label.set("class", "spoiler__level")
+    label.text = media.level_name or "Spoiler"
+    inner = etree.SubElement(hold, "span")
+    inner.set("class", "spoiler__text")
+    hold.tail = el.tail
+    el.tail = None
+    if parent is not None:
+        index = list(parent).index(el)
+        parent.remove(el)
+        parent.insert(index, hold)
+    inner.append(el)
+    return inner
 
 
 def show_known_image(el, parent, media, deferred):
@@ -184,11 +216,12 @@ def show_known_image(el, parent, media, deferred):
 
 
 class ExplainerExtension(Extension):
-    def __init__(self, numbering=None, defer_media=False, media=None):
+    def __init__(self, numbering=None, defer_media=False, media=None, rank=0):
         super().__init__()
         self.numbering = numbering
         self.defer_media = defer_media
         self.media = media
+        self.rank = rank
         self.body = None
 
     def extendMarkdown(self, md):
@@ -196,5 +229,5 @@ class ExplainerExtension(Extension):
             InlineSpoilerProcessor(INLINE_SPOILER_RE, md), "inline_spoiler", SPOILER_PRIORITY
         )
         md.inlinePatterns.register(CitationProcessor(), "citation", CITATION_PRIORITY)
-        self.body = BodyTreeprocessor(md, self.numbering, self.defer_media, self.media)
+        self.body = BodyTreeprocessor(md, self.numbering, self.defer_media, self.media, self.rank)
         md.treeprocessors.register(self.body, "explainer_body", 5)

@@ -77,14 +77,14 @@ ALLOWED_ATTRIBUTES = {
     "abbr": {"title"},
     "ol": {"start"},
     "sup": {"id"},
-    "span": {"data-nosnippet", "tabindex"},
+    "span": {"data-nosnippet", "tabindex", "data-level", "data-level-name"},
     "th": {"align"},
     "td": {"align"},
 }
 
 ALLOWED_CLASSES = {
     "sup": {"cite", "cite--preview", "cite--unknown"},
-    "span": {"spoiler", "spoiler__text", "credit"},
+    "span": {"spoiler", "spoiler--held", "spoiler__level", "spoiler__text", "credit"},
     "img": {"deferred-media"},
     "figure": {"still", "still--deferred"},
 }
@@ -129,6 +129,8 @@ def _filter_attribute(tag, attribute, value):
         return None
     if attribute == "id" and not REFERENCE_ID_RE.fullmatch(value):
         return None  # only our citation anchors; an editor's id could clobber them
+    if attribute == "data-level" and not (value.isascii() and value.isdigit()):
+        return None
     if attribute == "tabindex" and value != "0":
         return None
     if attribute == "loading" and value not in {"lazy", "eager"}:

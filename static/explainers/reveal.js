@@ -92,6 +92,9 @@
   // gets its srcset before its <img> changes, so the browser picks WebP first time.
   function loadDeferredMedia(root) {
     root.querySelectorAll("img.deferred-media[data-src]").forEach(function (img) {
+      // An image held at a higher level inside what opened waits for its own reveal.
+      var holder = img.parentNode.closest(".spoiler");
+      if (holder && holder !== root && root.contains(holder) && !holder.classList.contains("is-revealed")) return;
       var picture = img.parentNode && img.parentNode.tagName === "PICTURE" ? img.parentNode : null;
       if (picture) {
         picture.querySelectorAll("source[data-srcset]").forEach(function (source) {
@@ -122,6 +125,7 @@
     gate.section.classList.toggle("is-shield-revealed", gate.open && gate.by === "shield");
     gate.note.hidden = !(gate.open && gate.by === "shield");
     if (gate.open) loadDeferredMedia(gate.content);
+    followSections();
   }
 
   function setGate(gate, open, by) {
@@ -180,16 +184,45 @@
 
   var inlines = [];
 
+  // Held spoilers carry a level (data-level, data-level-name, shown on the bar): a note
+  // cited from a spoiler section, an image above the level of the section showing it.
+  // They open when the shield reaches their level; a note with data-opens-with (the ids
+  // of the sections citing it at its level) also opens with any of those sections, and
+  // never by a click on the bar.
+  function hiddenLabel(item) {
+    if (item.level === null) return "Hidden spoiler. Activate to reveal.";
+    var name = item.levelName || "Level " + item.level;
+    if (item.openers) return "Hidden " + name + " spoiler: it opens with the section citing it.";
+    return "Hidden " + name + " spoiler. Activate to reveal.";
+  }
+
   function renderInline(item) {
     var span = item.span;
     span.classList.toggle("is-revealed", item.open);
-    span.setAttribute("aria-expanded", item.open ? "true" : "false");
+    if (!item.openers) span.setAttribute("aria-expanded", item.open ? "true" : "false");
     if (item.open) {
       span.removeAttribute("aria-label");
       loadDeferredMedia(span);
     } else {
-      span.setAttribute("aria-label", "Hidden spoiler. Activate to reveal.");
+      span.setAttribute("aria-label", hiddenLabel(item));
     }
+  }
+
+  // Opened by a section citing it: the note follows its sections.
+  function openedBySection(item) {
+    return item.openers.some(function (id) {
+      return gates.some(function (gate) {
+        return gate.open && gate.section.id === id;
+      });
+    });
+  }
+
+  function followSections() {
+    inlines.forEach(function (item) {
+      if (!item.openers) return;
+      var open = openedBySection(item) || (item.open && item.by === "shield");
+      if (open !== item.open) setInline(item, open, open ? "section" : null);
+    });
   }
 
   function setInline(item, open, by) {
@@ -203,14 +236,40 @@
     // The revealed text is announced between "Spoiler:" and "(end of spoiler)".
     var text = element("span", "spoiler__text");
     text.id = "inline-spoiler-" + (index + 1);
-    while (span.firstChild) text.appendChild(span.firstChild);
+    var label = null;
+    while (span.firstChild) {
+      var child = span.firstChild;
+      if (!label && child.nodeType === 1 && child.classList.contains("spoiler__level")) {
+        label = span.removeChild(child); // the level stays on the bar, outside the text
+      } else {
+        text.appendChild(child);
+      }
+    }
+    if (label) span.appendChild(label);
     span.appendChild(element("span", "visually-hidden", "Spoiler: "));
     span.appendChild(text);
     span.appendChild(element("span", "visually-hidden", " (end of spoiler)"));
+    var openers = span.hasAttribute("data-opens-with") ? words(span.getAttribute("data-opens-with")) : [];
+    var item = {
+      span: span,
+      open: false,
+      by: null,
+      refused: false,
+      level: toInt(span.getAttribute("data-level"), null),
+      levelName: span.getAttribute("data-level-name") || "",
+      openers: openers.length ? openers : null,
+    };
+    if (item.openers) {
+      // Not a control: it opens with the section(s) citing it, or by the shield.
+      span.removeAttribute("tabindex");
+      span.setAttribute("role", "note");
+      inlines.push(item);
+      renderInline(item);
+      return;
+    }
     span.setAttribute("role", "button");
     span.setAttribute("tabindex", "0");
     span.setAttribute("aria-controls", text.id);
-    var item = { span: span, open: false, by: null, refused: false };
     renderInline(item);
 
     function toggle(event) {
@@ -266,6 +325,11 @@
     writeJSON(WORK_KEY + workSlug, isDefault ? null : prefs);
   }
 
+  // A held spoiler names no part: once progress is set, any level above 0 may go past it.
+  function beyondProgressAt(level) {
+    return prefs.progress !== null && level > 0;
+  }
+
   // Past the reader's progress: a later part, or, once progress is set, a spoiler
   // section whose part nobody recorded (it may cover the finale).
   function beyondProgress(gate) {
@@ -295,16 +359,19 @@
         setGate(gate, false, "shield");
       }
     });
-    // Inline spoilers carry no level of their own: only "I have seen it" opens them.
+    // A plain inline spoiler carries no level: only "I have seen it" opens it. A held
+    // one opens when the shield reaches its level.
     inlines.forEach(function (item) {
       if (reason === "change" || reset) item.refused = false;
       if (reset && item.open) setInline(item, false, "shield");
-      if (prefs.seen && !item.open && !item.refused) {
+      var allowed = prefs.seen || (item.level !== null && item.level <= tolerance() && !beyondProgressAt(item.level));
+      if (allowed && !item.open && !item.refused) {
         setInline(item, true, "shield");
-      } else if (!prefs.seen && item.open && item.by === "shield") {
+      } else if (!allowed && item.open && item.by === "shield") {
         setInline(item, false, "shield");
       }
     });
+    followSections();
     applyWarnings();
     updatePanel();
   }

@@ -157,3 +157,27 @@ def test_without_javascript_inline_spoilers_are_hidden_from_screen_readers_too(
     assert text.evaluate("el => getComputedStyle(el).visibility") == "hidden"
     spoiler.focus()
     assert text.evaluate("el => getComputedStyle(el).visibility") == "visible"
+
+
+def test_an_ending_still_pasted_into_a_spoiler_free_section_loads_only_when_revealed(
+    transactional_db, live_server, make_article, make_image, page, network_log
+):
+    still = make_image(rank=3, alt="The two women share one cello")
+    article = make_article(
+        sections=[(0, "Intro", "", f"Before.\n\n![]({still.file.url})\n\nAfter.")]
+    )
+    protected = image_paths(still)
+    page.goto(live_server.url + article.get_absolute_url(), wait_until="networkidle")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.wait_for_load_state("networkidle")
+    assert not [path for path in network_log if path in protected], network_log
+
+    held = page.locator("section[data-level='0'] .spoiler--held")
+    assert held.locator(".spoiler__level").inner_text().strip().lower() == "ending"
+    img = held.locator("img")
+    assert img.get_attribute("alt") == "" and img.get_attribute("src") is None
+
+    held.click()
+    page.wait_for_function("el => el.complete && el.naturalWidth > 0", arg=img.element_handle())
+    assert [path for path in network_log if path in protected]
+    assert img.get_attribute("alt") == still.alt_text

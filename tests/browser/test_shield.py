@@ -154,11 +154,14 @@ def test_seen_it_reveals_everything_and_spoiler_stills_then_load(demo_site, perf
     shield(page).get_by_label(re.compile("I have seen")).check()
     assert open_anchors(page, ending) == anchors(spoiler_sections(ending))
     assert saved(page)["seen"] is True
-    # Inline spoilers open too.
+    # Inline spoilers open too, and the notes folded at a level (which are not buttons:
+    # they open with the sections citing them).
     inline = page.locator(".spoiler")
     assert inline.count() > 0
     for i in range(inline.count()):
-        assert inline.nth(i).get_attribute("aria-expanded") == "true"
+        assert "is-revealed" in inline.nth(i).get_attribute("class")
+        if inline.nth(i).get_attribute("role") == "button":
+            assert inline.nth(i).get_attribute("aria-expanded") == "true"
     # Level and progress no longer apply while "seen it" is on.
     assert shield(page).get_by_role("radio", name="Twist").is_disabled()
     assert page.locator("#shield-progress").is_disabled()
@@ -311,7 +314,8 @@ def test_without_javascript_preferences_are_irrelevant_and_details_still_work(
 
 
 # Runs before any of the page's own scripts: notes every spoiler section that was ever
-# open, and, on every frame painted until the load event, any spoiler content on screen.
+# open, and, on every frame painted until the load event, any spoiler content on screen
+# (an inline spoiler as "inline", one folded at a level, a note, as "held-<level>").
 WATCH_FOR_SPOILERS = """
 window.__opened = new Set();
 window.__painted = new Set();
@@ -328,7 +332,9 @@ function look() {
     if (content.checkVisibility()) window.__painted.add(content.closest("section").id);
   });
   document.querySelectorAll(".spoiler").forEach((span) => {
-    if (getComputedStyle(span).color !== "rgba(0, 0, 0, 0)") window.__painted.add("inline");
+    if (getComputedStyle(span).color !== "rgba(0, 0, 0, 0)") {
+      window.__painted.add(span.dataset.level ? "held-" + span.dataset.level : "inline");
+    }
   });
   if (!window.__loaded) requestAnimationFrame(look);
 }
@@ -367,7 +373,9 @@ def test_no_spoiler_is_shown_before_the_shield_has_decided(demo_site, perfection
     page.reload(wait_until="load")
     page.wait_for_function("window.__loaded === true")
     within = anchors(s for s in spoiler_sections(ending) if s.spoiler_level.rank <= 2)
-    assert seen_during_load(page) <= within
+    # Notes folded at Setup or Twist open with that shield; an Ending one never shows.
+    assert seen_during_load(page) <= within | {"held-1", "held-2"}
+    assert "held-3" not in seen_during_load(page)
     assert open_anchors(page, ending) == within
 
 
@@ -537,3 +545,35 @@ def test_a_saved_level_missing_here_can_still_be_lowered_to_the_one_shown(
     assert shield(page).get_by_role("radio", name="Ending", exact=True).is_checked()
     shield(page).get_by_role("radio", name="Ending", exact=True).click()
     assert saved(page)["tolerance"] == 3
+
+
+def test_a_note_cited_from_an_ending_section_names_its_level_and_opens_only_with_it(
+    demo_site, perfection, page
+):
+    from explainers.models import Citation
+
+    ending_article = perfection[0]
+    citation = Citation.objects.filter(article=ending_article, spoiler_rank=3).first()
+    assert citation is not None, "the demo must cite a note from an Ending section"
+    visit(page, demo_site, ending_article)
+    held = page.locator(f"#note-{citation.number} .spoiler--held[data-level='3']").first
+    label = held.locator(".spoiler__level")
+    assert label.is_visible() and label.inner_text().strip().lower() == "ending"
+    assert held.get_attribute("role") == "note"
+
+    # One click on the bar does not open it.
+    held.click()
+    assert "is-revealed" not in (held.get_attribute("class") or "")
+
+    # Revealing the section citing it does; folding the section folds it again.
+    anchor = held.get_attribute("data-opens-with").split()[0]
+    page.locator(f"#{anchor} summary").click()
+    assert "is-revealed" in held.get_attribute("class")
+    page.locator(f"#{anchor} summary").click()
+    assert "is-revealed" not in held.get_attribute("class")
+
+    # A Setup shield leaves it folded; an Ending one opens it.
+    choose_level(page, "Setup")
+    assert "is-revealed" not in held.get_attribute("class")
+    choose_level(page, "Ending")
+    assert "is-revealed" in held.get_attribute("class")
