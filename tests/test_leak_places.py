@@ -487,3 +487,20 @@ def test_raising_the_level_of_a_pasted_image_names_the_section_of_each_live_arti
     assert f"Published article “{article.title}” now has a leak" in text
     assert "Leak in section 1 body: an image marked Ending" in text
     assert 'data-level-name="Ending"' in anonymous_page(admin_client, article)
+
+
+def test_an_ending_image_written_with_escapes_is_a_leak_of_its_section(levels, ending_still):
+    """The renderer reads ``%``-escapes and ``./`` as a browser does; the leak check must
+    attribute such an address to its section just the same, not only find it somewhere."""
+    name = ending_still.file.name
+    escaped = ending_still.file.url.replace(name, name.replace("images/", "images/./", 1))
+    head, _, tail = escaped.rpartition("/")
+    escaped = f"{head}/%{ord(tail[0]):02X}{tail[1:]}"
+
+    report = leak_check(
+        {}, sections=[section(levels[0], "Plain."), section(levels[1], f"![]({escaped})")]
+    )
+
+    assert [(leak.where, leak.kind) for leak in report.leaks] == [
+        ("section 2 body", "spoiler image")
+    ]
