@@ -467,12 +467,12 @@ class ArticleAdminForm(forms.ModelForm):
             work=leaks.SharedWork.of(work),
             citations=self._submitted_citations(),
         )
-        self.leak_verdict = leaks.judge(
-            self.leak_report,
+        _, self.leak_verdict = leaks.publishing_verdict(
+            article,
+            report=self.leak_report,
             publishing=article.status == Article.Status.PUBLISHED,
             user=self.request.user,
             override_reason=data.get("leak_override_reason", ""),
-            accepted=leaks.accepted_leaks(self.instance),
         )
         if self.leak_verdict.refused:
             self.add_error(

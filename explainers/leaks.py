@@ -824,6 +824,23 @@ def judge(report, *, publishing, user, override_reason="", accepted=()):
     return Verdict(overridden=True)
 
 
+def publishing_verdict(article, *, user, override_reason="", report=None, publishing=True):
+    """The one verdict on making ``article``'s text public, for every path that can: the
+    change form (which passes the report of what was submitted), workflow moves, restores.
+    ``report`` defaults to the saved article's; leaks a moderator already accepted no
+    longer stand. Returns (report, verdict)."""
+    if report is None:
+        report = check_saved_article(article)
+    verdict = judge(
+        report,
+        publishing=publishing,
+        user=user,
+        override_reason=override_reason,
+        accepted=accepted_leaks(article),
+    )
+    return report, verdict
+
+
 def leaks_in_public_text(text, terms, *, field):
     """Spoiler terms in text every visitor sees (a synopsis, a part label, a source
     title): messages for each, empty when the text is safe."""

@@ -368,14 +368,7 @@ def restore(version, *, user):
             )
         article.render_sections()
         if article.status == Article.Status.PUBLISHED:
-            report = leaks.check_saved_article(article)
-            verdict = leaks.judge(
-                report,
-                publishing=True,
-                user=user,
-                override_reason="",
-                accepted=leaks.accepted_leaks(article),
-            )
+            report, verdict = leaks.publishing_verdict(article, user=user)
             if verdict.refused:
                 raise RestoreRefused(
                     "This revision cannot be restored while the article is published: the "

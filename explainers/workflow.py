@@ -183,14 +183,8 @@ def apply(article, target, *, user, comment="", override_reason=""):
         article = Article.objects.select_for_update().get(pk=article.pk)
         transition = check(user, article, target)
         if target == S.PUBLISHED:
-            report = leaks.check_saved_article(article)
-            latest = article.leak_overrides.order_by("-created_at", "-pk").first()
-            verdict = leaks.judge(
-                report,
-                publishing=True,
-                user=user,
-                override_reason=override_reason,
-                accepted=latest.leaks.splitlines() if latest else (),
+            report, verdict = leaks.publishing_verdict(
+                article, user=user, override_reason=override_reason
             )
             if verdict.refused:
                 raise TransitionRefused(" ".join([verdict.problem, *report.messages]))
