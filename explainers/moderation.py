@@ -2,7 +2,7 @@
 resolutions. Each resolution is one transaction that changes the article, closes the
 reports it answers and leaves one audit entry ("explainers.report.level_raised", ...).
 
-The admin (``explainers.moderation_admin``) checks who may do this (with
+The admin (``explainers.admin.reports``) checks who may do this (with
 ``explainers.permissions``) and collects the input; the rules on what a resolution may
 change live here.
 """

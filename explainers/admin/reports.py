@@ -20,8 +20,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
-from . import leaks, moderation, permissions
-from .models import ContentWarning, ReaderReport, SpoilerLevel
+from .. import leaks, moderation, permissions
+from ..models import ContentWarning, ReaderReport, SpoilerLevel
 
 # --- the queue -----------------------------------------------------------------------
 
@@ -220,7 +220,6 @@ def _resolution_action(kind):
     return admin.action(description=f"{title}…", permissions=["resolve"])(action)
 
 
-@admin.register(ReaderReport)
 class ReaderReportAdmin(admin.ModelAdmin):
     list_display = [
         "report_number",

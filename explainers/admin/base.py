@@ -1,0 +1,144 @@
+"""What every explainers admin screen shares: the editorial lock on every write, the
+re-check of live articles after a shared object changes, the shared-object permissions,
+and helpers for inline formsets."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import FieldDoesNotExist
+from django.db import router, transaction
+
+from .. import leaks, locking, permissions
+
+
+def live_forms(formset):
+    """Forms that will be saved: filled in and not marked for deletion."""
+    return [
+        form
+        for form in formset.forms
+        if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
+    ]
+
+
+def hold_saved_rows(formset):
+    """Give each form of a view-only inline the saved row's values as its cleaned data.
+
+    Django does not validate such a form (nothing of it is posted): it hands over the
+    form's initial data as "cleaned", where a foreign key is an id, not the object an
+    editable form's cleaned data holds. The checks below read both kinds of form alike,
+    so they get objects here (an editor's own article in review answered 500).
+    """
+    if "forms" not in vars(formset):
+        return  # not built yet, so not bypassed: Django builds a view-only inline's forms
+    for form in formset.initial_forms:
+        if getattr(form, "cleaned_data", None) is not form.initial:
+            continue  # validated as usual, or marked for deletion
+        model = form.instance._meta
+        form.cleaned_data = {
+            name: getattr(form.instance, name) if is_foreign_key(model, name) else value
+            for name, value in form.initial.items()
+        }
+
+
+def is_foreign_key(model, name):
+    try:
+        return model.get_field(name).many_to_one
+    except FieldDoesNotExist:
+        return False
+
+
+class EditorialAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose every write (a change or add form posted, a delete, a bulk
+    action) takes the editorial lock before anything else: see locking.py for the order."""
+
+    def _locked(self, view, request, *args, **kwargs):
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            locking.hold_editorial_lock(router.db_for_write(self.model))
+            return view(request, *args, **kwargs)
+
+    def changeform_view(self, request, *args, **kwargs):
+        return self._locked(super().changeform_view, request, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        return self._locked(super().delete_view, request, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        return self._locked(super().changelist_view, request, *args, **kwargs)
+
+
+class RecheckPublishedMixin:
+    """After a change that can create leaks in articles already live (a new spoiler
+    term; a shared object's text or level: an image, a work and its credits, a person, a
+    source), run the leak check on them again and tell whoever made the change where the
+    leaks now stand. Runs once the inlines are saved too (a work's cast)."""
+
+    def affected_articles(self, obj):
+        raise NotImplementedError
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        articles = self.affected_articles(obj).select_related("work", "hero_image__spoiler_level")
+        for article in articles.distinct():
+            for message in leaks.check_saved_article(article).messages:
+                self.message_user(
+                    request,
+                    f"Published article “{article.title}” now has a leak. {message}. "
+                    "Ask its editor to fix it.",
+                    level=messages.WARNING,
+                )
+
+
+class PublicTextForm(forms.ModelForm):
+    """Fields every visitor sees, whatever they chose to reveal, must hold no spoiler
+    term: a work's synopsis, a source's title (shown in the notes)."""
+
+    public_fields = ()
+
+    def terms(self):
+        return leaks.terms_for_work(self.cleaned_data.get("work"))
+
+    def clean(self):
+        cleaned = super().clean()
+        terms = self.terms()
+        for name in self.public_fields:
+            if name not in self.fields:
+                continue  # shown read-only to this user: unchanged
+            for message in leaks.leaks_in_public_text(
+                cleaned.get(name, ""), terms, field=self.fields[name].label.lower()
+            ):
+                self.add_error(name, f"{message}; every visitor sees this field.")
+        return cleaned
+
+
+class SharedObjectAdmin(EditorialAdmin):
+    """A work, person, source or image: viewable by all who may view it; changed or
+    deleted only as ``permissions.may_change_shared`` allows (a senior editor, once a
+    live article shows it)."""
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        return obj is None or permissions.may_change_shared(request.user, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or permissions.may_change_shared(request.user, obj, "delete")
+
+
+class SharedWorkInline:
+    """A work's credits and parts are shown with the work: changed as the work is."""
+
+    def _may_change_work(self, request, work):
+        return work is None or permissions.may_change_shared(request.user, work)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._may_change_work(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_change_work(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_change_work(request, obj)

@@ -1,0 +1,50 @@
+"""The moderators' lists: the spoiler ladder, content warnings and spoiler terms."""
+
+from django.contrib import admin
+
+from ..models import (
+    Article,
+)
+from .base import EditorialAdmin, RecheckPublishedMixin
+
+
+class SpoilerLevelAdmin(EditorialAdmin):
+    list_display = ["rank", "name", "reader_warning"]
+    list_display_links = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "rank" in form.changed_data:
+            # Stored HTML depends on ranks (spoiler images are deferred, notes hidden):
+            # a rank moving across 0 must re-render every article that uses the level.
+            articles = Article.objects.filter(sections__spoiler_level=obj).distinct()
+            for article in articles:
+                article.render_sections()
+            self.message_user(
+                request, f"Re-rendered {len(articles)} article(s) that use “{obj.name}”."
+            )
+
+
+class ContentWarningAdmin(EditorialAdmin):
+    list_display = ["name", "is_spoiler", "description"]
+    list_filter = ["is_spoiler"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class SpoilerTermAdmin(RecheckPublishedMixin, EditorialAdmin):
+    list_display = ["phrase", "work", "spoiler_level", "variants_in_short"]
+    list_filter = ["spoiler_level", "work"]  # the work filter offers "(None)": global terms
+    search_fields = ["phrase", "variants", "notes", "work__title"]
+    autocomplete_fields = ["work"]
+    fields = ["phrase", "variants", "work", "spoiler_level", "notes"]
+    list_select_related = ["work", "spoiler_level"]
+
+    def affected_articles(self, obj):
+        articles = Article.objects.published()
+        return articles if obj.work_id is None else articles.filter(work=obj.work_id)
+
+    @admin.display(description="variants")
+    def variants_in_short(self, obj):
+        return ", ".join(obj.variant_list()) or "—"
