@@ -1,5 +1,5 @@
 """How long the one render pipeline takes on hostile Markdown at the size limit: the
-fuzz test (tests/test_render_fuzz.py) proves it never raises or leaks outside the
+fuzz test (tests/rendering/test_render_fuzz.py) proves it never raises or leaks outside the
 allowlist; this prints how long the worst inputs take, so "bounded time" is a figure.
 
     python bench/render_worst_case.py

@@ -39,7 +39,7 @@ WHITENOISE_AUTOREFRESH = True
 SECURE_SSL_REDIRECT = False
 
 # A second alias that mirrors the test database, so the replica router can be tested as it
-# runs in production (tests/test_replicas.py turns the routing on).
+# runs in production (tests/delivery/test_replicas.py turns the routing on).
 DATABASES = {**DATABASES, "replica1": {**DATABASES["default"], "TEST": {"MIRROR": "default"}}}
 DATABASE_ROUTERS = []
 # The crawl runs many searches from one client; the limit itself is tested on its own.

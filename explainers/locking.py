@@ -18,7 +18,7 @@ Taking row locks in whatever order each path happens to reach them deadlocked Po
 
 The lock must come first, not only before the stored pages: a path that takes it late
 can hold a row (its article, a search vector) that a holder of the lock then waits for,
-which is the same deadlock again (tests/test_concurrency.py shows it when the change
+which is the same deadlock again (tests/delivery/test_concurrency.py shows it when the change
 form's early lock is left out). So every path that writes article rows takes it first.
 
 Reading takes no lock. SQLite lets one writer in at a time already: nothing to do there.

@@ -1,22 +1,13 @@
-import io
 from datetime import timedelta
 from importlib import import_module
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.files.base import ContentFile
 from django.utils import timezone
-from PIL import Image as PILImage
 
 from explainers import roles
 from explainers.models import Article, Citation, Image, Section, Source, SpoilerLevel, Work
-
-
-def image_bytes(fmt="PNG", size=(64, 36), color=(120, 40, 30)):
-    """A real image file made with Pillow."""
-    buffer = io.BytesIO()
-    PILImage.new("RGB", size, color).save(buffer, fmt)
-    return buffer.getvalue()
+from tests.support.images import image_bytes
 
 
 @pytest.fixture
@@ -115,30 +106,6 @@ def make_article(db, work, levels, source):
 
 
 @pytest.fixture
-def editor(db, django_user_model):
-    """A staff writer who may edit and publish any article (the authoring tests are about
-    what the forms check, not about roles; tests/test_workflow.py tests each role)."""
-    user = django_user_model.objects.create_user(
-        "eda", password="pw-for-tests", is_staff=True, first_name="Eda", last_name="Editor"
-    )
-    codenames = [
-        f"{action}_{model}"
-        for model in ("article", "section", "citation", "source", "image", "work")
-        for action in ("add", "change", "view", "delete")
-    ] + ["publish_article", "edit_any_article"]
-    user.user_permissions.set(
-        Permission.objects.filter(content_type__app_label="explainers", codename__in=codenames)
-    )
-    return user
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
-
-
-@pytest.fixture
 def role_user(db, django_user_model):
     """A staff account in one of the newsroom's groups (or a superuser for ``None``)."""
     from django.contrib.auth.models import Group
@@ -160,19 +127,35 @@ def role_user(db, django_user_model):
     return make
 
 
-# -- the reader-report tests' users, in the newsroom's real roles ---------------------
+# -- the newsroom's roles: each fixture is a staff account in that real group -----------
 
 
 @pytest.fixture
-def moderator(role_user):
-    return role_user(roles.MODERATOR)
+def editor(role_user):
+    """An Editor: writes articles and edits their own drafts; cannot publish."""
+    return role_user(roles.EDITOR, "eda")
 
 
 @pytest.fixture
-def role_editor(role_user):
-    return role_user(roles.EDITOR)
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
 
 
 @pytest.fixture
 def senior_editor(role_user):
-    return role_user(roles.SENIOR_EDITOR)
+    """A Senior editor: edits any article, approves, publishes, schedules, retracts. The
+    authoring tests write as one: they are about what the forms check, not about roles."""
+    return role_user(roles.SENIOR_EDITOR, "sol")
+
+
+@pytest.fixture
+def senior_client(client, senior_editor):
+    client.force_login(senior_editor)
+    return client
+
+
+@pytest.fixture
+def moderator(role_user):
+    """A Moderator: the ladder, warnings and terms, reader reports, leak overrides."""
+    return role_user(roles.MODERATOR, "mo")

@@ -6,7 +6,7 @@ the whole inline-pattern machinery over the tree a second time, which took more 
 of a body's render (30 ms of a 12-section article's 55 ms save-time render, measured with
 bench/pages_bench.py --save-only). Here each text of the tree is scanned once per rule with
 plain regular expressions, and most texts, having no quote, double hyphen or three dots,
-are not scanned at all. tests/test_rendering.py checks that the output is smarty's.
+are not scanned at all. tests/rendering/test_rendering.py checks that the output is smarty's.
 """
 
 import re

@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from ..support.demo import load_demo
+from tests.support.demo import load_demo
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls our tests
 # make there are ordinary blocking calls, not async code.

@@ -5,8 +5,7 @@ import base64
 import pytest
 
 from explainers.models import Article, Image
-
-from ..conftest import image_bytes
+from tests.support.images import image_bytes
 
 pytestmark = pytest.mark.browser
 
@@ -30,9 +29,10 @@ def admin_page(demo_site, page, django_user_model):
     return page
 
 
-def drop(page, editor, name, content_type, content):
+def drop(page, senior_editor, name, content_type, content):
     page.evaluate(
-        DROP, [editor.element_handle(), name, content_type, base64.b64encode(content).decode()]
+        DROP,
+        [senior_editor.element_handle(), name, content_type, base64.b64encode(content).decode()],
     )
 
 

@@ -10,7 +10,7 @@ import itertools
 import pytest
 from django.core.files.base import ContentFile
 
-from tests.conftest import image_bytes
+from tests.support.images import image_bytes
 
 pytestmark = pytest.mark.browser
 

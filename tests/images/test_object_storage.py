@@ -13,8 +13,7 @@ from django.core.management import call_command
 
 from explainers.leaks import check_saved_article
 from explainers.models import Image
-
-from .conftest import image_bytes
+from tests.support.images import image_bytes
 
 CDN = "https://cdn.example.test/m/"
 
@@ -188,9 +187,9 @@ def bucket(settings, monkeypatch):
 
 
 def test_with_the_readme_s3_recipe_a_pasted_image_gets_its_renditions_credit_and_leak_check(
-    client, editor_client, bucket, make_article
+    client, senior_client, bucket, make_article
 ):
-    response = editor_client.post(
+    response = senior_client.post(
         "/markdownx/upload/",
         {"image": SimpleUploadedFile("still.png", image_bytes(size=(1200, 675)), "image/png")},
     )

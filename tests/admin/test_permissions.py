@@ -9,10 +9,9 @@ from django.test import Client
 
 from explainers import roles, workflow
 from explainers.models import Article, AuditEntry, Credit, Image, Person, Work, WorkPart
-
-from .conftest import image_bytes
-from .formdata import form_data
-from .test_admin import ADD_URL, article_post, errors_in, page_text, section_row
+from tests.support.admin_forms import ADD_URL, article_post, errors_in, page_text, section_row
+from tests.support.formdata import form_data
+from tests.support.images import image_bytes
 
 EDITOR, SENIOR, MODERATOR = roles.EDITOR, roles.SENIOR_EDITOR, roles.MODERATOR
 

@@ -11,10 +11,9 @@ from django.utils import timezone
 
 from explainers.leaks import check_saved_article, fold
 from explainers.models import Article, Image, Section, SpoilerLevel, SpoilerTerm, Work
-
-from .conftest import image_bytes
-from .support.demo import load_demo
-from .test_crawl import perceived, public_urls
+from tests.support.crawl import perceived, public_urls
+from tests.support.demo import load_demo
+from tests.support.images import image_bytes
 
 
 def make_image(level, alt, caption=""):

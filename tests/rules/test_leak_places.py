@@ -1,21 +1,14 @@
 """Every place a public page shows is checked at its own level, and nothing is served
 openly above it: a spoiler image pasted into a lower section, the texts of shared objects
 (citations, sources, image credits, the work and its cast), and the notes."""
-# ruff: noqa: F811
 
 import re
 
 import pytest
 
 from explainers.models import Article
-
-from .test_admin import ADD_URL, article_post, page_text, section_row
-from .test_leak_check import (  # noqa: F401 (fixtures used by name)
-    leak_check,
-    section,
-    terms,
-    wheres,
-)
+from tests.support.admin_forms import ADD_URL, article_post, page_text, section_row
+from tests.support.leaks import leak_check, section, wheres
 
 
 def anonymous_page(client, article):
@@ -65,11 +58,11 @@ def test_a_rendition_address_of_an_ending_image_is_a_leak_too(levels, ending_sti
 
 
 def test_publishing_an_article_with_an_ending_image_in_a_spoiler_free_section_is_refused(
-    editor_client, work, levels, ending_still
+    senior_client, work, levels, ending_still
 ):
     rows = [section_row(levels[0], "Intro", f"A still.\n\n![]({ending_still.file.url})", order=1)]
 
-    response = editor_client.post(ADD_URL, article_post(work, status="published", sections=rows))
+    response = senior_client.post(ADD_URL, article_post(work, status="published", sections=rows))
 
     assert response.status_code == 200
     text = page_text(response)
@@ -222,9 +215,9 @@ def test_the_saved_check_reads_the_works_cast_and_the_articles_citations(
 
 
 def test_publishing_with_a_spoiler_quotation_in_a_spoiler_free_note_is_refused_naming_it(
-    editor_client, work, levels, terms, source
+    senior_client, work, levels, terms, source
 ):
-    from .test_admin import citation_row
+    from tests.support.admin_forms import citation_row
 
     rows = [section_row(levels[0], "Intro", "The director speaks [@shepard].", order=1)]
     data = article_post(
@@ -234,7 +227,7 @@ def test_publishing_with_a_spoiler_quotation_in_a_spoiler_free_note_is_refused_n
         citations=[citation_row("shepard", source, quotation="She cuts off her hand.")],
     )
 
-    response = editor_client.post(ADD_URL, data)
+    response = senior_client.post(ADD_URL, data)
 
     assert response.status_code == 200
     text = page_text(response)

@@ -14,8 +14,7 @@ from django.core.management import call_command
 from django.db import transaction
 
 from explainers.models import Image, Rendition
-
-from .conftest import image_bytes
+from tests.support.images import image_bytes
 
 
 class Rollback(Exception):

@@ -15,8 +15,7 @@ from PIL import Image as PILImage
 
 from explainers.models import Image
 from explainers.rendering import render_markdown
-
-from .conftest import image_bytes
+from tests.support.images import image_bytes
 
 PREVIEW_URL = "/markdownx/markdownify/"
 UPLOAD_URL = "/markdownx/upload/"
@@ -102,10 +101,10 @@ def test_non_staff_user_gets_403_even_with_article_permissions(client, reader, u
     assert client.get(url).status_code == 403
 
 
-def test_inactive_editor_gets_403(client, editor):
-    client.force_login(editor)
-    editor.is_active = False
-    editor.save()
+def test_inactive_editor_gets_403(client, senior_editor):
+    client.force_login(senior_editor)
+    senior_editor.is_active = False
+    senior_editor.save()
 
     assert client.post(PREVIEW_URL, {"content": "Hello"}).status_code == 403
 
@@ -124,33 +123,33 @@ def test_staff_user_with_only_add_article_permission_may_preview(client, django_
 
 
 @pytest.mark.parametrize("url", [PREVIEW_URL, UPLOAD_URL])
-def test_editor_get_is_not_allowed(editor_client, url):
-    assert editor_client.get(url).status_code == 405
+def test_editor_get_is_not_allowed(senior_client, url):
+    assert senior_client.get(url).status_code == 405
 
 
 # --- preview ---------------------------------------------------------------------------
 
 
-def test_editor_preview_is_exactly_what_the_reader_pipeline_renders(editor_client):
+def test_editor_preview_is_exactly_what_the_reader_pipeline_renders(senior_client):
     content = (
         "## A heading\n\nThe *final* scene [@shepard-interview] hides ||the duet||.\n\n"
         "| a | b |\n|---|---|\n| 1 | 2 |\n\n![still](/media/still.png)"
     )
 
-    response = editor_client.post(PREVIEW_URL, {"content": content})
+    response = senior_client.post(PREVIEW_URL, {"content": content})
 
     assert response.status_code == 200
     assert response.content.decode() == render_markdown(content).html
     assert "<h3>A heading</h3>" in response.content.decode()
 
 
-def test_editor_preview_strips_script_and_event_handlers(editor_client):
+def test_editor_preview_strips_script_and_event_handlers(senior_client):
     content = (
         "Before <script>alert('owned')</script> after.\n\n"
         '<img src="/x.png" onerror="alert(2)"> <a href="javascript:alert(3)">link</a>'
     )
 
-    response = editor_client.post(PREVIEW_URL, {"content": content})
+    response = senior_client.post(PREVIEW_URL, {"content": content})
 
     assert response.status_code == 200
     body = response.content.decode()
@@ -162,8 +161,8 @@ def test_editor_preview_strips_script_and_event_handlers(editor_client):
     assert "javascript:" not in body
 
 
-def test_editor_preview_renders_an_inline_spoiler_as_a_spoiler_span(editor_client):
-    response = editor_client.post(PREVIEW_URL, {"content": "They ||share one cello||."})
+def test_editor_preview_renders_an_inline_spoiler_as_a_spoiler_span(senior_client):
+    response = senior_client.post(PREVIEW_URL, {"content": "They ||share one cello||."})
 
     assert response.status_code == 200
     assert (
@@ -172,8 +171,8 @@ def test_editor_preview_renders_an_inline_spoiler_as_a_spoiler_span(editor_clien
     )
 
 
-def test_editor_preview_renders_a_citation_as_a_preview_marker_showing_its_key(editor_client):
-    response = editor_client.post(PREVIEW_URL, {"content": "As he said [@shepard]."})
+def test_editor_preview_renders_a_citation_as_a_preview_marker_showing_its_key(senior_client):
+    response = senior_client.post(PREVIEW_URL, {"content": "As he said [@shepard]."})
 
     assert response.status_code == 200
     body = response.content.decode()
@@ -181,24 +180,24 @@ def test_editor_preview_renders_a_citation_as_a_preview_marker_showing_its_key(e
     assert "[@shepard]" not in body
 
 
-def test_editor_preview_without_content_is_a_400_not_a_500(editor_client):
-    response = editor_client.post(PREVIEW_URL, {"text": "wrong field"})
+def test_editor_preview_without_content_is_a_400_not_a_500(senior_client):
+    response = senior_client.post(PREVIEW_URL, {"text": "wrong field"})
 
     assert response.status_code == 400
     assert b"content" in response.content
 
 
-def test_editor_preview_of_an_empty_body_is_empty(editor_client):
-    response = editor_client.post(PREVIEW_URL, {"content": ""})
+def test_editor_preview_of_an_empty_body_is_empty(senior_client):
+    response = senior_client.post(PREVIEW_URL, {"content": ""})
 
     assert response.status_code == 200
     assert response.content.decode() == render_markdown("").html
 
 
-def test_editor_preview_of_an_overlong_body_is_a_400(editor_client):
+def test_editor_preview_of_an_overlong_body_is_a_400(senior_client):
     from explainers.rendering import MAX_MARKDOWN_CHARS
 
-    response = editor_client.post(PREVIEW_URL, {"content": "a" * (MAX_MARKDOWN_CHARS + 1)})
+    response = senior_client.post(PREVIEW_URL, {"content": "a" * (MAX_MARKDOWN_CHARS + 1)})
 
     assert response.status_code == 400
 
@@ -230,11 +229,11 @@ def assert_stored(response, extension):
         ("WEBP", "still.webp", "image/webp", "webp"),
     ],
 )
-def test_editor_can_upload_a_real_image(editor_client, fmt, name, content_type, extension):
+def test_editor_can_upload_a_real_image(senior_client, fmt, name, content_type, extension):
     before = media_files()
     content = image_bytes(fmt, size=(40, 30))
 
-    response = editor_client.post(UPLOAD_URL, upload(name, content, content_type))
+    response = senior_client.post(UPLOAD_URL, upload(name, content, content_type))
 
     stored = assert_stored(response, extension)
     renditions = Image.objects.get(file=stored).renditions.all()
@@ -250,9 +249,9 @@ def test_editor_can_upload_a_real_image(editor_client, fmt, name, content_type, 
 
 
 def test_uploaded_png_named_jpg_is_stored_with_the_extension_of_what_it_really_is(
-    editor_client,
+    senior_client,
 ):
-    response = editor_client.post(UPLOAD_URL, upload("photo.jpg", image_bytes("PNG"), "image/jpeg"))
+    response = senior_client.post(UPLOAD_URL, upload("photo.jpg", image_bytes("PNG"), "image/jpeg"))
 
     stored = assert_stored(response, "png")
     assert "photo" not in stored
@@ -271,11 +270,11 @@ def test_uploaded_png_named_jpg_is_stored_with_the_extension_of_what_it_really_i
     ids=["svg", "svg-claiming-png", "html-named-jpg", "truncated-png", "truncated-jpeg", "empty"],
 )
 def test_upload_of_something_that_is_not_a_whole_raster_image_is_refused(
-    editor_client, name, content, content_type
+    senior_client, name, content, content_type
 ):
     before = media_files()
 
-    response = editor_client.post(UPLOAD_URL, upload(name, content, content_type))
+    response = senior_client.post(UPLOAD_URL, upload(name, content, content_type))
 
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
@@ -288,8 +287,8 @@ def test_upload_of_something_that_is_not_a_whole_raster_image_is_refused(
 
 
 @pytest.mark.parametrize("content", [SVG, HTML, b"GIF89a not really"], ids=["svg", "html", "gif"])
-def test_refused_upload_explains_what_to_upload_instead(editor_client, content):
-    response = editor_client.post(UPLOAD_URL, upload("still.jpg", content, "image/jpeg"))
+def test_refused_upload_explains_what_to_upload_instead(senior_client, content):
+    response = senior_client.post(UPLOAD_URL, upload("still.jpg", content, "image/jpeg"))
 
     assert response.status_code == 400
     [message] = response.json()["image"]
@@ -297,10 +296,10 @@ def test_refused_upload_explains_what_to_upload_instead(editor_client, content):
     assert "JPEG, PNG, WebP or GIF" in message
 
 
-def test_upload_of_an_allowed_looking_but_disallowed_format_names_the_format(editor_client):
+def test_upload_of_an_allowed_looking_but_disallowed_format_names_the_format(senior_client):
     before = media_files()
 
-    response = editor_client.post(UPLOAD_URL, upload("still.png", image_bytes("BMP"), "image/png"))
+    response = senior_client.post(UPLOAD_URL, upload("still.png", image_bytes("BMP"), "image/png"))
 
     assert response.status_code == 400
     [message] = response.json()["image"]
@@ -309,14 +308,14 @@ def test_upload_of_an_allowed_looking_but_disallowed_format_names_the_format(edi
 
 
 def test_upload_over_the_size_limit_is_refused_with_the_limit_in_the_message(
-    editor_client, settings
+    senior_client, settings
 ):
     settings.IMAGE_UPLOAD_MAX_BYTES = 500
     content = noisy_png()
     assert len(content) > 500
     before = media_files()
 
-    response = editor_client.post(UPLOAD_URL, upload("still.png", content, "image/png"))
+    response = senior_client.post(UPLOAD_URL, upload("still.png", content, "image/png"))
 
     assert response.status_code == 400
     [message] = response.json()["image"]
@@ -324,11 +323,11 @@ def test_upload_over_the_size_limit_is_refused_with_the_limit_in_the_message(
     assert media_files() == before
 
 
-def test_upload_with_too_many_pixels_is_refused(editor_client, settings):
+def test_upload_with_too_many_pixels_is_refused(senior_client, settings):
     settings.IMAGE_MAX_PIXELS = 100
     before = media_files()
 
-    response = editor_client.post(
+    response = senior_client.post(
         UPLOAD_URL, upload("still.png", image_bytes("PNG", size=(20, 20)), "image/png")
     )
 
@@ -338,10 +337,10 @@ def test_upload_with_too_many_pixels_is_refused(editor_client, settings):
     assert media_files() == before
 
 
-def test_upload_without_a_file_is_a_400_with_a_json_error(editor_client):
+def test_upload_without_a_file_is_a_400_with_a_json_error(senior_client):
     before = media_files()
 
-    response = editor_client.post(UPLOAD_URL, {})
+    response = senior_client.post(UPLOAD_URL, {})
 
     assert response.status_code == 400
     assert "image" in response.json()
@@ -352,9 +351,9 @@ def test_upload_without_a_file_is_a_400_with_a_json_error(editor_client):
 
 
 @pytest.fixture
-def csrf_client(editor):
+def csrf_client(senior_editor):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(editor)
+    client.force_login(senior_editor)
     return client
 
 

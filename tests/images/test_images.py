@@ -19,10 +19,9 @@ from PIL import ImageDraw
 from PIL.PngImagePlugin import PngInfo
 
 from explainers.models import Article, Image, Rendition, Section
-
-from .conftest import image_bytes
-from .test_admin import article_post as admin_article_post
-from .test_admin import section_row
+from tests.support.admin_forms import article_post as admin_article_post
+from tests.support.admin_forms import section_row
+from tests.support.images import image_bytes
 
 IMAGE_ADD_URL = "/admin/explainers/image/add/"
 UPLOAD_URL = "/markdownx/upload/"
@@ -188,15 +187,15 @@ def assert_clean(data):
 )
 @pytest.mark.parametrize("channel", ["admin", "editor"])
 def test_every_file_of_the_corpus_is_accepted_or_refused_the_same_way_by_both_doors(
-    editor_client, levels, channel, name, filename, make, expected
+    senior_client, levels, channel, name, filename, make, expected
 ):
     content = make()
     before = media_files()
 
     if channel == "admin":
-        response = admin_upload(editor_client, levels, filename, content)
+        response = admin_upload(senior_client, levels, filename, content)
     else:
-        response = editor_upload(editor_client, filename, content)
+        response = editor_upload(senior_client, filename, content)
 
     if expected not in ACCEPTED:
         # Refused: a clear message where the editor is working, nothing stored.
@@ -229,9 +228,9 @@ def test_every_file_of_the_corpus_is_accepted_or_refused_the_same_way_by_both_do
 
 
 def test_rotated_photo_is_stored_upright_without_gps_and_served_that_way(
-    client, editor_client, levels, make_article
+    client, senior_client, levels, make_article
 ):
-    response = admin_upload(editor_client, levels, "holiday.jpg", rotated_photo_with_gps())
+    response = admin_upload(senior_client, levels, "holiday.jpg", rotated_photo_with_gps())
     assert response.status_code == 302
     image = Image.objects.get()
     # Turned a quarter clockwise: 40 wide, 60 tall, the red (left) half now on top.
@@ -258,16 +257,16 @@ def test_rotated_photo_is_stored_upright_without_gps_and_served_that_way(
                 assert bottom[2] > 150 and bottom[0] < 100, bottom
 
 
-def test_cmyk_jpeg_is_served_as_rgb(editor_client, levels):
-    admin_upload(editor_client, levels, "poster.jpg", cmyk_jpeg())
+def test_cmyk_jpeg_is_served_as_rgb(senior_client, levels):
+    admin_upload(senior_client, levels, "poster.jpg", cmyk_jpeg())
     image = Image.objects.get()
     for name in [image.file.name, *(r.file.name for r in image.renditions.all())]:
         with default_storage.open(name) as handle, PILImage.open(handle) as stored:
             assert stored.mode == "RGB"
 
 
-def test_transparent_png_keeps_its_transparency_and_falls_back_to_png(editor_client, levels):
-    admin_upload(editor_client, levels, "logo.png", palette_png_with_transparency())
+def test_transparent_png_keeps_its_transparency_and_falls_back_to_png(senior_client, levels):
+    admin_upload(senior_client, levels, "logo.png", palette_png_with_transparency())
     image = Image.objects.get()
     with default_storage.open(image.file.name) as handle, PILImage.open(handle) as stored:
         assert stored.mode == "P" and "transparency" in stored.info
@@ -278,8 +277,8 @@ def test_transparent_png_keeps_its_transparency_and_falls_back_to_png(editor_cli
         assert shown.mode == "RGBA" and shown.getpixel((0, 0))[3] == 0
 
 
-def test_animated_gif_keeps_every_frame_and_is_served_as_it_is(editor_client, levels):
-    admin_upload(editor_client, levels, "loop.gif", animated_gif())
+def test_animated_gif_keeps_every_frame_and_is_served_as_it_is(senior_client, levels):
+    admin_upload(senior_client, levels, "loop.gif", animated_gif())
     image = Image.objects.get()
     with default_storage.open(image.file.name) as handle, PILImage.open(handle) as stored:
         assert stored.n_frames == 3
@@ -288,13 +287,13 @@ def test_animated_gif_keeps_every_frame_and_is_served_as_it_is(editor_client, le
     assert image.picture().src == image.file.url
 
 
-def test_the_limits_come_from_settings(editor_client, levels, settings):
+def test_the_limits_come_from_settings(senior_client, levels, settings):
     settings.IMAGE_MAX_PIXELS = 1000
-    response = admin_upload(editor_client, levels, "still.png", image_bytes(size=(50, 30)))
+    response = admin_upload(senior_client, levels, "still.png", image_bytes(size=(50, 30)))
     assert "50 × 30 pixels, more than the limit" in html.unescape(response.content.decode())
     settings.IMAGE_MAX_PIXELS = 40_000_000
     settings.IMAGE_UPLOAD_MAX_BYTES = 1000
-    response = editor_upload(editor_client, "still.jpg", noisy("JPEG"))
+    response = editor_upload(senior_client, "still.jpg", noisy("JPEG"))
     assert "images may be at most 1000\xa0bytes" in response.json()["image"][0]
     assert not Image.objects.exists()
 
@@ -331,16 +330,16 @@ class FurthestRead(io.BytesIO):
 
 @pytest.mark.parametrize("channel", ["admin", "editor"])
 def test_an_animation_with_thousands_of_frames_is_refused_by_both_doors_with_a_message(
-    editor_client, levels, channel
+    senior_client, levels, channel
 ):
     before = media_files()
     if channel == "admin":
-        response = admin_upload(editor_client, levels, "loop.gif", many_frame_gif())
+        response = admin_upload(senior_client, levels, "loop.gif", many_frame_gif())
         assert response.status_code == 200
         [message] = response.context["adminform"].form.errors["file"]
         assert message in html.unescape(response.content.decode())
     else:
-        response = editor_upload(editor_client, "loop.gif", many_frame_gif())
+        response = editor_upload(senior_client, "loop.gif", many_frame_gif())
         assert response.status_code == 400
         [message] = response.json()["image"]
     assert f"more than {settings.IMAGE_MAX_FRAMES} frames" in message
@@ -365,14 +364,14 @@ def test_counting_frames_stops_at_the_limit_instead_of_reading_the_whole_animati
 
 
 def test_the_frame_limit_and_the_decoding_deadline_come_from_settings(
-    editor_client, levels, settings
+    senior_client, levels, settings
 ):
     settings.IMAGE_MAX_FRAMES = 2
-    response = editor_upload(editor_client, "loop.gif", animated_gif())
+    response = editor_upload(senior_client, "loop.gif", animated_gif())
     assert "more than 2 frames" in response.json()["image"][0]
     settings.IMAGE_MAX_FRAMES = 1000
     settings.IMAGE_DECODE_SECONDS = 0
-    response = editor_upload(editor_client, "loop.gif", animated_gif())
+    response = editor_upload(senior_client, "loop.gif", animated_gif())
     assert "took too long to read" in response.json()["image"][0]
     assert not Image.objects.exists()
 
@@ -386,8 +385,8 @@ def big_photo(size=(2000, 1000)):
     return buffer.getvalue()
 
 
-def test_renditions_are_made_once_in_webp_and_jpeg_at_widths_never_upscaled(editor_client, levels):
-    admin_upload(editor_client, levels, "wide.jpg", big_photo((2000, 1000)), rank=1)
+def test_renditions_are_made_once_in_webp_and_jpeg_at_widths_never_upscaled(senior_client, levels):
+    admin_upload(senior_client, levels, "wide.jpg", big_photo((2000, 1000)), rank=1)
     image = Image.objects.get()
     full = image.renditions.filter(spec="full")
     assert sorted(full.values_list("width", "height", "format")) == [
@@ -420,14 +419,14 @@ def test_small_image_gets_one_size_at_its_own_width(make_image):
 
 
 def test_spoiler_free_image_gets_hero_and_teaser_crops_around_its_focal_point(
-    editor_client, levels, django_capture_on_commit_callbacks
+    senior_client, levels, django_capture_on_commit_callbacks
 ):
     # A tall image, dark everywhere but a bright subject near the bottom.
     tall = PILImage.new("RGB", (1000, 2000), (10, 10, 10))
     ImageDraw.Draw(tall).rectangle((0, 1700, 999, 1999), fill=(250, 250, 250))
     buffer = io.BytesIO()
     tall.save(buffer, "PNG")
-    admin_upload(editor_client, levels, "tall.png", buffer.getvalue(), rank=0)
+    admin_upload(senior_client, levels, "tall.png", buffer.getvalue(), rank=0)
     image = Image.objects.get()
     assert set(image.renditions.values_list("spec", flat=True)) == {
         "full",
@@ -444,7 +443,7 @@ def test_spoiler_free_image_gets_hero_and_teaser_crops_around_its_focal_point(
     assert hero_middle() < 50  # centred crop: the dark middle of the image
     old_files = set(image.renditions.values_list("file", flat=True))
     with django_capture_on_commit_callbacks(execute=True):  # old files go on commit
-        response = editor_client.post(
+        response = senior_client.post(
             f"/admin/explainers/image/{image.pk}/change/",
             {
                 "alt_text": "A bright strip",
@@ -462,7 +461,7 @@ def test_spoiler_free_image_gets_hero_and_teaser_crops_around_its_focal_point(
         assert not default_storage.exists(name)  # replaced, not left behind
 
 
-def test_focal_point_must_be_within_the_image_and_given_whole(editor_client, levels, make_image):
+def test_focal_point_must_be_within_the_image_and_given_whole(senior_client, levels, make_image):
     image = make_image(rank=0)
     url = f"/admin/explainers/image/{image.pk}/change/"
     data = {
@@ -471,10 +470,10 @@ def test_focal_point_must_be_within_the_image_and_given_whole(editor_client, lev
         "spoiler_level": levels[0].pk,
         "_save": "Save",
     }
-    response = editor_client.post(url, {**data, "focal_x": "1.5", "focal_y": "0.5"})
+    response = senior_client.post(url, {**data, "focal_x": "1.5", "focal_y": "0.5"})
     assert response.status_code == 200
     assert "less than or equal to 1" in html.unescape(response.content.decode())
-    response = editor_client.post(url, {**data, "focal_x": "0.3", "focal_y": ""})
+    response = senior_client.post(url, {**data, "focal_x": "0.3", "focal_y": ""})
     assert "Give the focal point both across and down" in html.unescape(response.content.decode())
 
 
@@ -506,9 +505,9 @@ def test_public_pages_serve_pictures_with_sizes_and_lazy_loading_below_the_hero(
 
 
 def test_image_pasted_into_the_editor_becomes_an_image_waiting_for_alt_text_and_credit(
-    editor_client, levels
+    senior_client, levels
 ):
-    response = editor_upload(editor_client, "IMG_0042.png", image_bytes(size=(80, 45)))
+    response = editor_upload(senior_client, "IMG_0042.png", image_bytes(size=(80, 45)))
 
     assert response.status_code == 200
     body = response.json()
@@ -518,7 +517,7 @@ def test_image_pasted_into_the_editor_becomes_an_image_waiting_for_alt_text_and_
     assert image.missing_details() == ["alt text", "credit"]
     # Cautious until an editor looks at it: it cannot be picked as a hero image.
     assert image.spoiler_level == levels[max(levels)]
-    listing = editor_client.get("/admin/explainers/image/").content.decode()
+    listing = senior_client.get("/admin/explainers/image/").content.decode()
     assert "needs alt text" in listing
 
 
@@ -550,9 +549,9 @@ def publish_post(article):
 
 
 def test_article_showing_a_pasted_image_without_alt_text_and_credit_cannot_be_published(
-    client, editor_client, levels, make_article
+    client, senior_client, levels, make_article
 ):
-    code = editor_upload(editor_client, "paste.png", image_bytes(size=(80, 45))).json()
+    code = editor_upload(senior_client, "paste.png", image_bytes(size=(80, 45))).json()
     pasted = Image.objects.get(pk=code["image_id"])
     article = make_article(
         sections=[(0, "Premise", "", "Set up."), (2, "Twist", "What changes", "Look:\n\nX")],
@@ -563,7 +562,7 @@ def test_article_showing_a_pasted_image_without_alt_text_and_credit_cannot_be_pu
     twist.save()
     change_url = f"/admin/explainers/article/{article.pk}/change/"
 
-    response = editor_client.post(change_url, publish_post(article))
+    response = senior_client.post(change_url, publish_post(article))
 
     assert response.status_code == 200
     text = html.unescape(response.content.decode())
@@ -577,7 +576,7 @@ def test_article_showing_a_pasted_image_without_alt_text_and_credit_cannot_be_pu
 
     # Described and credited in the image admin, it is published, and shown from its
     # renditions with the credit, deferred in its spoiler section.
-    response = editor_client.post(
+    response = senior_client.post(
         f"/admin/explainers/image/{pasted.pk}/change/",
         {
             "alt_text": "A bus window at night",
@@ -588,7 +587,7 @@ def test_article_showing_a_pasted_image_without_alt_text_and_credit_cannot_be_pu
         },
     )
     assert response.status_code == 302
-    response = editor_client.post(change_url, publish_post(article))
+    response = senior_client.post(change_url, publish_post(article))
     assert response.status_code == 302, re.findall(
         r"errorlist[^>]*>(.*?)</ul>", response.content.decode()
     )
@@ -602,12 +601,12 @@ def test_article_showing_a_pasted_image_without_alt_text_and_credit_cannot_be_pu
 
 
 def test_credit_or_alt_text_added_later_is_shown_in_published_bodies(
-    client, editor_client, levels, make_article, make_image
+    client, senior_client, levels, make_article, make_image
 ):
     image = make_image(rank=0, alt="A stage")
     article = make_article(sections=[(0, "Premise", "", f"![]({image.file.url})")])
     assert "Drawn for the tests" in client.get(article.get_absolute_url()).content.decode()
-    editor_client.post(
+    senior_client.post(
         f"/admin/explainers/image/{image.pk}/change/",
         {
             "alt_text": "A stage in a spotlight",
@@ -622,8 +621,8 @@ def test_credit_or_alt_text_added_later_is_shown_in_published_bodies(
     assert 'alt="A stage in a spotlight"' in page
 
 
-def test_image_form_requires_alt_text_and_credit(editor_client, levels):
-    response = editor_client.post(
+def test_image_form_requires_alt_text_and_credit(senior_client, levels):
+    response = senior_client.post(
         IMAGE_ADD_URL,
         {
             "file": SimpleUploadedFile("s.png", image_bytes(), "image/png"),

@@ -13,21 +13,18 @@ from django.utils import timezone
 from explainers import roles, workflow
 from explainers.models import Article, AuditEntry, LeakOverride, SpoilerTerm
 from explainers.revisions import versions_of
-
-from .test_admin import article_post, citation_row, errors_in, page_text, section_row
+from tests.support.admin_forms import (
+    article_post,
+    change_url,
+    client_for,
+    errors_in,
+    full_post,
+    page_text,
+    section_row,
+)
 
 EDITOR, SENIOR, MODERATOR = roles.EDITOR, roles.SENIOR_EDITOR, roles.MODERATOR
 CHANGELIST = "/admin/explainers/article/"
-
-
-def change_url(article):
-    return f"/admin/explainers/article/{article.pk}/change/"
-
-
-def client_for(user):
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -51,48 +48,6 @@ def draft(make_article, people):
     )
     article.authors.add(people["editor"])
     return article
-
-
-def full_post(article, **overrides):
-    """The article's change form as it stands, with ``overrides``: what a browser posts."""
-    article.refresh_from_db()
-    sections = [
-        section_row(
-            s.spoiler_level,
-            s.heading,
-            s.body,
-            safe_heading=s.safe_heading,
-            order=s.order,
-            pk=s.pk,
-            warnings=list(s.content_warnings.all()),
-        )
-        for s in article.sections.order_by("order")
-    ]
-    citations = [
-        citation_row(c.key, c.source, locator=c.locator, quotation=c.quotation, pk=c.pk)
-        for c in article.citations.select_related("source")
-    ]
-    data = article_post(
-        article.work,
-        title=article.title,
-        slug=article.slug,
-        dek=article.dek,
-        status=article.status,
-        article=article,
-        sections=sections,
-        initial_sections=len(sections),
-        citations=citations,
-        initial_citations=len(citations),
-    )
-    data.pop("published_at_0")
-    data.pop("published_at_1")
-    if article.published_at:
-        local = timezone.localtime(article.published_at)
-        data["published_at_0"] = f"{local:%Y-%m-%d}"
-        data["published_at_1"] = f"{local:%H:%M:%S}"
-    data["authors"] = [user.pk for user in article.authors.all()]
-    data.update(overrides)
-    return data
 
 
 def strip_readonly(data, names):
@@ -577,7 +532,7 @@ def test_only_staff_who_may_preview_can_make_a_link(people, draft, client):
 def test_every_role_is_in_the_readme():
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     for name in roles.ROLES:
         assert f"| {name} |" in readme, name
 

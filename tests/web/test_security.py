@@ -10,8 +10,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from explainers.models import Article
+from tests.support.routes import PUBLIC_ROUTES
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def csp_directives(response):
@@ -116,36 +117,6 @@ def test_admin_sign_in_is_paused_after_repeated_failures(client, django_user_mod
 # --- every public route refuses what is not published --------------------------------------
 
 
-# Each public route, and how to ask it for unpublished material. A new route that is not
-# listed here fails test_every_public_route_is_listed: add it, with its check, on purpose.
-def _credited_person(draft):
-    """A person credited on the draft's work, whose page lists that work's explainers."""
-    from explainers.models import Credit, Person
-
-    person = Person.objects.create(name="Draft Watcher", slug="draft-watcher")
-    Credit.objects.create(work=draft.work, person=person, role=Credit.Role.DIRECTOR)
-    return person.get_absolute_url()
-
-
-PUBLIC_ROUTES = {
-    "explainers:home": lambda draft: "/",
-    "explainers:article": lambda draft: draft.get_absolute_url(),
-    "explainers:work": lambda draft: draft.work.get_absolute_url(),
-    "explainers:preview": lambda draft: "/preview/not-a-signed-token/",
-    "explainers:report_spoiler": lambda draft: f"{draft.get_absolute_url()}report/",
-    "explainers:report_thanks": lambda draft: f"{draft.get_absolute_url()}report/thanks/",
-    # The results page repeats the query, so ask with the draft's other words.
-    "explainers:search": lambda draft: "/search/?q=Unpublished+explainer+appears",
-    "explainers:feed": lambda draft: "/feed/",
-    "explainers:feed-rss": lambda draft: "/feed/rss/",
-    "explainers:works": lambda draft: "/works/",
-    "explainers:work-feed": lambda draft: f"/works/{draft.work.slug}/feed/",
-    "explainers:work-feed-rss": lambda draft: f"/works/{draft.work.slug}/feed/rss/",
-    "explainers:person": _credited_person,
-    "sitemap": lambda draft: "/sitemap.xml",
-    "robots": lambda draft: "/robots.txt",
-    "favicon": lambda draft: "/favicon.ico",
-}
 # Routes that are not public pages: the admin and the editors' endpoints (staff only,
 # tested in their own files), development media.
 NOT_PUBLIC_PREFIXES = ("admin", "markdownx", "media")

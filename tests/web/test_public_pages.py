@@ -9,6 +9,7 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from explainers.models import Article, Citation, ContentWarning, Section
+from tests.support.routes import ARTICLE_PAGE_QUERIES
 
 # A folded inline spoiler, or a note folded at its level (its level named on the bar).
 SPOILER_SPAN = (
@@ -294,10 +295,10 @@ def test_staff_without_change_permission_cannot_see_unpublished_article(
 
 
 def test_staff_editor_previews_a_draft_with_banner_never_cached_and_noindex(
-    editor_client, make_article
+    senior_client, make_article
 ):
     article = make_article(sections=SPOILER_SECTIONS, status=Article.Status.DRAFT)
-    response = editor_client.get(article.get_absolute_url())
+    response = senior_client.get(article.get_absolute_url())
     assert response.status_code == 200
     html = response.content.decode()
     assert 'class="draft-banner"' in html and "DRAFT" in html
@@ -306,8 +307,8 @@ def test_staff_editor_previews_a_draft_with_banner_never_cached_and_noindex(
     assert '<meta name="robots" content="noindex, nofollow">' in head_of(response)
 
 
-def test_published_article_seen_by_staff_has_no_draft_banner(editor_client, article):
-    response = editor_client.get(article.get_absolute_url())
+def test_published_article_seen_by_staff_has_no_draft_banner(senior_client, article):
+    response = senior_client.get(article.get_absolute_url())
     assert 'class="draft-banner"' not in response.content.decode()
     assert "X-Robots-Tag" not in response
 
@@ -356,10 +357,6 @@ def test_unknown_article_and_work_are_404(client, db):
     assert client.get("/works/no-such-work/").status_code == 404
 
 
-# A reader's article page: its stored document (explainers/pages.py), found by the
-# article's slug with every condition for serving it checked in one query. Nothing grows
-# with sections, citations, images, warnings or related reading.
-ARTICLE_PAGE_QUERIES = 1
 # When no stored document may be served: the article and its stored page, then the whole
 # article, related reading (ids, teasers and their heroes' renditions), when it next
 # changes by the clock, and storing the document.

@@ -1,20 +1,10 @@
 """The leak check against disguises, on the surfaces outside articles, and over time."""
-# ruff: noqa: F811
 
 import pytest
 
 from explainers.models import Article, LeakOverride, Source
-
-from .test_admin import page_text
-from .test_leak_check import (  # noqa: F401, F811 (fixtures used by name)
-    leak_check,
-    leaky_post,
-    moderator,
-    moderator_client,
-    section,
-    terms,
-    wheres,
-)
+from tests.support.admin_forms import page_text
+from tests.support.leaks import leak_check, leaky_post, section, wheres
 
 
 @pytest.mark.parametrize(
@@ -40,12 +30,12 @@ def test_a_term_hidden_in_the_title_with_a_zero_width_space_is_caught(terms, lev
 
 
 def test_a_later_save_of_an_overridden_article_is_not_refused_for_the_same_leaks(
-    moderator_client, editor, work, levels, terms
+    moderator_client, senior_editor, work, levels, terms
 ):
     from django.test import Client
 
     editor_client = Client()
-    editor_client.force_login(editor)
+    editor_client.force_login(senior_editor)
     published = leaky_post(work, levels, status="published", published_at=("2024-05-01", "10:00"))
     published["leak_override_reason"] = "The interview itself names it in its headline."
     response = moderator_client.post("/admin/explainers/article/add/", published)
@@ -116,10 +106,10 @@ def test_a_source_title_with_a_spoiler_term_is_refused(admin_client, work, terms
     assert not Source.objects.exists()
 
 
-def test_only_moderators_may_set_a_works_spoiler_window(editor_client, admin_user, work):
+def test_only_moderators_may_set_a_works_spoiler_window(senior_client, admin_user, work):
     from django.test import Client
 
-    page = page_text(editor_client.get(f"/admin/explainers/work/{work.pk}/change/"))
+    page = page_text(senior_client.get(f"/admin/explainers/work/{work.pk}/change/"))
     assert 'name="title"' in page
     assert 'name="relaxed_tolerance"' not in page
     assert 'name="spoiler_window_days"' not in page
@@ -174,8 +164,7 @@ def test_a_dismissed_suggestion_does_not_come_up_again(admin_client, make_articl
     from django.contrib.messages import INFO
 
     from explainers.models import DismissedSuggestion
-
-    from .test_admin import article_post, section_row
+    from tests.support.admin_forms import article_post, section_row
 
     article = make_article(
         sections=[

@@ -11,9 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from explainers import leaks
 from explainers.models import Article, Section
 from explainers.models import articles as article_models
-
-from .test_admin import errors_in, page_text
-from .test_workflow import full_post
+from tests.support.admin_forms import errors_in, full_post, page_text
 
 pytestmark = pytest.mark.django_db
 

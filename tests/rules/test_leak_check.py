@@ -21,49 +21,14 @@ from explainers.leaks import (
     terms_for_work,
 )
 from explainers.models import Article, Credit, LeakOverride, Person, SpoilerTerm, Work
-
-from .test_admin import ADD_URL, article_post, errors_in, page_text, section_row
+from tests.support.admin_forms import ADD_URL, article_post, errors_in, page_text, section_row
+from tests.support.leaks import leak_check, leaky_post, section, wheres
 
 TERMS_URL = "/admin/explainers/spoilerterm/"
 
 
 def matches(phrase, text, variants=()):
     return [text[start:end] for start, end in find_phrases((phrase, *variants), text)]
-
-
-@pytest.fixture
-def terms(levels, work):
-    """The Perfection's terms: a twist, the final chapter's name, a global word."""
-    return {
-        "hand": SpoilerTerm.objects.create(
-            phrase="cuts off her hand",
-            variants="cut off her hand\ncuts off her own hand, cut off her own hand",
-            work=work,
-            spoiler_level=levels[2],
-            notes="The bus trip's outcome.",
-        ),
-        "duet": SpoilerTerm.objects.create(phrase="Duet", work=work, spoiler_level=levels[3]),
-        "chapel": SpoilerTerm.objects.create(phrase="the Chapel", spoiler_level=levels[2]),
-    }
-
-
-def leak_check(terms, **article):
-    """``check_article`` with the given terms; other places default to spoiler-free."""
-    return check_article(terms=[Term.from_model(term) for term in terms.values()], **article)
-
-
-def section(level, body="Nothing to see.", *, heading="A heading", safe_heading="", image=None):
-    return {
-        "spoiler_level": level,
-        "heading": heading,
-        "safe_heading": safe_heading,
-        "body": body,
-        "image": image,
-    }
-
-
-def wheres(report):
-    return [(leak.where, leak.term) for leak in report.leaks]
 
 
 # --- matching --------------------------------------------------------------------------
@@ -343,44 +308,6 @@ def test_cues_inside_an_inline_spoiler_are_not_suggested(levels):
 # --- the admin: publishing is refused while a leak stands ------------------------------
 
 
-@pytest.fixture
-def moderator(db, django_user_model, editor):
-    user = django_user_model.objects.create_user(
-        "mo", password="pw-for-tests", is_staff=True, first_name="Mo", last_name="Derator"
-    )
-    user.user_permissions.set(
-        [
-            *editor.user_permissions.all(),
-            *Permission.objects.filter(
-                content_type__app_label="explainers",
-                codename__in=["override_leak_check", "view_spoilerterm", "add_spoilerterm"],
-            ),
-        ]
-    )
-    return user
-
-
-@pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
-def leaky_post(work, levels, **kwargs):
-    """An article whose section 2 safe heading gives the twist away."""
-    rows = [
-        section_row(levels[0], "What kind of film this is", "A thriller.", order=1),
-        section_row(
-            levels[2],
-            "What really happened on the bus",
-            "Charlotte talked her into it: she cuts off her hand.",
-            safe_heading="Why she cuts off her hand",
-            order=2,
-        ),
-    ]
-    return article_post(work, sections=rows, **kwargs)
-
-
 def messages_of(response, level):
     return [str(message) for message in response.context["messages"] if message.level == level]
 
@@ -392,9 +319,9 @@ LEAK_MESSAGE = (
 
 
 def test_publishing_with_a_leak_is_refused_with_its_place_and_nothing_is_saved(
-    editor_client, work, levels, terms
+    senior_client, work, levels, terms
 ):
-    response = editor_client.post(ADD_URL, leaky_post(work, levels, status="published"))
+    response = senior_client.post(ADD_URL, leaky_post(work, levels, status="published"))
 
     assert response.status_code == 200
     text = page_text(response)
@@ -408,7 +335,7 @@ def test_publishing_with_a_leak_is_refused_with_its_place_and_nothing_is_saved(
 
 
 def test_keeping_a_published_article_published_after_adding_a_leak_is_refused(
-    editor_client, make_article, work, levels, terms
+    senior_client, make_article, work, levels, terms
 ):
     article = make_article(sections=[(0, "Intro", "", "Safe.")])
     row = section_row(
@@ -428,7 +355,7 @@ def test_keeping_a_published_article_published_after_adding_a_leak_is_refused(
         initial_sections=1,
     )
 
-    response = editor_client.post(f"/admin/explainers/article/{article.pk}/change/", data)
+    response = senior_client.post(f"/admin/explainers/article/{article.pk}/change/", data)
 
     assert response.status_code == 200
     assert "Leak in section 1 body: “Safe, until the Duet.”" in page_text(response)
@@ -436,9 +363,9 @@ def test_keeping_a_published_article_published_after_adding_a_leak_is_refused(
 
 
 def test_a_draft_with_a_leak_is_saved_with_a_warning_naming_the_place(
-    editor_client, work, levels, terms
+    senior_client, work, levels, terms
 ):
-    response = editor_client.post(ADD_URL, leaky_post(work, levels, status="draft"), follow=True)
+    response = senior_client.post(ADD_URL, leaky_post(work, levels, status="draft"), follow=True)
 
     assert response.redirect_chain, errors_in(response)
     article = Article.objects.get()
@@ -486,14 +413,14 @@ def test_a_moderator_who_gives_no_reason_is_refused_and_told_how_to_override(
 
 
 def test_an_editor_without_the_permission_cannot_override_even_by_posting_a_reason(
-    editor_client, work, levels, terms
+    senior_client, work, levels, terms
 ):
-    add_page = page_text(editor_client.get(ADD_URL))
+    add_page = page_text(senior_client.get(ADD_URL))
     assert 'name="leak_override_reason"' not in add_page
     data = leaky_post(work, levels, status="published")
     data["leak_override_reason"] = "Trust me."
 
-    response = editor_client.post(ADD_URL, data)
+    response = senior_client.post(ADD_URL, data)
 
     assert response.status_code == 200
     assert "ask a moderator to review it" in page_text(response)
@@ -524,7 +451,7 @@ def test_a_reason_without_leaks_records_no_override(moderator_client, work, leve
 
 
 def test_suggestions_are_shown_after_saving_and_do_not_block_publishing(
-    editor_client, work, levels, terms
+    senior_client, work, levels, terms
 ):
     rows = [
         section_row(
@@ -533,7 +460,7 @@ def test_suggestions_are_shown_after_saving_and_do_not_block_publishing(
         section_row(levels[2], "The bus", "Her hand.", safe_heading="The first turn", order=2),
     ]
 
-    response = editor_client.post(
+    response = senior_client.post(
         ADD_URL, article_post(work, status="published", sections=rows), follow=True
     )
 
@@ -577,5 +504,10 @@ def test_a_term_cannot_be_set_at_the_spoiler_free_level(moderator_client, levels
     assert not SpoilerTerm.objects.exists()
 
 
-def test_editors_without_term_permissions_cannot_see_the_terms(editor_client, terms):
-    assert editor_client.get(TERMS_URL).status_code == 403
+def test_staff_without_term_permissions_cannot_see_the_terms(client, django_user_model, terms):
+    outsider = django_user_model.objects.create_user("otto", is_staff=True)
+    outsider.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="explainers", codename="view_article")
+    )
+    client.force_login(outsider)
+    assert client.get(TERMS_URL).status_code == 403

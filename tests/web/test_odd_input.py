@@ -12,7 +12,7 @@ from django.urls import resolve
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .test_security import PUBLIC_ROUTES
+from tests.support.routes import PUBLIC_ROUTES
 
 SECTIONS = [
     (0, "What kind of film this is", "", "A thriller about a cello prodigy."),

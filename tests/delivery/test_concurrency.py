@@ -11,8 +11,7 @@ from django.test import Client
 from explainers import roles
 from explainers.models import Article
 from explainers.revisions import versions_of
-
-from .test_workflow import change_url, full_post
+from tests.support.admin_forms import change_url, full_post
 
 ROUNDS = 12
 

@@ -157,8 +157,8 @@ def test_robots_points_at_the_sitemap_and_keeps_private_paths_out(client, db):
         assert f"Disallow: {path}" in lines
 
 
-def test_a_draft_preview_tells_robots_to_stay_away(client, editor_client, draft):
-    response = editor_client.get(draft.get_absolute_url())
+def test_a_draft_preview_tells_robots_to_stay_away(client, senior_client, draft):
+    response = senior_client.get(draft.get_absolute_url())
     assert response.status_code == 200
     assert response["X-Robots-Tag"] == "noindex, nofollow"
 
@@ -331,7 +331,7 @@ def test_related_reading_shows_only_safe_teasers(client, make_article):
 def test_related_reading_costs_two_queries_however_many_candidates(
     client, make_article, make_image, django_assert_num_queries
 ):
-    from .test_public_pages import ARTICLE_PAGE_QUERIES
+    from tests.support.routes import ARTICLE_PAGE_QUERIES
 
     article = make_article(sections=[LEVEL0])
     make_article()

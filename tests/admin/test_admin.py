@@ -4,7 +4,6 @@ Articles are written in one form with two inlines (sections and citations); the
 section formset checks what readers will meet before anything is saved.
 """
 
-import html
 import io
 import re
 from pathlib import Path
@@ -18,91 +17,22 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PILImage
 
 from explainers.models import Article, Citation, ContentWarning, Image, Section, Source
-
-from .conftest import image_bytes
-
-ADD_URL = "/admin/explainers/article/add/"
-CHANGELIST_URL = "/admin/explainers/article/"
-IMAGE_ADD_URL = "/admin/explainers/image/add/"
+from tests.support.admin_forms import (
+    ADD_URL,
+    CHANGELIST_URL,
+    IMAGE_ADD_URL,
+    article_post,
+    citation_row,
+    errors_in,
+    page_text,
+    section_row,
+)
+from tests.support.images import image_bytes
 
 CITE_RE = re.compile(r'<sup class="cite"[^>]*><a href="#note-(\d+)"[^>]*>(\d+)</a></sup>')
 
 
 # --- building the admin's POST data ----------------------------------------------------
-
-
-def section_row(level, heading, body, *, safe_heading="", order="", image="", warnings=(), pk=""):
-    return {
-        "id": pk,
-        "order": order,
-        "spoiler_level": level.pk,
-        "heading": heading,
-        "safe_heading": safe_heading,
-        "body": body,
-        "image": image,
-        "reveals_through": "",
-        "content_warnings": [warning.pk for warning in warnings],
-    }
-
-
-def citation_row(key, source, *, locator="", quotation="", pk="", delete=False):
-    row = {"id": pk, "key": key, "source": source.pk, "locator": locator, "quotation": quotation}
-    if delete:
-        row["DELETE"] = "on"
-    return row
-
-
-def article_post(
-    work,
-    *,
-    title="The Perfection’s ending, explained",
-    slug="the-perfection-ending-explained",
-    dek="What the closing minutes mean, without giving them away.",
-    status="draft",
-    published_at=("", ""),
-    hero_image="",
-    sections=(),
-    citations=(),
-    article=None,
-    initial_sections=0,
-    initial_citations=0,
-):
-    """The data the admin's add/change form posts: main fields plus both inlines."""
-    data = {
-        "title": title,
-        "slug": slug,
-        "dek": dek,
-        "work": work.pk,
-        "hero_image": hero_image,
-        "status": status,
-        "published_at_0": published_at[0],
-        "published_at_1": published_at[1],
-        "opened_version": article.version if article else "",
-        "_save": "Save",
-    }
-    for prefix, rows, initial in (
-        ("sections", sections, initial_sections),
-        ("citations", citations, initial_citations),
-    ):
-        data[f"{prefix}-TOTAL_FORMS"] = str(len(rows))
-        data[f"{prefix}-INITIAL_FORMS"] = str(initial)
-        data[f"{prefix}-MIN_NUM_FORMS"] = "0"
-        data[f"{prefix}-MAX_NUM_FORMS"] = "1000"
-        for index, row in enumerate(rows):
-            data[f"{prefix}-{index}-article"] = article.pk if article else ""
-            for name, value in row.items():
-                data[f"{prefix}-{index}-{name}"] = value
-    return data
-
-
-def page_text(response):
-    """The page with HTML entities decoded, so messages can be matched as written."""
-    return html.unescape(response.content.decode())
-
-
-def errors_in(response):
-    """The error lists on an admin page, for assertion messages."""
-    return re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', page_text(response), re.S)
 
 
 def media_files():
@@ -159,9 +89,9 @@ def three_sections(levels, warning=None):
 
 
 def test_editor_can_create_an_article_with_sections_and_citations_through_the_admin(
-    editor, editor_client, work, levels, source, second_source, warning
+    senior_editor, senior_client, work, levels, source, second_source, warning
 ):
-    assert not editor.is_superuser
+    assert not senior_editor.is_superuser
     data = article_post(
         work,
         status="published",
@@ -174,7 +104,7 @@ def test_editor_can_create_an_article_with_sections_and_citations_through_the_ad
         ],
     )
 
-    response = editor_client.post(ADD_URL, data, follow=True)
+    response = senior_client.post(ADD_URL, data, follow=True)
 
     assert response.status_code == 200
     assert response.redirect_chain, errors_in(response)
@@ -209,7 +139,7 @@ def test_editor_can_create_an_article_with_sections_and_citations_through_the_ad
 
 
 def test_created_sections_are_rendered_with_numbered_citations_spoilers_and_no_script(
-    editor_client, work, levels, source, second_source
+    senior_client, work, levels, source, second_source
 ):
     data = article_post(
         work,
@@ -217,7 +147,7 @@ def test_created_sections_are_rendered_with_numbered_citations_spoilers_and_no_s
         citations=[citation_row("interview", source), citation_row("film", second_source)],
     )
 
-    response = editor_client.post(ADD_URL, data)
+    response = senior_client.post(ADD_URL, data)
 
     assert response.status_code == 302, errors_in(response)
     first, twist, ending = Article.objects.get().sections.order_by("order")
@@ -239,14 +169,14 @@ def test_created_sections_are_rendered_with_numbered_citations_spoilers_and_no_s
 
 
 def test_sections_left_at_order_zero_are_placed_in_the_order_they_are_listed(
-    editor_client, work, levels
+    senior_client, work, levels
 ):
     rows = [
         section_row(levels[0], "First", "One.", order="0"),
         section_row(levels[1], "Second", "Two.", safe_heading="Safe two", order="0"),
     ]
 
-    response = editor_client.post(ADD_URL, article_post(work, sections=rows))
+    response = senior_client.post(ADD_URL, article_post(work, sections=rows))
 
     assert response.status_code == 302, errors_in(response)
     saved = Article.objects.get().sections.order_by("order")
@@ -257,14 +187,14 @@ def test_sections_left_at_order_zero_are_placed_in_the_order_they_are_listed(
 
 
 def test_section_marked_twist_without_safe_heading_is_refused_with_a_message_naming_it(
-    editor_client, work, levels
+    senior_client, work, levels
 ):
     rows = [
         section_row(levels[0], "What kind of film this is", "A thriller.", order=1),
         section_row(levels[2], "Charlotte drugged Lizzie", "On the bus.", order=2),
     ]
 
-    response = editor_client.post(ADD_URL, article_post(work, sections=rows))
+    response = senior_client.post(ADD_URL, article_post(work, sections=rows))
 
     assert response.status_code == 200
     assert (
@@ -275,10 +205,10 @@ def test_section_marked_twist_without_safe_heading_is_refused_with_a_message_nam
     assert not Section.objects.exists()
 
 
-def test_safe_heading_of_only_spaces_counts_as_missing(editor_client, work, levels):
+def test_safe_heading_of_only_spaces_counts_as_missing(senior_client, work, levels):
     rows = [section_row(levels[3], "They share a cello", "End.", safe_heading="   ", order=1)]
 
-    response = editor_client.post(ADD_URL, article_post(work, sections=rows))
+    response = senior_client.post(ADD_URL, article_post(work, sections=rows))
 
     assert response.status_code == 200
     assert "Section 1 (“They share a cello”) is marked Ending but has no safe heading" in page_text(
@@ -288,11 +218,11 @@ def test_safe_heading_of_only_spaces_counts_as_missing(editor_client, work, leve
 
 
 def test_unknown_citation_key_is_refused_with_a_message_naming_key_and_section(
-    editor_client, work, levels, source
+    senior_client, work, levels, source
 ):
     rows = [section_row(levels[0], "Intro", "As the director said [@shepard].", order=1)]
 
-    response = editor_client.post(
+    response = senior_client.post(
         ADD_URL, article_post(work, sections=rows, citations=[citation_row("film", source)])
     )
 
@@ -304,11 +234,11 @@ def test_unknown_citation_key_is_refused_with_a_message_naming_key_and_section(
 
 
 def test_citation_key_defined_in_the_same_submission_is_accepted(
-    editor_client, work, levels, source
+    senior_client, work, levels, source
 ):
     rows = [section_row(levels[0], "Intro", "As the director said [@shepard].", order=1)]
 
-    response = editor_client.post(
+    response = senior_client.post(
         ADD_URL, article_post(work, sections=rows, citations=[citation_row("shepard", source)])
     )
 
@@ -319,12 +249,12 @@ def test_citation_key_defined_in_the_same_submission_is_accepted(
 
 
 def test_new_citation_row_marked_delete_no_longer_counts_as_defined(
-    editor_client, work, levels, source
+    senior_client, work, levels, source
 ):
     rows = [section_row(levels[0], "Intro", "As the director said [@shepard].", order=1)]
     citations = [citation_row("shepard", source, delete=True)]
 
-    response = editor_client.post(ADD_URL, article_post(work, sections=rows, citations=citations))
+    response = senior_client.post(ADD_URL, article_post(work, sections=rows, citations=citations))
 
     assert response.status_code == 200
     assert "Unknown citation key 'shepard' in section 1" in page_text(response)
@@ -332,7 +262,7 @@ def test_new_citation_row_marked_delete_no_longer_counts_as_defined(
 
 
 def test_existing_citation_marked_delete_while_still_cited_is_refused_and_kept(
-    editor_client, make_article, work, levels, source
+    senior_client, make_article, work, levels, source
 ):
     article = make_article(sections=[(0, "Intro", "", "Quoted [@shepard].")], citations=["shepard"])
     section = article.sections.get()
@@ -349,7 +279,7 @@ def test_existing_citation_marked_delete_while_still_cited_is_refused_and_kept(
         initial_citations=1,
     )
 
-    response = editor_client.post(f"/admin/explainers/article/{article.pk}/change/", data)
+    response = senior_client.post(f"/admin/explainers/article/{article.pk}/change/", data)
 
     assert response.status_code == 200
     assert "Unknown citation key 'shepard' in section 1" in page_text(response)
@@ -359,12 +289,12 @@ def test_existing_citation_marked_delete_while_still_cited_is_refused_and_kept(
 
 
 def test_the_same_citation_key_twice_in_one_submission_is_refused_not_a_server_error(
-    editor_client, work, levels, source, second_source
+    senior_client, work, levels, source, second_source
 ):
     rows = [section_row(levels[0], "Intro", "Cited [@film].", order=1)]
     citations = [citation_row("film", source), citation_row("film", second_source)]
 
-    response = editor_client.post(ADD_URL, article_post(work, sections=rows, citations=citations))
+    response = senior_client.post(ADD_URL, article_post(work, sections=rows, citations=citations))
 
     assert response.status_code == 200
     assert "Please correct the duplicate data for key" in page_text(response)
@@ -372,11 +302,11 @@ def test_the_same_citation_key_twice_in_one_submission_is_refused_not_a_server_e
     assert not Citation.objects.exists()
 
 
-def test_unused_citation_is_saved_with_a_warning_message(editor_client, work, levels, source):
+def test_unused_citation_is_saved_with_a_warning_message(senior_client, work, levels, source):
     rows = [section_row(levels[0], "Intro", "Nothing cited here [@film].", order=1)]
     citations = [citation_row("film", source), citation_row("shepard", source)]
 
-    response = editor_client.post(
+    response = senior_client.post(
         ADD_URL, article_post(work, sections=rows, citations=citations), follow=True
     )
 
@@ -392,11 +322,11 @@ def test_unused_citation_is_saved_with_a_warning_message(editor_client, work, le
 
 
 def test_article_whose_citations_are_all_used_gets_no_unused_warning(
-    editor_client, work, levels, source
+    senior_client, work, levels, source
 ):
     rows = [section_row(levels[0], "Intro", "Cited [@film].", order=1)]
 
-    response = editor_client.post(
+    response = senior_client.post(
         ADD_URL,
         article_post(work, sections=rows, citations=[citation_row("film", source)]),
         follow=True,
@@ -407,12 +337,12 @@ def test_article_whose_citations_are_all_used_gets_no_unused_warning(
 
 
 def test_hero_image_above_level_zero_is_refused_and_nothing_is_saved(
-    editor_client, work, levels, make_image
+    senior_client, work, levels, make_image
 ):
     twist_still = make_image(rank=2, alt="The bus scene")
     rows = [section_row(levels[0], "Intro", "Safe.", order=1)]
 
-    response = editor_client.post(
+    response = senior_client.post(
         ADD_URL, article_post(work, hero_image=twist_still.pk, sections=rows)
     )
 
@@ -427,21 +357,21 @@ def test_hero_image_above_level_zero_is_refused_and_nothing_is_saved(
     assert not Section.objects.exists()
 
 
-def test_spoiler_free_hero_image_is_accepted(editor_client, work, levels, make_image):
+def test_spoiler_free_hero_image_is_accepted(senior_client, work, levels, make_image):
     poster = make_image(rank=0, alt="A concert hall")
     rows = [section_row(levels[0], "Intro", "Safe.", order=1)]
 
-    response = editor_client.post(ADD_URL, article_post(work, hero_image=poster.pk, sections=rows))
+    response = senior_client.post(ADD_URL, article_post(work, hero_image=poster.pk, sections=rows))
 
     assert response.status_code == 302, errors_in(response)
     assert Article.objects.get().hero_image == poster
 
 
-def test_hero_image_autocomplete_offers_only_spoiler_free_images(editor_client, make_image):
+def test_hero_image_autocomplete_offers_only_spoiler_free_images(senior_client, make_image):
     poster = make_image(rank=0, alt="Concert hall at night")
     make_image(rank=3, alt="Concert hall at the end")
 
-    response = editor_client.get(
+    response = senior_client.get(
         "/admin/autocomplete/",
         {
             "app_label": "explainers",
@@ -457,7 +387,7 @@ def test_hero_image_autocomplete_offers_only_spoiler_free_images(editor_client, 
 
 
 def test_section_image_above_the_sections_level_is_refused_with_a_message_naming_it(
-    editor_client, work, levels, make_image
+    senior_client, work, levels, make_image
 ):
     ending_still = make_image(rank=3, alt="The final image")
     rows = [
@@ -472,7 +402,7 @@ def test_section_image_above_the_sections_level_is_refused_with_a_message_naming
         ),
     ]
 
-    response = editor_client.post(ADD_URL, article_post(work, sections=rows))
+    response = senior_client.post(ADD_URL, article_post(work, sections=rows))
 
     assert response.status_code == 200
     text = page_text(response)
@@ -483,7 +413,7 @@ def test_section_image_above_the_sections_level_is_refused_with_a_message_naming
 
 
 def test_section_image_error_quotes_the_heading_as_the_editor_typed_it(
-    editor_client, work, levels, make_image
+    senior_client, work, levels, make_image
 ):
     ending_still = make_image(rank=3, alt="The final image")
     rows = [
@@ -497,7 +427,7 @@ def test_section_image_error_quotes_the_heading_as_the_editor_typed_it(
         ),
     ]
 
-    response = editor_client.post(ADD_URL, article_post(work, sections=rows))
+    response = senior_client.post(ADD_URL, article_post(work, sections=rows))
 
     assert response.status_code == 200
     found = set(re.findall(r"The image in section 1 [^<]*", page_text(response)))
@@ -509,7 +439,7 @@ def test_section_image_error_quotes_the_heading_as_the_editor_typed_it(
 
 
 def test_section_image_at_or_below_the_sections_level_is_accepted(
-    editor_client, work, levels, make_image
+    senior_client, work, levels, make_image
 ):
     setup_still = make_image(rank=1, alt="The academy")
     rows = [
@@ -523,7 +453,7 @@ def test_section_image_at_or_below_the_sections_level_is_accepted(
         )
     ]
 
-    response = editor_client.post(ADD_URL, article_post(work, sections=rows))
+    response = senior_client.post(ADD_URL, article_post(work, sections=rows))
 
     assert response.status_code == 302, errors_in(response)
     assert Section.objects.get().image == setup_still
@@ -533,7 +463,7 @@ def test_section_image_at_or_below_the_sections_level_is_accepted(
 
 
 def test_editing_an_article_in_the_change_view_re_renders_its_sections(
-    editor_client, make_article, work, levels, source
+    senior_client, make_article, work, levels, source
 ):
     article = make_article(
         sections=[
@@ -581,7 +511,7 @@ def test_editing_an_article_in_the_change_view_re_renders_its_sections(
         initial_citations=2,
     )
 
-    response = editor_client.post(
+    response = senior_client.post(
         f"/admin/explainers/article/{article.pk}/change/", data, follow=True
     )
 
@@ -622,28 +552,28 @@ def changelist_results(response):
     return {article.pk for article in response.context["cl"].result_list}
 
 
-def test_editor_sees_the_article_changelist(editor_client, listed_articles):
+def test_editor_sees_the_article_changelist(senior_client, listed_articles):
     published, draft = listed_articles
 
-    response = editor_client.get(CHANGELIST_URL)
+    response = senior_client.get(CHANGELIST_URL)
 
     assert changelist_results(response) == {published.pk, draft.pk}
     assert "Why the cello matters" in page_text(response)
 
 
-def test_changelist_filters_by_status(editor_client, listed_articles):
+def test_changelist_filters_by_status(senior_client, listed_articles):
     published, _draft = listed_articles
 
-    response = editor_client.get(CHANGELIST_URL, {"status": "published"})
+    response = senior_client.get(CHANGELIST_URL, {"status": "published"})
 
     assert changelist_results(response) == {published.pk}
 
 
-def test_changelist_filters_by_section_spoiler_level(editor_client, listed_articles, levels):
+def test_changelist_filters_by_section_spoiler_level(senior_client, listed_articles, levels):
     published, draft = listed_articles
 
-    ending = editor_client.get(CHANGELIST_URL, {"sections__spoiler_level__id__exact": levels[3].pk})
-    spoiler_free = editor_client.get(
+    ending = senior_client.get(CHANGELIST_URL, {"sections__spoiler_level__id__exact": levels[3].pk})
+    spoiler_free = senior_client.get(
         CHANGELIST_URL, {"sections__spoiler_level__id__exact": levels[0].pk}
     )
 
@@ -653,20 +583,20 @@ def test_changelist_filters_by_section_spoiler_level(editor_client, listed_artic
     assert len(spoiler_free.context["cl"].result_list) == 2
 
 
-def test_changelist_search_finds_titles_and_section_headings(editor_client, listed_articles):
+def test_changelist_search_finds_titles_and_section_headings(senior_client, listed_articles):
     published, draft = listed_articles
 
-    by_title = editor_client.get(CHANGELIST_URL, {"q": "cello"})
-    by_heading = editor_client.get(CHANGELIST_URL, {"q": "The bus"})
-    nothing = editor_client.get(CHANGELIST_URL, {"q": "zzz-no-such-article"})
+    by_title = senior_client.get(CHANGELIST_URL, {"q": "cello"})
+    by_heading = senior_client.get(CHANGELIST_URL, {"q": "The bus"})
+    nothing = senior_client.get(CHANGELIST_URL, {"q": "zzz-no-such-article"})
 
     assert changelist_results(by_title) == {published.pk}
     assert changelist_results(by_heading) == {draft.pk}
     assert changelist_results(nothing) == set()
 
 
-def test_add_form_renders_the_markdown_editor_and_citation_help(editor_client, levels):
-    response = editor_client.get(ADD_URL)
+def test_add_form_renders_the_markdown_editor_and_citation_help(senior_client, levels):
+    response = senior_client.get(ADD_URL)
 
     assert response.status_code == 200
     text = page_text(response)
@@ -735,11 +665,11 @@ def image_post(levels, upload, rank=0):
     }
 
 
-def test_editor_can_upload_a_real_png_in_the_image_admin(editor_client, levels):
+def test_editor_can_upload_a_real_png_in_the_image_admin(senior_client, levels):
     before = media_files()
     upload = SimpleUploadedFile("hall.png", image_bytes("PNG", size=(64, 36)), "image/png")
 
-    response = editor_client.post(IMAGE_ADD_URL, image_post(levels, upload, rank=1))
+    response = senior_client.post(IMAGE_ADD_URL, image_post(levels, upload, rank=1))
 
     assert response.status_code == 302, errors_in(response)
     image = Image.objects.get()
@@ -773,12 +703,12 @@ def test_editor_can_upload_a_real_png_in_the_image_admin(editor_client, levels):
     ids=["svg", "html-named-jpg", "truncated-png"],
 )
 def test_image_admin_refuses_files_that_are_not_whole_raster_images(
-    editor_client, levels, name, content, content_type
+    senior_client, levels, name, content, content_type
 ):
     before = media_files()
     upload = SimpleUploadedFile(name, content, content_type)
 
-    response = editor_client.post(IMAGE_ADD_URL, image_post(levels, upload))
+    response = senior_client.post(IMAGE_ADD_URL, image_post(levels, upload))
 
     assert response.status_code == 200
     errors = response.context["adminform"].form.errors
@@ -803,12 +733,12 @@ def test_image_admin_refuses_files_that_are_not_whole_raster_images(
     ids=["truncated-jpeg", "bmp"],
 )
 def test_image_admin_refuses_what_only_the_decoding_check_can_catch(
-    editor_client, levels, name, content, expected
+    senior_client, levels, name, content, expected
 ):
     before = media_files()
     upload = SimpleUploadedFile(name, content, "image/jpeg")
 
-    response = editor_client.post(IMAGE_ADD_URL, image_post(levels, upload))
+    response = senior_client.post(IMAGE_ADD_URL, image_post(levels, upload))
 
     assert response.status_code == 200
     assert expected in page_text(response), errors_in(response)
@@ -816,12 +746,12 @@ def test_image_admin_refuses_what_only_the_decoding_check_can_catch(
     assert media_files() == before
 
 
-def test_image_admin_refuses_a_file_over_the_size_limit(editor_client, levels, settings):
+def test_image_admin_refuses_a_file_over_the_size_limit(senior_client, levels, settings):
     settings.IMAGE_UPLOAD_MAX_BYTES = 100
     before = media_files()
     upload = SimpleUploadedFile("hall.png", png_bytes_noisy(), "image/png")
 
-    response = editor_client.post(IMAGE_ADD_URL, image_post(levels, upload))
+    response = senior_client.post(IMAGE_ADD_URL, image_post(levels, upload))
 
     assert response.status_code == 200
     assert "images may be at most 100\xa0bytes" in page_text(response)

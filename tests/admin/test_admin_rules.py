@@ -9,31 +9,30 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from explainers.models import Article, Image, SpoilerLevel, Work, WorkPart
 from explainers.rendering import MAX_MARKDOWN_CHARS
+from tests.support.admin_forms import ADD_URL, article_post, errors_in, page_text, section_row
+from tests.support.images import image_bytes
 
-from .conftest import image_bytes
-from .test_admin import ADD_URL, article_post, errors_in, page_text, section_row
 
-
-def test_reveals_through_must_be_a_part_of_the_articles_work(editor_client, work, levels):
+def test_reveals_through_must_be_a_part_of_the_articles_work(senior_client, work, levels):
     other = Work.objects.create(title="Get Out", slug="get-out", year=2017)
     wrong = WorkPart.objects.create(work=other, label="The auction", position=3)
     row = section_row(levels[2], "Twist", "Body.", safe_heading="Safe", order=1)
     row["reveals_through"] = wrong.pk
-    response = editor_client.post(ADD_URL, article_post(work, sections=[row]))
+    response = senior_client.post(ADD_URL, article_post(work, sections=[row]))
     assert response.status_code == 200
     assert "a part of another work" in page_text(response)
     assert not Article.objects.exists()
 
     right = WorkPart.objects.create(work=work, label="Duet (final chapter)", position=4)
     row["reveals_through"] = right.pk
-    response = editor_client.post(ADD_URL, article_post(work, sections=[row]))
+    response = senior_client.post(ADD_URL, article_post(work, sections=[row]))
     assert response.status_code == 302, errors_in(response)
     assert Article.objects.get().sections.get().reveals_through == right
 
 
-def test_a_body_longer_than_the_limit_is_refused_not_truncated(editor_client, work, levels):
+def test_a_body_longer_than_the_limit_is_refused_not_truncated(senior_client, work, levels):
     body = "x" * (MAX_MARKDOWN_CHARS + 1)
-    response = editor_client.post(
+    response = senior_client.post(
         ADD_URL, article_post(work, sections=[section_row(levels[0], "Long", body, order=1)])
     )
     assert response.status_code == 200
@@ -127,9 +126,9 @@ def test_uploaded_images_get_a_random_name_with_their_real_extension(admin_clien
     assert re.fullmatch(r"images/\d{4}/\d{2}/[0-9a-f]{32}\.png", stored), stored
 
 
-def test_an_unclosed_inline_spoiler_is_refused_before_it_can_show(editor_client, work, levels):
+def test_an_unclosed_inline_spoiler_is_refused_before_it_can_show(senior_client, work, levels):
     body = "Everyone remembers the recital. And this ||never closes."
-    response = editor_client.post(
+    response = senior_client.post(
         ADD_URL, article_post(work, sections=[section_row(levels[0], "Intro", body, order=1)])
     )
     assert response.status_code == 200
@@ -155,12 +154,12 @@ def test_editing_an_existing_images_credit_does_not_need_the_file_again(admin_cl
     assert image.credit == "Image via the studio"
 
 
-def test_missing_safe_heading_is_reported_once_with_the_section_number(editor_client, work, levels):
+def test_missing_safe_heading_is_reported_once_with_the_section_number(senior_client, work, levels):
     rows = [
         section_row(levels[0], "Intro", "Body.", order=1),
         section_row(levels[2], "The bus", "Twist body.", order=2),
     ]
-    response = editor_client.post(ADD_URL, article_post(work, sections=rows))
+    response = senior_client.post(ADD_URL, article_post(work, sections=rows))
     text = page_text(response)
     field_errors = re.findall(r"is marked Twist but has no safe heading", text)
     # Once at the field and once in the summary above the inline: never the model's

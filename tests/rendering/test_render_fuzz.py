@@ -148,8 +148,7 @@ def test_the_admin_refuses_a_too_deep_body_with_a_message_not_a_server_error(
     admin_client, work, levels
 ):
     from explainers.models import Article
-
-    from .test_admin import article_post, page_text, section_row
+    from tests.support.admin_forms import article_post, page_text, section_row
 
     data = article_post(
         work, sections=[section_row(levels[0], "Lists", "- " * 1000 + "deep", order=1)]

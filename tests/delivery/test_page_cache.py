@@ -66,13 +66,13 @@ def test_a_conditional_get_with_the_etag_is_answered_304(client, article):
     assert stale.status_code == 200
 
 
-def test_staff_and_draft_previews_are_never_cached(editor_client, make_article):
+def test_staff_and_draft_previews_are_never_cached(senior_client, make_article):
     from django.test import Client
 
     client = Client()  # an anonymous reader (editor_client is the logged-in one)
     draft = make_article(sections=SECTIONS, status=Article.Status.DRAFT)
     for _ in range(2):
-        response = editor_client.get(draft.get_absolute_url())
+        response = senior_client.get(draft.get_absolute_url())
         assert response.status_code == 200
         assert "X-Page-Cache" not in response
         assert "no-cache" in response["Cache-Control"]
@@ -297,12 +297,12 @@ def test_a_made_up_session_cookie_is_served_from_the_cache(
     assert "Cookie" not in shared.get("Vary", "")
 
 
-def test_a_staff_session_still_bypasses_the_cache(client, editor_client, article):
+def test_a_staff_session_still_bypasses_the_cache(client, senior_client, article):
     from django.test import Client
 
     url = article.get_absolute_url()
     Client().get(url)
-    response = editor_client.get(url)
+    response = senior_client.get(url)
     assert response.status_code == 200
     assert "X-Page-Cache" not in response
 
@@ -338,6 +338,6 @@ def test_production_settings_do_not_send_the_cache_header(monkeypatch):
     for name in ("DEBUG", "PAGE_CACHE_HEADER"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SECRET_KEY", "a-production-like-secret")
-    path = Path(__file__).resolve().parent.parent / "editorial" / "settings.py"
+    path = Path(__file__).resolve().parents[2] / "editorial" / "settings.py"
     production = runpy.run_path(str(path))
     assert production.get("PAGE_CACHE_HEADER", True) is False

@@ -19,8 +19,7 @@ from explainers.models import (
     SpoilerTerm,
     Work,
 )
-
-from .test_admin import page_text
+from tests.support.admin_forms import page_text
 
 QUEUE = "/admin/explainers/readerreport/"
 DASHBOARD = f"{QUEUE}dashboard/"
@@ -438,7 +437,7 @@ def test_an_unknown_resolution_or_no_reports_go_back_to_the_queue_with_a_message
 # --- who may act ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("who", ["role_editor", "senior_editor"])
+@pytest.mark.parametrize("who", ["editor", "senior_editor"])
 def test_editors_are_refused_the_queue_every_action_and_the_dashboard(
     request, client, who, file_report, levels
 ):
@@ -515,14 +514,14 @@ def test_the_moderator_role_carries_the_report_permissions_from_the_migrations(d
 def test_the_admin_index_links_moderators_to_the_queue_and_the_dashboard(
     client,
     moderator,
-    role_editor,
+    editor,
     file_report,
 ):
     file_report(2)
     client.force_login(moderator)
     html = client.get("/admin/").content.decode()
     assert DASHBOARD in html and "1 open" in html
-    client.force_login(role_editor)
+    client.force_login(editor)
     assert DASHBOARD not in client.get("/admin/").content.decode()
 
 
