@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 
+from explainers.rendering.citations import CITATION_MARKER_RE
+
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 LADDER_MIGRATION = "explainers.migrations.0002_default_spoiler_ladder"
 FRONT_MATTER = "+++"
@@ -199,7 +201,7 @@ def read(root=CONTENT_DIR):
         )
         table.one_of("image", key, drawings, "a drawing in explainers/demo/stills.py")
         spec["rank"] = content.levels[
-            table.one_of("level", spec["level"], content.levels, "a level")
+            table.one_of("level", spec["level"], content.levels, "a spoiler level")
         ]
         content.images[key] = spec
 
@@ -345,7 +347,7 @@ def _work(path, content, Work, Credit):
                 "notes": (str, ""),
             }
         )
-        term.one_of("level", checked["level"], content.levels, "a level")
+        term.one_of("level", checked["level"], content.levels, "a spoiler level")
         checked["rank"] = content.levels[checked["level"]]
         terms.append(checked)
     spec["spoiler_terms"] = terms
@@ -404,8 +406,30 @@ def _article(path, content, Article):
     spec["sections"] = _sections(path, lines, close + 1, content, work)
     if not spec["sections"]:
         raise DemoContentError(path, close + 1, "an explainer needs at least one section")
+    _check_cited(path, front, spec)
+    spec["file"] = path
     spec["table"] = table
     return spec
+
+
+def _check_cited(path, front, spec):
+    """Every ``[@key]`` in a body names a citation, and every citation is cited."""
+    keys = [citation["key"] for citation in spec["citations"]]
+    cited = set()
+    for section in spec["sections"]:
+        for line, key in section.pop("cited"):
+            if key not in keys:
+                raise DemoContentError(
+                    path, line, f"[@{key}] names no citation; add one with key = {key!r}"
+                )
+            cited.add(key)
+    for index, key in enumerate(keys):
+        if key not in cited:
+            raise front.error(
+                f"citation {key!r} is never cited; cite it with [@{key}] or remove it",
+                f'"{key}"',
+                after=front.header_line("citation", index),
+            )
 
 
 def _closing(path, lines, opening):
@@ -438,7 +462,7 @@ def _sections(path, lines, start, content, work):
                 "image": (str, None),
             }
         )
-        table.one_of("level", spec["level"], content.levels, "a level")
+        table.one_of("level", spec["level"], content.levels, "a spoiler level")
         spec["rank"] = content.levels[spec["level"]]
         for slug in spec["warnings"]:
             table.one_of("warning", slug, content.warnings, "a warning in warnings.toml")
@@ -464,5 +488,10 @@ def _sections(path, lines, start, content, work):
         spec["body"] = "\n".join(body).strip("\n")
         if not spec["body"].strip():
             raise DemoContentError(path, marker + 1, "this section has no body")
+        spec["cited"] = [
+            (close + 2 + offset, key)
+            for offset, text in enumerate(body)
+            for key in CITATION_MARKER_RE.findall(text)
+        ]
         sections.append(spec)
     return sections

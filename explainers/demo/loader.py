@@ -308,7 +308,7 @@ class Loader:
             report = article.render_sections()
             if report.unknown_keys or report.unused_keys:
                 raise DemoLoadError(
-                    f"Demo article {article.slug!r} cites unknown keys "
+                    f"{spec['file']}: the explainer cites unknown keys "
                     f"{report.unknown_keys} or never cites {report.unused_keys}."
                 )
         return article
