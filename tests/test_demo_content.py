@@ -86,6 +86,12 @@ BREAKAGES = {
     "unknown warning": (SHEPARD, '"drugging", ', '"drugs", ', "'drugs'"),
     "kind of work": ("works/severance.toml", 'kind = "series"', 'kind = "show"', "'show'"),
     "image level": ("images.toml", 'level = "spoiler-free"', 'level = "none"', "'none'"),
+    "no safe heading": (
+        SHEPARD,
+        'safe_heading = "Where the story begins"',
+        'safe_heading = ""',
+        "needs a safe_heading",
+    ),
     "stray text": (SHEPARD, "+++\n\n+++ section", "+++\nHello\n+++ section", "text before"),
 }
 

@@ -464,6 +464,11 @@ def _sections(path, lines, start, content, work):
         )
         table.one_of("level", spec["level"], content.levels, "a spoiler level")
         spec["rank"] = content.levels[spec["level"]]
+        if spec["rank"] > 0 and not spec["safe_heading"].strip():
+            raise table.error(
+                "a section above spoiler-free needs a safe_heading that gives nothing away",
+                "safe_heading" if "safe_heading" in table.values else "heading",
+            )
         for slug in spec["warnings"]:
             table.one_of("warning", slug, content.warnings, "a warning in warnings.toml")
         if spec["part"] is not None and not 1 <= spec["part"] <= len(work["parts"]):

@@ -16,6 +16,7 @@ from importlib import import_module
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -89,9 +90,12 @@ class Loader:
                             "notes": term["notes"],
                         },
                     )
-            articles = {
-                slug: self.sync_article(spec, users) for slug, spec in self.content.articles.items()
-            }
+            articles = {}
+            for slug, spec in self.content.articles.items():
+                try:
+                    articles[slug] = self.sync_article(spec, users)
+                except ValidationError as error:
+                    raise DemoLoadError(f"{spec['file']}: {'; '.join(error.messages)}") from None
             for slug, spec in self.content.articles.items():
                 articles[slug].related.set([articles[other] for other in spec["related"]])
             self.sync_reports(articles, users)
