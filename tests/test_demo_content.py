@@ -51,7 +51,7 @@ def test_the_levels_the_files_name_are_the_ladder_the_migrations_make():
     )
 
 
-def broken_copy(tmp_path, name, old, new):
+def edited_copy(tmp_path, name, old, new):
     """A copy of the content folder with one replacement made in one file."""
     root = tmp_path / "content"
     shutil.copytree(files.CONTENT_DIR, root)
@@ -99,7 +99,7 @@ BREAKAGES = {
 @pytest.mark.parametrize("case", BREAKAGES, ids=list(BREAKAGES))
 def test_a_broken_file_is_refused_with_its_name_and_line(tmp_path, case):
     name, old, new, says = BREAKAGES[case]
-    root, line = broken_copy(tmp_path, name, old, new)
+    root, line = edited_copy(tmp_path, name, old, new)
     if case == "stray text":
         line += 1  # the text sits on the line after the front matter closes
     with pytest.raises(files.DemoContentError) as refused:
@@ -112,14 +112,14 @@ def test_a_broken_file_is_refused_with_its_name_and_line(tmp_path, case):
 
 @pytest.mark.django_db
 def test_the_command_refuses_a_broken_file_before_writing_anything(tmp_path):
-    root, line = broken_copy(tmp_path, SHEPARD, "part = 4", "part = 7")
+    root, line = edited_copy(tmp_path, SHEPARD, "part = 4", "part = 7")
     with pytest.raises(CommandError, match=rf"{SHEPARD}:{line}: part 7 is not one"):
         call_command("demo", content=str(root), stdout=io.StringIO())
     assert not Work.objects.exists()
 
 
 def test_from_the_command_line_a_broken_file_gives_a_message_not_a_traceback(tmp_path):
-    root, line = broken_copy(tmp_path, "works/get-out.toml", "year = 2017", "year = 2017x")
+    root, line = edited_copy(tmp_path, "works/get-out.toml", "year = 2017", "year = 2017x")
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "editorial.test_settings",
@@ -160,3 +160,25 @@ def test_the_running_site_never_imports_the_demo_package():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.django_db
+def test_an_edited_file_rewrites_only_its_explainer_and_adds_one_revision(tmp_path):
+    from explainers.models import Article, Section
+    from explainers.revisions import versions_of
+
+    call_command("demo", stdout=io.StringIO())
+    revisions = {article.slug: len(versions_of(article)) for article in Article.objects.all()}
+    assert set(revisions.values()) == {1}  # each explainer's history starts with the load
+    old = "Two voices"
+    root, _ = edited_copy(tmp_path, "articles/gone-girl-twist-explained.md", old, "Two narrators")
+
+    output = io.StringIO()
+    call_command("demo", content=str(root), stdout=output)
+
+    assert "Section: 0 created, 1 updated" in output.getvalue()
+    assert Section.objects.filter(heading="Two narrators").count() == 1
+    assert not Section.objects.filter(heading=old).exists()
+    for article in Article.objects.all():
+        expected = revisions[article.slug] + (article.slug == "gone-girl-twist-explained")
+        assert len(versions_of(article)) == expected, article.slug

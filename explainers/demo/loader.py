@@ -5,8 +5,9 @@ order, an article and citation key) and written only when something differs, so 
 second run changes nothing and creates nothing. Rows the files no longer describe (a
 section past the last one, a credit no longer listed) are removed.
 
-Rows go through the editors' own checks: ``full_clean`` as in the admin, and
-``Article.render_sections`` for bodies and notes, as after an admin save.
+Rows go through the editors' own checks and steps: ``full_clean`` as in the admin,
+``Article.render_sections`` for bodies and notes, and a revision of each explainer the
+run wrote (``revisions.save_revision``), as after an admin save.
 """
 
 import datetime
@@ -22,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from explainers import roles
+from explainers import revisions, roles
 from explainers.demo.files import LADDER_MIGRATION
 from explainers.models import (
     Article,
@@ -54,6 +55,7 @@ class Loader:
         self.with_logins = with_logins
         self.created = Counter()
         self.updated = Counter()
+        self.revised = set()  # slugs of the explainers this run wrote
 
     def run(self):
         self.levels = self.spoiler_ladder()
@@ -97,7 +99,16 @@ class Loader:
                 except ValidationError as error:
                     raise DemoLoadError(f"{spec['file']}: {'; '.join(error.messages)}") from None
             for slug, spec in self.content.articles.items():
-                articles[slug].related.set([articles[other] for other in spec["related"]])
+                related = [articles[other] for other in spec["related"]]
+                if set(articles[slug].related.all()) != set(related):
+                    articles[slug].related.set(related)
+                    self.revised.add(slug)
+            for slug in [slug for slug in articles if slug in self.revised]:
+                # As after an admin save: the explainer's history starts with what was loaded.
+                with revisions.followed_loaded(articles[slug]):
+                    revisions.save_revision(
+                        articles[slug], comment=f"Loaded from the demo content ({slug}.md)."
+                    )
             self.sync_reports(articles, users)
         return users
 
@@ -136,6 +147,9 @@ class Loader:
         # The same validation as the admin, so demo content obeys the editors' rules.
         obj.full_clean(exclude=[f.name for f in obj._meta.fields if not f.editable])
         obj.save()
+
+    def writes(self):
+        return sum(self.created.values()) + sum(self.updated.values())
 
     def prune(self, queryset, keep):
         """Delete rows of ``queryset`` the demo no longer describes."""
@@ -265,6 +279,7 @@ class Loader:
     # -- articles ---------------------------------------------------------------------
 
     def sync_article(self, spec, users):
+        writes = self.writes()
         work = self.works[spec["work"]]
         published = spec["status"] == Article.Status.PUBLISHED
         create_only = {}
@@ -288,6 +303,7 @@ class Loader:
                 authors = [users[username] for username in spec["authors"]]
                 if set(article.authors.all()) != set(authors):
                     article.authors.set(authors)
+                    self.revised.add(article.slug)
             work_source = Source.objects.get(kind=Source.Kind.WORK, work=work)
             citations = [
                 self.sync(
@@ -309,6 +325,8 @@ class Loader:
                 for order, section in enumerate(spec["sections"], start=1)
             ]
             self.prune(article.sections.all(), sections)
+            if self.writes() != writes:
+                self.revised.add(article.slug)
             report = article.render_sections()
             if report.unknown_keys or report.unused_keys:
                 raise DemoLoadError(
@@ -333,6 +351,7 @@ class Loader:
         wanted = {self.warnings[slug] for slug in spec["warnings"]}
         if set(section.content_warnings.all()) != wanted:
             section.content_warnings.set(wanted)
+            self.revised.add(article.slug)
         return section
 
     # -- reader reports ---------------------------------------------------------------
