@@ -110,6 +110,13 @@ def test_a_broken_file_is_refused_with_its_name_and_line(tmp_path, case):
     assert says in str(refused.value)
 
 
+def test_a_missing_file_is_named(tmp_path):
+    root, _ = edited_copy(tmp_path, "sources.toml", "[source.", "[source.")
+    (root / "sources.toml").unlink()
+    with pytest.raises(files.DemoContentError, match=r"sources.toml:1: this file is missing"):
+        files.read(root)
+
+
 @pytest.mark.django_db
 def test_the_command_refuses_a_broken_file_before_writing_anything(tmp_path):
     root, line = edited_copy(tmp_path, SHEPARD, "part = 4", "part = 7")

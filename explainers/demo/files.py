@@ -107,7 +107,7 @@ class Table:
             if kind is Tables:
                 if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
                     raise self.error(f"{name!r} should be a list of tables", name)
-            elif not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            elif not isinstance(value, kind) or isinstance(value, _NOT[kind]):
                 raise self.error(f"{name!r} should be {_kind_name(kind)}", name)
             elif kind is list and not all(isinstance(item, str) for item in value):
                 raise self.error(f"{name!r} should be a list of strings", name)
@@ -124,6 +124,10 @@ class Table:
             choices = ", ".join(sorted(str(choice) for choice in allowed))
             raise self.error(f"{name} {value!r} is not {what}; choose from: {choices}", value)
         return value
+
+
+# What passes ``isinstance`` but is not meant: a bool is an int, a datetime is a date.
+_NOT = {int: bool, datetime.date: datetime.datetime, str: (), bool: (), list: ()}
 
 
 def _kind_name(kind):
@@ -150,8 +154,17 @@ def _tables(block, data, header):
     ]
 
 
+def _lines(path):
+    try:
+        return path.read_text(encoding="utf-8").split("\n")
+    except FileNotFoundError:
+        raise DemoContentError(path, 1, "this file is missing") from None
+    except UnicodeDecodeError as error:
+        raise DemoContentError(path, 1, f"not UTF-8 text: {error.reason}") from None
+
+
 def _toml_file(path):
-    block = Block(path, 1, path.read_text(encoding="utf-8").split("\n"))
+    block = Block(path, 1, _lines(path))
     return block, block.parse()
 
 
@@ -357,7 +370,7 @@ def _work(path, content, Work, Credit):
 
 def _article(path, content, Article):
     """An explainer: TOML front matter between ``+++`` lines, then its sections."""
-    lines = path.read_text(encoding="utf-8").split("\n")
+    lines = _lines(path)
     if lines[0] != FRONT_MATTER:
         raise DemoContentError(path, 1, "an explainer starts with a '+++' line (front matter)")
     close = _closing(path, lines, 0)
