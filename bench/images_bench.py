@@ -34,8 +34,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 
-from explainers import demo_stills  # noqa: E402
-from explainers.management.commands.demo import IMAGES  # noqa: E402
+from explainers.demo import files, stills  # noqa: E402
 from explainers.models import Image  # noqa: E402
 
 COLUMN = 672  # CSS pixels: the article column (42rem)
@@ -57,7 +56,8 @@ def main():
         call_command("migrate", verbosity=0)
         call_command("demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
         uploaded = {
-            spec["caption"]: len(demo_stills.jpeg_bytes(key)) for key, spec in IMAGES.items()
+            spec["caption"]: len(stills.jpeg_bytes(key))
+            for key, spec in files.read().images.items()
         }
         totals = {"uploaded": 0, "stored": 0, "1x": 0, "2x": 0}
         images = Image.objects.prefetch_related("renditions").order_by("pk")
