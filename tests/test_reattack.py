@@ -340,3 +340,82 @@ def test_a_new_image_credit_names_the_scheduled_articles_showing_it_too(
     )
 
     assert f"“{article.title}” now has a leak" in page_text(response)
+
+
+# --- item 5: a change form whose inlines are view-only --------------------------------
+
+from explainers import workflow  # noqa: E402
+
+from .test_workflow import change_url, full_post  # noqa: E402
+
+
+@pytest.mark.parametrize("who", ["editor", "moderator", "other_editor"])
+@pytest.mark.parametrize("state", ["in_review", "published", "draft"])
+def test_posting_the_change_form_as_it_stands_never_answers_500(
+    role_user, make_article, who, state
+):
+    people = {
+        "editor": role_user(roles.EDITOR, "eda"),
+        "other_editor": role_user(roles.EDITOR, "otto"),
+        "senior": role_user(roles.SENIOR_EDITOR, "sol"),
+        "moderator": role_user(roles.MODERATOR, "mo"),
+    }
+    article = make_article(
+        sections=[
+            (0, "What kind of film this is", "", "A thriller about a cello prodigy [@film]."),
+            (2, "Charlotte drugged Lizzie", "What happened on the trip", "She drugged her."),
+        ],
+        citations=["film"],
+        status=Article.Status.DRAFT,
+    )
+    article.authors.add(people["editor"])
+    if state != "draft":
+        workflow.apply(article, Article.Status.IN_REVIEW, user=people["editor"])
+    if state == "published":
+        workflow.apply(article, Article.Status.PUBLISHED, user=people["senior"])
+    client = client_for(people[who])
+    page = client.get(change_url(article))
+    data = full_post(article)
+
+    response = client.post(change_url(article), data)
+
+    assert response.status_code in (200, 302, 403), (page.status_code, response.status_code)
+
+
+# --- item 1: a hero image or poster raised after publish --------------------------------
+
+
+def _all_addresses(page):
+    """Every image address a page or feed carries anywhere (src, srcset, og:image,
+    JSON-LD, enclosures), not counting the data- attributes the reveal script reads."""
+    page = re.sub(r'\sdata-(?:src|srcset)="[^"]*"', "", page)
+    return page
+
+
+@pytest.mark.parametrize("role", ["hero", "poster"])
+def test_a_hero_or_poster_raised_to_ending_after_publish_leaves_every_public_surface(
+    role_user, client, make_article, make_image, levels, work, role
+):
+    still = make_image(rank=0, alt="The hall before the concert")
+    article = make_article(sections=[(0, "Intro", "", "Text.")])
+    if role == "hero":
+        Article.objects.filter(pk=article.pk).update(hero_image=still)
+    else:
+        work.poster = still
+        work.save()
+    article.render_sections()
+    senior = role_user(roles.SENIOR_EDITOR, "sol")
+    surfaces = [article.get_absolute_url(), "/", f"/works/{work.slug}/", "/feed/", "/feed/rss/"]
+    surfaces += ["/works/", f"/works/{work.slug}/feed/", "/search/?q=Perfection"]
+    before = {url: client.get(url).content.decode() for url in surfaces}
+    assert any(stem(still) in page for page in before.values())
+
+    response = client_for(senior).post(
+        admin_url(still), image_post(still, spoiler_level=levels[3].pk)
+    )
+    assert response.status_code == 302
+
+    for url in surfaces:
+        page = client.get(url).content.decode()
+        assert stem(still) not in _all_addresses(page), url
+        assert "The hall before the concert" not in re.sub(r'data-alt="[^"]*"', "", page), url
