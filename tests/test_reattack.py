@@ -419,3 +419,35 @@ def test_a_hero_or_poster_raised_to_ending_after_publish_leaves_every_public_sur
         page = client.get(url).content.decode()
         assert stem(still) not in _all_addresses(page), url
         assert "The hall before the concert" not in re.sub(r'data-alt="[^"]*"', "", page), url
+
+
+# --- item 18: an image on object storage, written with the default port -----------------
+
+from .test_object_storage import CDN, cdn  # noqa: E402, F401
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="stored_addresses matches a storage's own host exactly: "
+    "https://cdn.example.test:443/… (the same URL to a browser) is not recognised, so an "
+    "Ending image is served openly in a Spoiler-free section with no leak reported",
+)
+def test_an_ending_image_on_object_storage_written_with_its_default_port_is_caught(
+    client, cdn, levels, make_article
+):
+    from django.core.files.base import ContentFile
+
+    from explainers.models import Image
+
+    from .conftest import image_bytes
+
+    still = Image(alt_text="The sisters on stage", credit="Netflix", spoiler_level=levels[3])
+    still.file.save("still.png", ContentFile(image_bytes()), save=False)
+    still.save()
+    url = still.file.url.replace("https://cdn.example.test/", "https://cdn.example.test:443/")
+    article = make_article(sections=[(0, "Intro", "", f"A still:\n\n![]({url})\n")])
+
+    page = anonymous_page(client, article)
+
+    assert [leak.kind for leak in leaks_of(article)] == ["spoiler image"]
+    assert stem(still) not in fetched_now(page)
