@@ -636,3 +636,50 @@ def test_a_spoiler_term_in_a_spoiler_free_link_text_is_a_leak(client, hand, make
     body = "See [how Charlotte cuts off her hand](https://example.com/i)."
     article = make_article(sections=[(0, "Intro", "", body)])
     assert any(leak.term == "cuts off her hand" for leak in leaks_of(article))
+
+
+# --- item 2: where the leak check and the renderer disagree on an inline spoiler ---------
+
+from .test_admin import ADD_URL, article_post, section_row  # noqa: E402
+
+
+@pytest.fixture
+def trip(levels, work):
+    return SpoilerTerm.objects.create(phrase="the bus trip", work=work, spoiler_level=levels[1])
+
+
+INLINE_DISGUISES = {
+    "code span": "It all starts with `||the bus trip||`, as the code says.",
+    "spaces inside": "It all starts with || the bus trip ||, which matters.",
+    "character references": "It all starts with &#124;&#124;the bus trip&#124;&#124;.",
+    "raw html block": "<p>It all starts with ||the bus trip||.</p>",
+}
+
+
+@pytest.mark.parametrize(
+    "disguise",
+    [
+        pytest.param(
+            "code span",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="leaks._inline_spoilers reads ||…|| inside a code span as an inline "
+                "spoiler (so a Setup term passes in a Spoiler-free section) while the "
+                "renderer shows code literally: published openly",
+            ),
+        ),
+        *[name for name in INLINE_DISGUISES if name != "code span"],
+    ],
+)
+def test_text_the_leak_check_thinks_hidden_is_hidden_on_the_published_page(
+    editor_client, client, trip, work, levels, disguise
+):
+    rows = [section_row(levels[0], "Intro", INLINE_DISGUISES[disguise], order=1)]
+    editor_client.post(ADD_URL, article_post(work, status="published", sections=rows))
+
+    article = Article.objects.first()
+    if article is None or article.status != Article.Status.PUBLISHED:
+        return  # refused: safe
+    page = anonymous_page(client, article)
+    shown = re.sub(r'<span class="spoiler[^"]*"[^>]*>.*?</span>', "", page, flags=re.S)
+    assert "the bus trip" not in shown
