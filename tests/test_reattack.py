@@ -653,6 +653,8 @@ INLINE_DISGUISES = {
     "spaces inside": "It all starts with || the bus trip ||, which matters.",
     "character references": "It all starts with &#124;&#124;the bus trip&#124;&#124;.",
     "raw html block": "<p>It all starts with ||the bus trip||.</p>",
+    "bars split by tags": "It all starts with <b>|</b>|the bus trip|<b>|</b>, you see.",
+    "bars split by a comment": "It all starts with |<!-- -->|the bus trip|<!-- -->|, you see.",
 }
 
 
@@ -668,7 +670,16 @@ INLINE_DISGUISES = {
                 "renderer shows code literally: published openly",
             ),
         ),
-        *[name for name in INLINE_DISGUISES if name != "code span"],
+        pytest.param(
+            "bars split by tags",
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="leaks.reader_text strips tags before looking for ||…||, so "
+                "<b>|</b>|text|<b>|</b> counts as an inline spoiler; the renderer sees no "
+                "|| pair and shows the Setup term openly in a Spoiler-free section",
+            ),
+        ),
+        *[name for name in INLINE_DISGUISES if name not in ("code span", "bars split by tags")],
     ],
 )
 def test_text_the_leak_check_thinks_hidden_is_hidden_on_the_published_page(
