@@ -46,6 +46,8 @@ MISSED_SPELLINGS = {
     "raw html img entity": lambda url: f'<img src="{url[:-4]}&#46;{url[-3:]}" alt="">',
     # A browser reads "\\" as "/" in an http(s) path.
     "markdown backslash": lambda url: "![](" + url.replace("/images/", "/images\\") + ")",
+    # A browser drops tabs and newlines from a URL.
+    "raw html tab": lambda url: '<img src="' + url.replace("/images/", "/ima\tges/") + '" alt="">',
 }
 
 HELD_SPELLINGS = {
@@ -79,8 +81,9 @@ def test_an_ending_image_in_a_recognised_spelling_is_a_leak_and_is_served_folded
 
 @pytest.mark.xfail(
     strict=True,
-    reason="an image address spelled with a character reference or a backslash is "
-    "not recognised: no leak, served openly with a Spoiler-free section",
+    reason="an image address spelled with a character reference, a backslash or a tab "
+    "(all the same file to a browser) is not recognised by stored_addresses: no leak, "
+    "served openly in a Spoiler-free section",
 )
 @pytest.mark.parametrize("spelling", list(MISSED_SPELLINGS))
 def test_an_ending_image_in_an_unrecognised_spelling_is_still_caught(
