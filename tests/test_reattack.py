@@ -752,3 +752,36 @@ def test_code_span_bars_around_a_marker_do_not_make_its_note_a_setup_note(
     shown = re.sub(r'<span class="spoiler[^"]*"[^>]*>.*?</span></span>', "", page, flags=re.S)
     leaked = "It began on the bus trip" in shown
     assert not leaked or any(leak.term == "the bus trip" for leak in leaks_of(article))
+
+
+# --- drafts and scheduled articles stay off every public surface -------------------------
+
+
+@pytest.mark.parametrize("state", ["draft", "scheduled", "retracted", "in_review"])
+def test_an_unpublished_articles_title_is_on_no_public_surface(
+    client, make_article, work, state
+):
+    live = make_article(sections=[(0, "Intro", "", "Text.")])
+    status = {
+        "draft": Article.Status.DRAFT,
+        "scheduled": Article.Status.PUBLISHED,
+        "retracted": Article.Status.RETRACTED,
+        "in_review": Article.Status.IN_REVIEW,
+    }[state]
+    hidden = make_article(
+        sections=[(0, "Intro", "", "Text.")],
+        status=status,
+        title="Secret title of an unpublished explainer",
+        published_at=timezone.now() + timedelta(hours=3) if state == "scheduled" else None,
+    )
+    live.related.add(hidden)
+    live.render_sections()
+    surfaces = [
+        "/", "/works/", f"/works/{work.slug}/", "/feed/", "/feed/rss/", "/sitemap.xml",
+        f"/works/{work.slug}/feed/", "/search/?q=Secret", live.get_absolute_url(),
+        f"{live.get_absolute_url()}report/",
+    ]
+    for url in surfaces:
+        body = client.get(url).content.decode()
+        assert "Secret title" not in body, url
+        assert hidden.slug not in body, url
