@@ -785,3 +785,36 @@ def test_an_unpublished_articles_title_is_on_no_public_surface(
         body = client.get(url).content.decode()
         assert "Secret title" not in body, url
         assert hidden.slug not in body, url
+
+
+@pytest.mark.parametrize(
+    "who,action",
+    [
+        ("other_editor", "submit_for_review"),
+        ("editor", "publish_now"),
+        ("moderator", "publish_now"),
+        ("moderator", "retract"),
+        ("editor", "retract"),
+    ],
+)
+def test_bulk_workflow_actions_follow_the_same_rules(role_user, make_article, who, action):
+    people = {
+        "editor": role_user(roles.EDITOR, "eda"),
+        "other_editor": role_user(roles.EDITOR, "otto"),
+        "moderator": role_user(roles.MODERATOR, "mo"),
+    }
+    status = Article.Status.PUBLISHED if action == "retract" else Article.Status.DRAFT
+    article = make_article(sections=[(0, "Intro", "", "Text.")], status=status)
+    article.authors.add(people["editor"])
+    if action == "publish_now" and who == "editor":
+        workflow.apply(article, Article.Status.IN_REVIEW, user=people["editor"])
+    article.refresh_from_db()
+    before = article.status
+
+    client_for(people[who]).post(
+        "/admin/explainers/article/",
+        {"action": action, "_selected_action": [article.pk], "post": "yes"},
+    )
+
+    article.refresh_from_db()
+    assert article.status == before
