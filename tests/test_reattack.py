@@ -100,9 +100,7 @@ def test_an_ending_image_in_an_unrecognised_spelling_is_still_caught(
     reason="a stored image written as raw HTML <img src|srcset> is reported but never "
     "folded by the renderer: served openly above its section's level",
 )
-@pytest.mark.parametrize(
-    "html", ['<img src="{url}" alt="">', '<img srcset="{url} 1x" alt="">']
-)
+@pytest.mark.parametrize("html", ['<img src="{url}" alt="">', '<img srcset="{url} 1x" alt="">'])
 def test_a_stored_image_in_raw_html_is_never_served_openly_above_its_section(
     client, make_article, ending_still, html
 ):
@@ -499,8 +497,9 @@ def _missing_files(page):
     addresses = re.findall(r'(?:src|srcset|data-src|data-srcset)="([^"]*)"', page)
     urls = {part.split()[0] for value in addresses for part in value.split(",") if part.strip()}
     return sorted(
-        url for url in urls if url.startswith("/media/")
-        and not default_storage.exists(url[len("/media/"):])
+        url
+        for url in urls
+        if url.startswith("/media/") and not default_storage.exists(url[len("/media/") :])
     )
 
 
@@ -595,9 +594,10 @@ def test_a_moderator_cannot_change_anything_but_levels_headings_and_warnings_by_
 
     article.refresh_from_db()
     assert article.hero_image_id is None
-    assert list(
-        article.sections.order_by("pk").values("heading", "order", "image", "body")
-    ) == before_sections
+    assert (
+        list(article.sections.order_by("pk").values("heading", "order", "image", "body"))
+        == before_sections
+    )
     assert list(article.citations.values("key", "locator", "quotation")) == before_citations
 
 
@@ -758,9 +758,7 @@ def test_code_span_bars_around_a_marker_do_not_make_its_note_a_setup_note(
 
 
 @pytest.mark.parametrize("state", ["draft", "scheduled", "retracted", "in_review"])
-def test_an_unpublished_articles_title_is_on_no_public_surface(
-    client, make_article, work, state
-):
+def test_an_unpublished_articles_title_is_on_no_public_surface(client, make_article, work, state):
     live = make_article(sections=[(0, "Intro", "", "Text.")])
     status = {
         "draft": Article.Status.DRAFT,
@@ -777,8 +775,15 @@ def test_an_unpublished_articles_title_is_on_no_public_surface(
     live.related.add(hidden)
     live.render_sections()
     surfaces = [
-        "/", "/works/", f"/works/{work.slug}/", "/feed/", "/feed/rss/", "/sitemap.xml",
-        f"/works/{work.slug}/feed/", "/search/?q=Secret", live.get_absolute_url(),
+        "/",
+        "/works/",
+        f"/works/{work.slug}/",
+        "/feed/",
+        "/feed/rss/",
+        "/sitemap.xml",
+        f"/works/{work.slug}/feed/",
+        "/search/?q=Secret",
+        live.get_absolute_url(),
         f"{live.get_absolute_url()}report/",
     ]
     for url in surfaces:
