@@ -8,6 +8,7 @@ from django.utils import timezone
 from explainers import roles
 from explainers.models import Article, Citation, Image, Section, Source, SpoilerLevel, Work
 from tests.support.images import image_bytes
+from tests.support.storage import CDN
 
 
 @pytest.fixture
@@ -159,3 +160,17 @@ def senior_client(client, senior_editor):
 def moderator(role_user):
     """A Moderator: the ladder, warnings and terms, reader reports, leak overrides."""
     return role_user(roles.MODERATOR, "mo")
+
+
+@pytest.fixture
+def cdn(settings):
+    """Media on a storage whose URLs are on a domain of their own (MEDIA_URL unchanged)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "tests.support.storage.CdnStorage",
+            "OPTIONS": {"location": settings.MEDIA_ROOT},
+        },
+    }
+    assert settings.MEDIA_URL == "/media/"
+    return CDN

@@ -9,7 +9,15 @@ from django.test import Client
 
 from explainers import roles, workflow
 from explainers.models import Article, AuditEntry, Credit, Image, Person, Work, WorkPart
-from tests.support.admin_forms import ADD_URL, article_post, errors_in, page_text, section_row
+from tests.support.admin_forms import (
+    ADD_URL,
+    admin_url,
+    article_post,
+    errors_in,
+    image_post,
+    page_text,
+    section_row,
+)
 from tests.support.formdata import form_data
 from tests.support.images import image_bytes
 
@@ -20,10 +28,6 @@ def client_for(user):
     client = Client()
     client.force_login(user)
     return client
-
-
-def admin_url(obj, view="change"):
-    return f"/admin/explainers/{obj._meta.model_name}/{obj.pk}/{view}/"
 
 
 @pytest.fixture
@@ -92,18 +96,6 @@ def live(make_article, make_image, work, people):
     Credit.objects.create(work=work, person=lizzie, role="cast", character_name="Lizzie")
     WorkPart.objects.create(work=work, position=1, label="Part one")
     return article
-
-
-def image_post(image, **changes):
-    data = {
-        "alt_text": image.alt_text,
-        "credit": image.credit,
-        "caption": image.caption,
-        "spoiler_level": image.spoiler_level_id,
-        "focal_x": "" if image.focal_x is None else image.focal_x,
-        "focal_y": "" if image.focal_y is None else image.focal_y,
-    }
-    return {**data, **changes}
 
 
 def work_post(work, **changes):

@@ -7,36 +7,13 @@ import io
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from explainers.leaks import check_saved_article
 from explainers.models import Image
 from tests.support.images import image_bytes
-
-CDN = "https://cdn.example.test/m/"
-
-
-class CdnStorage(FileSystemStorage):
-    """Files on local disk, addressed like a bucket behind its own domain: what
-    django-storages' S3Storage with ``custom_domain`` answers from ``url()``."""
-
-    def url(self, name):
-        return CDN + name
-
-
-@pytest.fixture
-def cdn(settings):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": f"{__name__}.CdnStorage",
-            "OPTIONS": {"location": settings.MEDIA_ROOT},
-        },
-    }
-    assert settings.MEDIA_URL == "/media/"
-    return CDN
+from tests.support.storage import CDN
 
 
 @pytest.fixture

@@ -140,3 +140,19 @@ def full_post(article, **overrides):
     data["authors"] = [user.pk for user in article.authors.all()]
     data.update(overrides)
     return data
+
+
+def admin_url(obj, view="change"):
+    return f"/admin/explainers/{obj._meta.model_name}/{obj.pk}/{view}/"
+
+
+def image_post(image, **changes):
+    data = {
+        "alt_text": image.alt_text,
+        "credit": image.credit,
+        "caption": image.caption,
+        "spoiler_level": image.spoiler_level_id,
+        "focal_x": "" if image.focal_x is None else image.focal_x,
+        "focal_y": "" if image.focal_y is None else image.focal_y,
+    }
+    return {**data, **changes}

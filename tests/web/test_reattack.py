@@ -8,6 +8,16 @@ import pytest
 
 from explainers.leaks import check_saved_article
 from explainers.models import Article
+from tests.support.admin_forms import (
+    ADD_URL,
+    admin_url,
+    article_post,
+    change_url,
+    full_post,
+    image_post,
+    page_text,
+    section_row,
+)
 
 
 def anonymous_page(client, article):
@@ -118,8 +128,6 @@ def test_a_stored_image_in_raw_html_is_never_served_openly_above_its_section(
 from django.test import Client  # noqa: E402
 
 from explainers import roles  # noqa: E402
-
-from .test_permissions import admin_url, image_post  # noqa: E402
 
 
 def client_for(user):
@@ -291,8 +299,6 @@ from django.utils import timezone  # noqa: E402
 
 from explainers.models import SpoilerTerm, WorkPart  # noqa: E402
 
-from .test_admin import page_text  # noqa: E402
-
 
 @pytest.fixture
 def duet(levels, work):
@@ -357,8 +363,6 @@ def test_a_new_image_credit_names_the_scheduled_articles_showing_it_too(
 # --- item 5: a change form whose inlines are view-only --------------------------------
 
 from explainers import workflow  # noqa: E402
-
-from .test_workflow import change_url, full_post  # noqa: E402
 
 
 @pytest.mark.parametrize("who", ["editor", "moderator", "other_editor"])
@@ -435,8 +439,6 @@ def test_a_hero_or_poster_raised_to_ending_after_publish_leaves_every_public_sur
 
 # --- item 18: an image on object storage, written with the default port -----------------
 
-from .test_object_storage import CDN, cdn  # noqa: E402, F401
-
 
 @pytest.mark.xfail(
     strict=True,
@@ -450,8 +452,7 @@ def test_an_ending_image_on_object_storage_written_with_its_default_port_is_caug
     from django.core.files.base import ContentFile
 
     from explainers.models import Image
-
-    from .conftest import image_bytes
+    from tests.support.images import image_bytes
 
     still = Image(alt_text="The sisters on stage", credit="Netflix", spoiler_level=levels[3])
     still.file.save("still.png", ContentFile(image_bytes()), save=False)
@@ -512,7 +513,7 @@ def _missing_files(page):
 def test_a_new_file_for_an_image_keeps_the_live_bodies_showing_it_whole(
     role_user, client, make_article, make_image, django_capture_on_commit_callbacks
 ):
-    from .conftest import image_bytes
+    from tests.support.images import image_bytes
 
     still = make_image(rank=0, alt="The hall before the concert")
     article = make_article(sections=[(0, "Intro", "", f"A still:\n\n![]({still.file.url})\n")])
@@ -643,8 +644,6 @@ def test_a_spoiler_term_in_a_spoiler_free_link_text_is_a_leak(client, hand, make
 
 # --- item 2: where the leak check and the renderer disagree on an inline spoiler ---------
 
-from .test_admin import ADD_URL, article_post, section_row  # noqa: E402
-
 
 @pytest.fixture
 def trip(levels, work):
@@ -686,10 +685,10 @@ INLINE_DISGUISES = {
     ],
 )
 def test_text_the_leak_check_thinks_hidden_is_hidden_on_the_published_page(
-    editor_client, client, trip, work, levels, disguise
+    senior_client, client, trip, work, levels, disguise
 ):
     rows = [section_row(levels[0], "Intro", INLINE_DISGUISES[disguise], order=1)]
-    editor_client.post(ADD_URL, article_post(work, status="published", sections=rows))
+    senior_client.post(ADD_URL, article_post(work, status="published", sections=rows))
 
     article = Article.objects.first()
     if article is None or article.status != Article.Status.PUBLISHED:
