@@ -76,8 +76,8 @@ def articles_showing(obj):
         return Article.objects.filter(citations__source=obj)
     if isinstance(obj, Image):
         shown = Q(hero_image=obj) | Q(sections__image=obj) | Q(work__poster=obj)
-        if obj.file.name:
-            shown |= Q(sections__body__contains=obj.file.name)
+        if obj.file.name:  # by any address: the original's or a rendition's
+            shown |= Q(sections__body__contains=obj.address_key)
         return Article.objects.filter(shown)
     raise TypeError(f"{type(obj).__name__} is not an object articles share")
 

@@ -168,7 +168,11 @@ def _base_pattern(base):
     if sep and scheme in ("", "http:", "https:"):
         # Either scheme or none; the host in any case, as browsers read it.
         host, slash, path = rest.partition("/")
-        return rf"(?i:https?:)?//(?i:{re.escape(host)}){re.escape(slash + path)}"
+        if ":" not in host:  # the scheme's default port, written out, is the same origin
+            host_pattern = rf"(?i:{re.escape(host)})(?::(?:80|443))?"
+        else:
+            host_pattern = rf"(?i:{re.escape(host)})"
+        return rf"(?i:https?:)?//{host_pattern}{re.escape(slash + path)}"
     return _ANY_ORIGIN + re.escape(base)
 
 

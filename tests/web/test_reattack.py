@@ -140,11 +140,6 @@ def _rendition_url(image):
     return image.renditions.order_by("width").last().file.url
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="permissions.articles_showing finds body images by file.name only: an image a "
-    "live article shows by a rendition address is any editor's to rewrite",
-)
 @pytest.mark.parametrize("spelling", ["rendition", "percent escaped"])
 def test_an_editor_cannot_rewrite_an_image_a_live_body_shows_by_another_address(
     role_user, make_article, make_image, spelling
@@ -440,12 +435,6 @@ def test_a_hero_or_poster_raised_to_ending_after_publish_leaves_every_public_sur
 # --- item 18: an image on object storage, written with the default port -----------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="stored_addresses matches a storage's own host exactly: "
-    "https://cdn.example.test:443/… (the same URL to a browser) is not recognised, so an "
-    "Ending image is served openly in a Spoiler-free section with no leak reported",
-)
 def test_an_ending_image_on_object_storage_written_with_its_default_port_is_caught(
     client, cdn, levels, make_article
 ):
