@@ -528,13 +528,16 @@ def check_article(
 class SharedWork:
     """What every page about a work shows of it: the kicker, the work box, the work
     page, JSON-LD, feeds and listings. ``people`` are the credited names, ``cast`` the
-    characters they play."""
+    characters they play, ``parts`` the labels of its chapters or episodes (the shield's
+    choices on every article page); the ``synopsis`` is on the work page."""
 
     title: str = ""
     platform: str = ""
     poster: object = None
     people: tuple = ()
     cast: tuple = ()
+    parts: tuple = ()
+    synopsis: str = ""
 
     @classmethod
     def of(cls, work):
@@ -549,6 +552,8 @@ class SharedWork:
             poster=poster,
             people=tuple(dict.fromkeys(credit.person.name for credit in credits)),
             cast=tuple(dict.fromkeys(c.character_name for c in credits if c.character_name)),
+            parts=tuple(work.parts.order_by("position").values_list("label", flat=True)),
+            synopsis=work.synopsis,
         )
 
 
@@ -562,6 +567,15 @@ def _check_work(checker, work, safe):
         checker.text(name, place=place, field="credits", level=safe, kind=LeakKind.SHARED_TEXT)
     for name in work.cast:
         checker.text(name, place=place, field="cast", level=safe, kind=LeakKind.SHARED_TEXT)
+    for label in work.parts:
+        checker.text(label, place=place, field="part label", level=safe, kind=LeakKind.SHARED_TEXT)
+    checker.text(
+        reader_text(work.synopsis),
+        place=place,
+        field="synopsis",
+        level=safe,
+        kind=LeakKind.SHARED_TEXT,
+    )
     checker.image(work.poster, place="the work's poster", shown_at=safe)
 
 

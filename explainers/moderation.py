@@ -286,7 +286,7 @@ def add_spoiler_term(reports, *, phrase, variants, level, note, actor):
             level=level.name,
         )
     found = {}
-    for published in Article.objects.published().filter(work=article.work_id):
+    for published in Article.objects.live_or_scheduled().filter(work=article.work_id):
         messages = leaks.check_saved_article(published).messages
         if messages:
             found[published] = messages

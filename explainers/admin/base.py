@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import FieldDoesNotExist
 from django.db import router, transaction
+from django.utils import timezone
 
 from .. import leaks, locking, permissions
 
@@ -68,7 +69,7 @@ class EditorialAdmin(admin.ModelAdmin):
 
 
 class RecheckPublishedMixin:
-    """After a change that can create leaks in articles already live (a new spoiler
+    """After a change that can create leaks in articles live or scheduled (a new spoiler
     term; a shared object's text or level: an image, a work and its credits, a person, a
     source), run the leak check on them again and tell whoever made the change where the
     leaks now stand. Runs once the inlines are saved too (a work's cast)."""
@@ -80,11 +81,15 @@ class RecheckPublishedMixin:
         super().save_related(request, form, formsets, change)
         obj = form.instance
         articles = self.affected_articles(obj).select_related("work", "hero_image__spoiler_level")
+        now = timezone.now()
         for article in articles.distinct():
+            state = (
+                "Scheduled" if article.published_at and article.published_at > now else "Published"
+            )
             for message in leaks.check_saved_article(article).messages:
                 self.message_user(
                     request,
-                    f"Published article “{article.title}” now has a leak. {message}. "
+                    f"{state} article “{article.title}” now has a leak. {message}. "
                     "Ask its editor to fix it.",
                     level=messages.WARNING,
                 )

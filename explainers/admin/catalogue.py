@@ -65,7 +65,7 @@ class SourceAdmin(RecheckPublishedMixin, SharedObjectAdmin):
     autocomplete_fields = ["work"]
 
     def affected_articles(self, obj):
-        return Article.objects.published().filter(citations__source=obj)
+        return Article.objects.live_or_scheduled().filter(citations__source=obj)
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if isinstance(db_field, models.URLField):
@@ -116,7 +116,7 @@ class WorkAdmin(RecheckPublishedMixin, SharedObjectAdmin):
         return obj is not None and not permissions.may_change_shared(request.user, obj)
 
     def affected_articles(self, obj):
-        return Article.objects.published().filter(work=obj)
+        return Article.objects.live_or_scheduled().filter(work=obj)
 
     def get_readonly_fields(self, request, obj=None):
         # The window decides what opens for every reader by default: moderators (who
@@ -149,4 +149,4 @@ class PersonAdmin(RecheckPublishedMixin, SharedObjectAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
     def affected_articles(self, obj):
-        return Article.objects.published().filter(work__credits__person=obj)
+        return Article.objects.live_or_scheduled().filter(work__credits__person=obj)

@@ -72,7 +72,7 @@ class ImageAdmin(RecheckPublishedMixin, SharedObjectAdmin):
         return Article.objects.filter(sections__body__contains=obj.address_key)
 
     def affected_articles(self, obj):
-        return Article.objects.published().filter(
+        return Article.objects.live_or_scheduled().filter(
             models.Q(sections__image=obj)
             | models.Q(hero_image=obj)
             | models.Q(work__poster=obj)

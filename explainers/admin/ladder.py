@@ -42,7 +42,7 @@ class SpoilerTermAdmin(RecheckPublishedMixin, EditorialAdmin):
     list_select_related = ["work", "spoiler_level"]
 
     def affected_articles(self, obj):
-        articles = Article.objects.published()
+        articles = Article.objects.live_or_scheduled()
         return articles if obj.work_id is None else articles.filter(work=obj.work_id)
 
     @admin.display(description="variants")

@@ -39,6 +39,11 @@ class ArticleQuerySet(models.QuerySet):
             published_at__lte=timezone.now(),
         ).order_by(models.F("published_at").desc(), "-id")  # (no NULLs: the index's order)
 
+    def live_or_scheduled(self):
+        """Published now or set to go live by the clock: what a re-check after a shared
+        change must name, since a scheduled article goes live without another save."""
+        return self.filter(status=Article.Status.PUBLISHED)
+
     def for_listing(self):
         """What a teaser needs in the same query, without the (large) search columns."""
         return (

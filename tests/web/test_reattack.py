@@ -300,12 +300,6 @@ def duet(levels, work):
     return SpoilerTerm.objects.create(phrase="Duet", work=work, spoiler_level=levels[3])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="leaks._check_work skips the work's part labels (on every article page as the "
-    "shield's choices, and data-part) and its synopsis (the work page, its meta "
-    "description): a spoiler term there is never named by the re-check",
-)
 @pytest.mark.parametrize("place", ["part label", "synopsis"])
 def test_a_works_part_label_or_synopsis_holding_a_spoiler_term_is_named(
     client, make_article, work, levels, place
@@ -326,11 +320,6 @@ def test_a_works_part_label_or_synopsis_holding_a_spoiler_term_is_named(
     assert any("Duet" in leak.message for leak in leaks_of(article))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a shared change re-checks only articles already live (published()): an "
-    "article scheduled for later is not named and goes live with the leak",
-)
 def test_a_new_image_credit_names_the_scheduled_articles_showing_it_too(
     admin_client, duet, make_article, make_image, levels
 ):
