@@ -17,7 +17,7 @@ from explainers.rendering import (
     render_markdown,
 )
 
-from .images import Image
+from .images import Image, as_browser_reads, stored_addresses
 from .works import Credit, Work
 
 # Sent after ``Article.render_sections`` stored fresh HTML, so that what is derived from
@@ -348,6 +348,25 @@ def render_bodies(bodies, sources):
     return RenderedBodies(inputs=inputs, rendered=rendered, numbering=numbering)
 
 
+class BodyMedia(dict):
+    """Stored images by the address a body shows them at, for the renderer. An address
+    the renderer meets in another spelling (a character reference Python-Markdown
+    decoded, a backslash, a tab) is looked up as a browser would read it, so every
+    spelling of one file gets the same treatment."""
+
+    def __init__(self, by_address, by_name):
+        super().__init__(by_address)
+        self.by_name = by_name
+
+    def get(self, address, default=None):
+        if address in self:
+            return self[address]
+        for _, name in stored_addresses(as_browser_reads(address or "")):
+            if name in self.by_name:
+                return self.by_name[name]
+        return default
+
+
 def body_images(bodies):
     """Stored images shown in Markdown ``bodies``, by address, as the renderer takes
     them (pasted and dropped images are written in by their address: the storage's URL
@@ -356,6 +375,7 @@ def body_images(bodies):
     found = Image.objects.select_related("spoiler_level").by_address_in(*bodies)
     shown = {}
     media = {}
+    by_name = {}
     for address, image in found.items():
         if image.pk not in shown:
             shown[image.pk] = BodyImage(
@@ -366,8 +386,11 @@ def body_images(bodies):
                 rank=image.spoiler_level.rank,
                 level_name=image.spoiler_level.name,
             )
+            by_name[image.file.name] = shown[image.pk]
+            for rendition in image.renditions.all():
+                by_name[rendition.file.name] = shown[image.pk]
         media[address] = shown[image.pk]
-    return media
+    return BodyMedia(media, by_name)
 
 
 class Section(models.Model):

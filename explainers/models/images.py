@@ -1,4 +1,5 @@
 import hashlib
+import html
 import logging
 import posixpath
 import re
@@ -176,14 +177,32 @@ def _base_pattern(base):
     return _ANY_ORIGIN + re.escape(base)
 
 
+def as_browser_reads(url):
+    """``url`` as a browser resolves it before fetching: character references decoded
+    (in an HTML attribute, and in a Markdown link, which Python-Markdown decodes), tabs
+    and line breaks dropped, and a backslash read as a slash (in http and https URLs)."""
+    return re.sub(r"[\t\r\n]", "", html.unescape(url)).replace("\\", "/")
+
+
 def stored_addresses(text):
     """Every address in ``text`` at which storage serves an image's original or one of
     its renditions: (the address as written, the stored file name).
 
     Recognised by the storages' own URLs, not by ``MEDIA_URL`` alone (with a bucket on
     its own domain they differ), and read as a browser reads them: ``%``-escapes,
-    ``./`` and ``../`` in the path lead to the same file, so they lead to the same name.
+    ``./`` and ``../`` in the path lead to the same file, so they lead to the same name;
+    so do character references, tabs and backslashes (an address found only once they
+    are read is given as read, not as written).
     """
+    found = _addresses_in(text)
+    read = html.unescape(text).replace("\t", "").replace("\\", "/")
+    if read != text:
+        seen = {name for _, name in found}
+        found += [(address, name) for address, name in _addresses_in(read) if name not in seen]
+    return found
+
+
+def _addresses_in(text):
     bases = sorted(_url_bases(), key=len, reverse=True)
     pattern = "|".join(f"(?:{_base_pattern(base)})" for base in bases)
     found = []

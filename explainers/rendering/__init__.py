@@ -8,7 +8,7 @@ knows no model; callers pass in what it needs (the article's citation keys).
 
 import re
 from dataclasses import dataclass, field
-from html import escape
+from html import escape, unescape
 
 import markdown
 
@@ -105,7 +105,7 @@ def render_markdown(text, *, numbering=None, defer_media=False, media=None, rank
         converted = "".join(
             f"<p>{escape(block)}</p>" for block in source.split("\n\n") if block.strip()
         )
-    html = sanitize_html(converted, defer_media=defer_media)
+    html = _drop_raw_images_above(sanitize_html(converted, defer_media=defer_media), media, rank)
     keys = list(dict.fromkeys(extension.body.seen))
     unknown = (
         [key for key in keys if key not in numbering.known_keys] if numbering is not None else []
@@ -119,6 +119,32 @@ def render_markdown(text, *, numbering=None, defer_media=False, media=None, rank
         media_used=list(dict.fromkeys(extension.body.media_used)),
         too_deep=too_deep,
     )
+
+
+_RAW_IMAGE_RE = re.compile(r"<(?:img|source)\b[^>]*>", re.I)
+_URL_ATTRIBUTE_RE = re.compile(r'\s(src|srcset)="([^"]*)"', re.I)
+
+
+def _drop_raw_images_above(html, media, rank):
+    """An image written as raw HTML (``<img src>``, ``<source srcset>``) is not folded like
+    a Markdown image: when it shows a stored image above the place's level, it is left
+    out of the page (the leak check names it to the editor)."""
+    if not media:
+        return html
+
+    def above(tag):
+        for name, value in _URL_ATTRIBUTE_RE.findall(tag.group()):
+            value = unescape(value)
+            urls = [part.split()[0] for part in value.split(",") if part.split()]
+            if name.lower() == "src":
+                urls = [value]
+            for url in urls:
+                shown = media.get(url)
+                if shown is not None and shown.rank > rank:
+                    return ""
+        return tag.group()
+
+    return _RAW_IMAGE_RE.sub(above, html)
 
 
 def markdownify_preview(text):

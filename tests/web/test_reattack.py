@@ -89,12 +89,6 @@ def test_an_ending_image_in_a_recognised_spelling_is_a_leak_and_is_served_folded
     assert stem(ending_still) not in fetched_now(page)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an image address spelled with a character reference, a backslash or a tab "
-    "(all the same file to a browser) is not recognised by stored_addresses: no leak, "
-    "served openly in a Spoiler-free section",
-)
 @pytest.mark.parametrize("spelling", list(MISSED_SPELLINGS))
 def test_an_ending_image_in_an_unrecognised_spelling_is_still_caught(
     client, make_article, ending_still, spelling
@@ -105,11 +99,6 @@ def test_an_ending_image_in_an_unrecognised_spelling_is_still_caught(
     assert "spoiler image" in reported or stem(ending_still) not in fetched_now(page)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a stored image written as raw HTML <img src|srcset> is reported but never "
-    "folded by the renderer: served openly above its section's level",
-)
 @pytest.mark.parametrize("html", ['<img src="{url}" alt="">', '<img srcset="{url} 1x" alt="">'])
 def test_a_stored_image_in_raw_html_is_never_served_openly_above_its_section(
     client, make_article, ending_still, html
@@ -444,11 +433,6 @@ def test_an_ending_image_on_object_storage_written_with_its_default_port_is_caug
     assert stem(still) not in fetched_now(page)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a Spoiler-free image written as raw HTML and raised to Ending after publish "
-    "keeps being served openly (the renderer folds only Markdown images)",
-)
 def test_a_raw_html_body_image_raised_to_ending_after_publish_is_folded(
     role_user, client, make_article, make_image, levels
 ):
