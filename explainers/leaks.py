@@ -337,13 +337,26 @@ _TAG_RE = re.compile(r"<[^>]*>")
 _LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 
 
+# Put where a tag or code stood between two characters: invisible to matching (``fold``
+# drops format characters, so "ha<b></b>nd" still reads "hand"), but it keeps two bars
+# apart, as the renderer does: "|<b>|</b>" and "`||`" are no inline spoiler on the page.
+_APART = "\u2060"
+_CODE_SPAN_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)|^(?:```|~~~).*?^(?:```|~~~)", re.S | re.M)
+
+
+def _bars_apart(match):
+    return match.group().replace("|", "|" + _APART)
+
+
 def reader_text(markdown):
     """A body as a reader reads it, for matching: links reduced to their text, HTML tags
     and comments removed, entities decoded ("ha<!-- -->nd", "h&#97;nd" read "hand").
-    The ``||`` of inline spoilers stay, so what they hide is still known."""
+    The ``||`` of inline spoilers stay, so what they hide is still known; bars the
+    renderer does not pair (in code, split by a tag) are kept apart."""
     text = _COMMENT_RE.sub("", markdown or "")
+    text = _CODE_SPAN_RE.sub(_bars_apart, text)
     text = _LINK_RE.sub(r"\1", text)
-    return html.unescape(_TAG_RE.sub("", text))
+    return html.unescape(_TAG_RE.sub(_APART, text))
 
 
 def _inline_spoilers(text):
@@ -587,7 +600,9 @@ def _citing_ranks(sections):
         level = _get(section, "spoiler_level")
         if level is None:
             continue
-        body = _get(section, "body", "") or ""
+        # As the renderer reads it: no citation in a comment or in code, and no inline
+        # spoiler made of bars in code.
+        body = _CODE_SPAN_RE.sub("", _COMMENT_RE.sub("", _get(section, "body", "") or ""))
         spoilers = _inline_spoilers(body)
         for match in CITATION_MARKER_RE.finditer(body):
             rank = level.rank

@@ -622,30 +622,7 @@ INLINE_DISGUISES = {
 }
 
 
-@pytest.mark.parametrize(
-    "disguise",
-    [
-        pytest.param(
-            "code span",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="leaks._inline_spoilers reads ||…|| inside a code span as an inline "
-                "spoiler (so a Setup term passes in a Spoiler-free section) while the "
-                "renderer shows code literally: published openly",
-            ),
-        ),
-        pytest.param(
-            "bars split by tags",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="leaks.reader_text strips tags before looking for ||…||, so "
-                "<b>|</b>|text|<b>|</b> counts as an inline spoiler; the renderer sees no "
-                "|| pair and shows the Setup term openly in a Spoiler-free section",
-            ),
-        ),
-        *[name for name in INLINE_DISGUISES if name not in ("code span", "bars split by tags")],
-    ],
-)
+@pytest.mark.parametrize("disguise", list(INLINE_DISGUISES))
 def test_text_the_leak_check_thinks_hidden_is_hidden_on_the_published_page(
     senior_client, client, trip, work, levels, disguise
 ):
@@ -663,12 +640,6 @@ def test_text_the_leak_check_thinks_hidden_is_hidden_on_the_published_page(
 # --- item 21: a note cited from several levels, as the leak check and renderer see it -----
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="leaks._citing_ranks counts [@key] markers in the raw body, even inside an "
-    "HTML comment or a code span the renderer does not cite from: the quotation is checked "
-    "at Ending while the page shows the note openly",
-)
 @pytest.mark.parametrize("decoy", ["<!-- [@film] -->", "`[@film]`"])
 def test_a_decoy_marker_in_an_ending_section_does_not_lift_a_spoiler_free_note(
     client, hand, make_article, decoy
@@ -691,12 +662,6 @@ def test_a_decoy_marker_in_an_ending_section_does_not_lift_a_spoiler_free_note(
     assert not leaked or any(leak.term == "cuts off her hand" for leak in leaks_of(article))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="leaks._citing_ranks and _inline_spoilers read code spans' || as an inline "
-    "spoiler around a marker: a Setup quotation passes in a Spoiler-free note that the "
-    "page shows openly",
-)
 def test_code_span_bars_around_a_marker_do_not_make_its_note_a_setup_note(
     client, trip, make_article
 ):
