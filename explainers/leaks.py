@@ -334,7 +334,7 @@ def _get(item, name, default=None):
 
 _COMMENT_RE = re.compile(r"<!--.*?(?:-->|$)", re.S)
 _TAG_RE = re.compile(r"<[^>]*>")
-_LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_LINK_RE = re.compile(r"!?\[([^\]]*)\]\(([^)]*)\)")
 
 
 # Put where a tag or code stood between two characters: invisible to matching (``fold``
@@ -355,8 +355,31 @@ def reader_text(markdown):
     renderer does not pair (in code, split by a tag) are kept apart."""
     text = _COMMENT_RE.sub("", markdown or "")
     text = _CODE_SPAN_RE.sub(_bars_apart, text)
-    text = _LINK_RE.sub(r"\1", text)
-    return html.unescape(_TAG_RE.sub(_APART, text))
+    text = _LINK_RE.sub(_link_text, text)
+    return html.unescape(_TAG_RE.sub(_tag_text, text))
+
+
+# Attributes a reader perceives: a tooltip, what a screen reader says, the alt text a
+# browser paints when the image does not load.
+_SHOWN_ATTRIBUTE_RE = re.compile(
+    r"""\s(?:title|alt|aria-label)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I
+)
+_LINK_TITLE_RE = re.compile(r"""\s+(?:"([^"]*)"|'([^']*)'|\(([^)]*)\))\s*$""")
+
+
+def _link_text(match):
+    title = _LINK_TITLE_RE.search(match.group(2))
+    if title is None:
+        return match.group(1)
+    return f"{match.group(1)} {next(part for part in title.groups() if part is not None)}"
+
+
+def _tag_text(match):
+    shown = [
+        next((p for p in found if p), "") for found in _SHOWN_ATTRIBUTE_RE.findall(match.group())
+    ]
+    shown = [text for text in shown if text]
+    return _APART + (" " + " ".join(shown) + " " if shown else "") + _APART
 
 
 def _inline_spoilers(text):

@@ -574,12 +574,6 @@ def hand(levels, work):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="leaks.reader_text drops link titles and tag attributes: a spoiler term in a "
-    "Markdown link title, an <abbr title> or a raw <img alt> (tooltips, screen readers, a "
-    "blocked image's alt text) in a Spoiler-free section is published unreported",
-)
 @pytest.mark.parametrize(
     "body",
     [
