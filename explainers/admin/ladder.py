@@ -16,13 +16,17 @@ class SpoilerLevelAdmin(EditorialAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if change and "rank" in form.changed_data:
-            # Stored HTML depends on ranks (spoiler images are deferred, notes hidden):
-            # a rank moving across 0 must re-render every article that uses the level.
-            articles = Article.objects.filter(sections__spoiler_level=obj).distinct()
+            # Stored HTML carries ranks (deferred images, held images and notes say their
+            # level): every article showing the level anywhere, a section, a section's
+            # image or an image in a body, is rendered again. Rank moves are rare and
+            # bodies are not searched by image address here, so: every article.
+            articles = Article.objects.all()
             for article in articles:
                 article.render_sections()
             self.message_user(
-                request, f"Re-rendered {len(articles)} article(s) that use “{obj.name}”."
+                request,
+                f"Re-rendered {len(articles)} article(s): stored pages carry the rank of "
+                f"“{obj.name}”.",
             )
 
 

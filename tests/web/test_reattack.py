@@ -748,12 +748,6 @@ def test_bulk_workflow_actions_follow_the_same_rules(role_user, make_article, wh
 # --- the ladder moves under a held image ----------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SpoilerLevelAdmin re-renders only articles with a section at the moved level: "
-    "a body image held at that level in another article keeps its old data-level, which "
-    "a new level may then take (the reader's shield opens it at the wrong rung)",
-)
 def test_moving_a_level_up_the_ladder_moves_every_image_held_at_it(
     role_user, client, make_article, make_image, levels, django_capture_on_commit_callbacks
 ):
