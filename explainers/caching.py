@@ -26,6 +26,7 @@ alone does not bypass the cache: anyone can make one up.
 
 import hashlib
 import math
+import re
 from functools import wraps
 
 from django.conf import settings
@@ -130,6 +131,51 @@ def _declared_query(query, names):
     return kept
 
 
+# What a stored page's query may hold: a value outside these is answered (the view shows
+# its default) but not stored, so made-up values cannot fill the cache one entry each.
+_PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
+_SLUG = re.compile(r"[-a-z0-9_]{1,100}")
+
+
+def _known_kind(value):
+    from .models import Work
+
+    return value in Work.Kind.values
+
+
+def _existing_work(value):
+    from .models import Work
+
+    return bool(_SLUG.fullmatch(value)) and Work.objects.filter(slug=value).exists()
+
+
+_STORED_VALUES = {
+    "page": _PAGE_NUMBER.fullmatch,
+    "section": re.compile(r"[1-9][0-9]{0,17}").fullmatch,
+    "reach": re.compile(r"[0-9]{1,2}").fullmatch,
+    "sort": {"az", "newest"}.__contains__,
+    "kind": _known_kind,
+    "work": _existing_work,
+}
+
+
+def _storable(request):
+    """Whether the page answering this request may be kept for the next reader: its
+    query's values are ones the page uses as they are, and its Host carries no port
+    other than the one the request came in on (ALLOWED_HOSTS checks no port, and
+    without SITE_ORIGIN every made-up port would be an entry of its own)."""
+    for name, value in request.GET.items():
+        check = _STORED_VALUES.get(name)
+        if check is not None and not check(value):
+            return False
+    if not settings.SITE_ORIGIN:
+        host = request.get_host()
+        port = host.rpartition(":")[2] if not host.endswith("]") and ":" in host else ""
+        if port and port != str(request.get_port()):
+            return False
+    return True
+
+
 def _key(request):
     # The origin a page's absolute URLs are written with: SITE_ORIGIN when set (then every
     # host shares one entry, and made-up ports cannot multiply them), else the request's
@@ -197,6 +243,9 @@ def cache_public_page(view, query_params=None):
             return response
         if response.has_header("Vary") and "Cookie" in response["Vary"]:
             return response  # the page looked at the session: not the same for everyone
+        if not _storable(request):
+            _mark(response, "not stored")
+            return response
         fresh_until, shared_until = _lifetime(now)
         response["ETag"] = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
         # No Last-Modified: the time a page was stored is when someone first asked for it.

@@ -341,3 +341,15 @@ def test_production_settings_do_not_send_the_cache_header(monkeypatch):
     path = Path(__file__).resolve().parents[2] / "editorial" / "settings.py"
     production = runpy.run_path(str(path))
     assert production.get("PAGE_CACHE_HEADER", True) is False
+
+
+def test_pages_for_values_a_page_uses_are_stored_and_junk_values_are_not(client, make_article):
+    for _ in range(14):  # two pages of the home page
+        make_article(sections=SECTIONS)
+    for url in ("/?page=2", "/works/?kind=film&sort=newest", "/search/?work=the-perfection"):
+        assert client.get(url)["X-Page-Cache"] == "miss", url
+        assert client.get(url)["X-Page-Cache"] == "hit", url
+    for url in ("/?page=02", "/works/?sort=sideways", "/search/?work=no-such-work"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["X-Page-Cache"] == "not stored", url

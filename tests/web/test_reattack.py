@@ -230,12 +230,6 @@ def _new_entries(client, urls, **extra):
     return made
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a junk value of a declared parameter (?page=x1, ?page=001, ?sort=zz, ?kind=zz) "
-    "answers 200 with the default page and is stored under a key of its own: "
-    "unbounded cache entries, the Redis flush of item 11",
-)
 @pytest.mark.parametrize(
     "path,param",
     [
@@ -258,11 +252,6 @@ def test_junk_values_of_a_declared_parameter_make_no_new_cache_entries(
     assert _new_entries(client, urls) <= 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="without SITE_ORIGIN (the default) each made-up port in the Host header makes "
-    "a cache entry of its own: ALLOWED_HOSTS does not check ports",
-)
 def test_made_up_ports_without_a_site_origin_make_no_new_cache_entries(
     client, page_cache, make_article, settings
 ):
