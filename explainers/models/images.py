@@ -34,11 +34,28 @@ def image_upload_to(instance, filename):
     The uploaded name is never kept: it could spoil ("lizzie-final-scene.jpg") or claim
     a type (.html, .svg) that the content is not. ``CleanImageFieldFile`` names what it
     stores after the format Pillow found, so the extension here can be trusted.
+
+    A new file for an existing image keeps the first 32 characters of its name (its root
+    stem) with a new suffix: bodies that show the image by an older address (its former
+    original or renditions) still name it, and no cache serves the old bytes under the
+    new name.
     """
     extension = PurePosixPath(filename).suffix.lower().lstrip(".")
     if extension not in ALLOWED_FORMATS.values():
         extension = "img"
-    return f"{IMAGE_FOLDER}{timezone.now():%Y/%m}/{uuid4().hex}.{extension}"
+    stem = uuid4().hex
+    if getattr(instance, "pk", None):
+        former = type(instance).objects.filter(pk=instance.pk).values_list("file", flat=True)
+        former = former.first()
+        if former:
+            stem = f"{root_stem(former)}-{uuid4().hex[:8]}"
+    return f"{IMAGE_FOLDER}{timezone.now():%Y/%m}/{stem}.{extension}"
+
+
+def root_stem(name):
+    """What every file of one image is named after, whatever its version: its original's
+    first stem (a rendition is named ``<the original's stem>-<token>-<spec>-<width>``)."""
+    return PurePosixPath(name).name.split(".", 1)[0].split("-", 1)[0]
 
 
 class CleanImageFieldFile(ImageFieldFile):
@@ -119,10 +136,14 @@ class ImageQuerySet(models.QuerySet):
         names = {name for text in texts for _, name in stored_addresses(text or "")}
         if not names:
             return self.none()
-        return self.filter(
-            models.Q(file__in=names)
-            | models.Q(pk__in=Rendition.objects.filter(file__in=names).values("image_id"))
+        shown = models.Q(file__in=names) | models.Q(
+            pk__in=Rendition.objects.filter(file__in=names).values("image_id")
         )
+        for stem in _original_stems(names):
+            # A file of the image from before it last changed: gone, but its name still
+            # says whose it was.
+            shown |= models.Q(file__contains=f"/{stem}.") | models.Q(file__contains=f"/{stem}-")
+        return self.filter(shown)
 
     def by_address_in(self, *texts):
         """Like ``in_markdown``, as a dict: every address of a stored image in ``texts``,
@@ -132,11 +153,22 @@ class ImageQuerySet(models.QuerySet):
         found = {address: name for text in texts for address, name in stored_addresses(text or "")}
         if not found:
             return {}
-        by_name = {}
+        by_name, by_stem = {}, {}
         for image in self.in_markdown(*texts).prefetch_related("renditions"):
             by_name[image.file.name] = image
             by_name.update((rendition.file.name, image) for rendition in image.renditions.all())
+            by_stem[image.address_key] = image
+        for name in set(found.values()) - set(by_name):
+            stem = next(iter(_original_stems([name])), None)
+            if stem in by_stem:
+                by_name[name] = by_stem[stem]
         return {address: by_name[name] for address, name in found.items() if name in by_name}
+
+
+def _original_stems(names):
+    """The root stems of the images these stored names belong to, in whatever version
+    (an original replaced since, a rendition made before the image last changed)."""
+    return {stem for stem in map(root_stem, names) if re.fullmatch(r"[0-9a-f]{32}", stem)}
 
 
 # The path up to anything that ends a URL in Markdown or HTML, then any query string or
@@ -312,10 +344,10 @@ class Image(models.Model):
     @property
     def address_key(self):
         """What every address of this image in a body contains, whether it shows the
-        original or a rendition: the stem of the stored name (random, so no other
-        file's), which the renditions' names start with. For finding the bodies that
-        show it (``body__contains``)."""
-        return PurePosixPath(self.file.name).stem if self.file else ""
+        original or a rendition, now or before a new file replaced it: the root stem
+        (random, so no other image's), which every version and rendition is named
+        after. For finding the bodies that show it (``body__contains``)."""
+        return root_stem(self.file.name) if self.file else ""
 
     # -- what an image still needs ------------------------------------------------------
 
