@@ -113,7 +113,7 @@ def seed_measured(text):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from explainers import pages
+    from explainers import stored_pages
     from explainers.models import (
         Article,
         Citation,
@@ -193,7 +193,7 @@ def seed_measured(text):
             status=Article.Status.PUBLISHED,
             published_at=now - timedelta(days=n + 1),
         )
-    pages.build_stale([article.pk])
+    stored_pages.build_stale([article.pk])
     return article
 
 

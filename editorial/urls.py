@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from explainers import editor_endpoints, views
-from explainers.caching import cache_public_page
+from explainers.page_cache import cache_public_page
 from explainers.sitemaps import SITEMAPS
 
 admin.site.site_header = "Explainers editorial"

@@ -15,7 +15,7 @@ from django.utils.html import escape
 
 from .models import Article, Work
 from .origin import absolute
-from .safety import project_article
+from .projection import project_article
 
 FEED_SIZE = 30
 

@@ -1,10 +1,10 @@
 """The invalidation map: which rows affect which public pages, declared once.
 
 Three things keep copies of what readers see, and each must hear of a change:
-- the stored pages (``pages.py``): each article's rendered page, counted out of date with
-  ``pages.mark_stale`` in the change's own transaction and, for the article's own content,
+- the stored pages (``stored_pages.py``): each article's rendered page, counted out of date with
+  ``stored_pages.mark_stale`` in the change's own transaction and, for the article's own content,
   rendered again once it commits;
-- the page cache (``caching.py``): every cached public page, dropped at once (by a
+- the page cache (``page_cache.py``): every cached public page, dropped at once (by a
   generation counter) after the change commits;
 - the search index (``search.py``): each article's search vector, refreshed in the
   change's transaction.
@@ -144,19 +144,19 @@ def reach(instance, *, deleted=False):
 
 def apply(result):
     """Tell the stored pages, the search index and the page cache what changed."""
-    from . import caching, pages, search
+    from . import page_cache, search, stored_pages
 
     if result.pages is not None:
-        pages.mark_stale(result.pages)
+        stored_pages.mark_stale(result.pages)
     ids = [pk for pk in result.rebuild if pk is not None]
     if ids:
-        transaction.on_commit(lambda: pages.build_stale(ids))
+        transaction.on_commit(lambda: stored_pages.build_stale(ids))
     if result.search is not None:
         search.refresh(result.search)
     if result.search_work is not None:
         search.refresh_work(result.search_work)
     if result.public:
-        transaction.on_commit(caching.invalidate)
+        transaction.on_commit(page_cache.invalidate)
 
 
 def sections_rendered(sender, article, **kwargs):
@@ -194,26 +194,26 @@ def _deleted(sender, instance, **kwargs):
 def _before_delete(sender, instance, **kwargs):
     # Deleting an image first empties the fields that point at it, after which nothing
     # would tell which pages showed it: count them before too.
-    from . import pages
+    from . import stored_pages
 
     showing = reach(instance, deleted=True).pages
     if showing is not None:
-        pages.mark_stale(showing)
+        stored_pages.mark_stale(showing)
 
 
 def _before_save(sender, instance, raw=False, **kwargs):
     """An article moved to another work leaves its old work's pages; a credit moved to
     another work or person leaves the old one's."""
-    from . import pages
+    from . import stored_pages
     from .models import Article, Credit
 
     if raw or instance.pk is None:
         return
     if isinstance(instance, Article):
-        pages.mark_stale(listers([instance.pk]))
+        stored_pages.mark_stale(listers([instance.pk]))
     elif isinstance(instance, Credit):
         old = Credit.objects.filter(pk=instance.pk).first() or instance
-        pages.mark_stale(articles_showing(old))
+        stored_pages.mark_stale(articles_showing(old))
 
 
 def _m2m(sender, instance, action, reverse, model, pk_set, **kwargs):

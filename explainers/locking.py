@@ -12,7 +12,7 @@ Taking row locks in whatever order each path happens to reach them deadlocked Po
    a time; on a newsroom's scale (a few saves a minute, each well under a second) the
    wait is short and nothing else is held while waiting;
 2. reader reports, then the article row, then its sections and citations;
-3. stored pages last: ``pages.mark_stale`` takes the editorial lock itself, inside the
+3. stored pages last: ``stored_pages.mark_stale`` takes the editorial lock itself, inside the
    statement that counts the change, before it locks any stored page, so no two
    transactions ever hold parts of the stored-page table each.
 

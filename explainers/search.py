@@ -21,7 +21,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .models import Article, Credit, Section, SpoilerLevel, Work
-from .safety import project_article, search_document
+from .projection import project_article, search_document
 
 CONFIG = "english"
 MAX_QUERY_CHARS = 200
@@ -206,7 +206,7 @@ class Result:
 
 
 def results_page(queryset, query, page_number):
-    """One page of results, projected: teasers from safety.py, snippets from level-0 text."""
+    """One page of results, projected: teasers from projection.py, snippets from level-0 text."""
     page = Paginator(queryset, PAGE_SIZE).get_page(page_number)
     page.window = RANK_WINDOW if on_postgres() and page.paginator.count >= RANK_WINDOW else None
     snippets = _snippets([article.pk for article in page.object_list], query)

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import feeds, views
-from .caching import cache_public_page
+from .page_cache import cache_public_page
 
 app_name = "explainers"
 

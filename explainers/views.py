@@ -12,14 +12,14 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import moderation, pages, search
-from .caching import staff_user
+from . import moderation, search, stored_pages
 from .forms import ReaderReportForm
 from .models import Article, Credit, Person, StoredPage, Work
 from .models.reports import client_fingerprint
 from .origin import absolute, site_origin
+from .page_cache import staff_user
 from .previews import PreviewLinkInvalid, article_id_from
-from .safety import (
+from .projection import (
     project_article,
     safe_image,
     section_label,
@@ -119,7 +119,7 @@ class ArticleDetailView(DetailView):
             "slug",
             "status",
             "published_at",
-            *(f"stored_page__{name}" for name in pages.SERVED_FIELDS),
+            *(f"stored_page__{name}" for name in stored_pages.SERVED_FIELDS),
         )
 
     @staticmethod
@@ -149,10 +149,10 @@ class ArticleDetailView(DetailView):
         """A published article's page from its stored document when that is current (one
         query in all); otherwise rendered, and stored for the next reader."""
         if self.previewer() is None:  # a reader: the stored document, if it may be served
-            served = pages.served_document(kwargs.get("slug", ""))
+            served = stored_pages.served_document(kwargs.get("slug", ""))
             if served is not None:
                 document, stored = served
-                return HttpResponse(pages.fill(document, stored, self.origin()))
+                return HttpResponse(stored_pages.fill(document, stored, self.origin()))
         try:
             self.object = self.get_object()
         except Http404:
@@ -161,9 +161,9 @@ class ArticleDetailView(DetailView):
             stored = self.object.stored_page
         except StoredPage.DoesNotExist:
             stored = None
-        document = None if self.is_preview else pages.document_for(stored)
+        document = None if self.is_preview else stored_pages.document_for(stored)
         if document is not None:
-            return HttpResponse(pages.fill(document, stored, self.origin()))
+            return HttpResponse(stored_pages.fill(document, stored, self.origin()))
         self.object = self.for_render(self.object)
         return self.render_to_response(self.get_context_data(object=self.object))
 
@@ -180,12 +180,12 @@ class ArticleDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         article = self.object
-        page = pages.page_for(article)
+        page = stored_pages.page_for(article)
         if page is None:
             raise Http404("The article was deleted.")
         context.update(
             page=page,
-            head=mark_safe(pages.HEAD_MARK),  # noqa: S308 - filled in by render_to_response
+            head=mark_safe(stored_pages.HEAD_MARK),  # noqa: S308 - filled in by render_to_response
             related=[project_article(related) for related in article.related_reading()],
             is_preview=self.is_preview,
             default_tolerance=article.work.default_tolerance_rank(),
@@ -202,8 +202,8 @@ class ArticleDetailView(DetailView):
             add_never_cache_headers(response)
             response["X-Robots-Tag"] = "noindex, nofollow"
         else:
-            pages.store_document(page, document, pages.valid_until(self.object))
-        response.content = pages.fill(document, page, self.origin())
+            stored_pages.store_document(page, document, stored_pages.valid_until(self.object))
+        response.content = stored_pages.fill(document, page, self.origin())
         return response
 
 

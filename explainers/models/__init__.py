@@ -1,9 +1,9 @@
 from .articles import Article, ArticleQuerySet, Citation, RenderReport, Section, Source
 from .audit import AuditEntry
 from .images import Image, Picture, Rendition
-from .pages import StoredPage
 from .reports import ReaderReport
 from .spoilers import ContentWarning, DismissedSuggestion, LeakOverride, SpoilerLevel, SpoilerTerm
+from .stored_pages import StoredPage
 from .works import Credit, Person, Work, WorkPart
 
 __all__ = [

@@ -52,7 +52,7 @@ def test_a_second_anonymous_read_is_served_from_the_cache_without_a_query(
     assert second.content == first.content
     control = second["Cache-Control"]
     assert "public" in control
-    # Until the next five-minute line on the clock (see caching._lifetime), at most 300 s.
+    # Until the next five-minute line on the clock (see page_cache._lifetime), at most 300 s.
     assert 0 < int(control.split("s-maxage=")[1].split(",")[0]) <= 300
     assert "Cookie" not in second.get("Vary", "")
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.core.management import call_command
 
-from explainers import pages
+from explainers import stored_pages
 from explainers.models import (
     Article,
     AuditEntry,
@@ -44,7 +44,7 @@ def stored(article):
 
 
 def is_current(article):
-    return stored(article).is_current(pages.page_format())
+    return stored(article).is_current(stored_pages.page_format())
 
 
 def test_a_page_is_stored_by_its_first_render_and_served_from_then_on(client, article):
@@ -86,19 +86,19 @@ def test_a_save_that_commits_renders_the_page_before_any_reader_asks(
 
 
 def test_a_render_racing_with_a_change_is_left_out_of_date(client, article, monkeypatch):
-    real_render = pages.render
+    real_render = stored_pages.render
 
     def render_then_change(loaded):
         result = real_render(loaded)
         # A moderator's change commits while this worker renders the old data.
         SpoilerLevel.objects.filter(rank=2).update(name="Big twist")
-        pages.mark_stale(pages.EVERY_PAGE)
+        stored_pages.mark_stale(stored_pages.EVERY_PAGE)
         return result
 
-    monkeypatch.setattr(pages, "render", render_then_change)
+    monkeypatch.setattr(stored_pages, "render", render_then_change)
     read(client, article)
     assert not is_current(article)
-    monkeypatch.setattr(pages, "render", real_render)
+    monkeypatch.setattr(stored_pages, "render", real_render)
     assert "Big twist" in read(client, article)
 
 
@@ -107,7 +107,7 @@ def test_a_new_release_of_the_templates_makes_every_stored_page_out_of_date(
 ):
     read(client, article)
     assert is_current(article)
-    monkeypatch.setattr(pages, "page_format", lambda: "next-release")
+    monkeypatch.setattr(stored_pages, "page_format", lambda: "next-release")
     assert not is_current(article)
     fresh = read(client, article)
     assert stored(article).format == "next-release" and "cello prodigy" in fresh

@@ -34,7 +34,7 @@ PUBLIC_ROUTES = {
 }
 
 
-# A reader's article page: its stored document (explainers/pages.py), found by the
+# A reader's article page: its stored document (explainers/stored_pages.py), found by the
 # article's slug with every condition for serving it checked in one query. Nothing grows
 # with sections, citations, images, warnings or related reading.
 ARTICLE_PAGE_QUERIES = 1

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from explainers.models import Article
-from explainers.pages import build_stale
+from explainers.stored_pages import build_stale
 
 
 class Command(BaseCommand):

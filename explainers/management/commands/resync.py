@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from explainers import caching, pages, search
+from explainers import page_cache, search, stored_pages
 from explainers.models import Article
 
 
@@ -11,13 +11,13 @@ def resync(*, render=True):
     ``pg_restore`` sends nothing): every stored page marked out of date (and, with
     ``render``, rendered again), the search index recomputed, the page cache emptied.
     How many article pages were rendered."""
-    pages.mark_stale(pages.EVERY_PAGE)
+    stored_pages.mark_stale(stored_pages.EVERY_PAGE)
     search.refresh(Article.objects.values_list("pk", flat=True))
     # Now, and once more when the surrounding transaction commits: a reader in between
     # may have cached a page of the rows being replaced.
-    caching.invalidate()
-    transaction.on_commit(caching.invalidate)
-    return pages.build_stale() if render else 0
+    page_cache.invalidate()
+    transaction.on_commit(page_cache.invalidate)
+    return stored_pages.build_stale() if render else 0
 
 
 class Command(BaseCommand):

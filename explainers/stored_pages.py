@@ -36,7 +36,7 @@ from django.utils.safestring import mark_safe
 
 from . import locking
 from .invalidation import EVERY_PAGE
-from .safety import (
+from .projection import (
     group_notes,
     json_ld,
     linked_data,
@@ -50,7 +50,7 @@ from .safety import (
 ORIGIN = "<origin>"
 # Bump when Python code changes what a page shows (template changes are noticed alone).
 FORMAT_VERSION = "1"
-_FORMAT_SOURCES = ("safety.py", "pages.py", "imaging.py", "models/images.py")
+_FORMAT_SOURCES = ("projection.py", "stored_pages.py", "imaging.py", "models/images.py")
 
 
 @cache
