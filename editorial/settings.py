@@ -270,7 +270,7 @@ AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 # The client's address as the rest of the site reads it (PROXY_COUNT above). django-ipware,
 # which axes uses otherwise, looked only at REMOTE_ADDR and found no client behind a proxy:
 # every failure then counted against one address, None, shared by everyone.
-AXES_CLIENT_IP_CALLABLE = "explainers.moderation.client_address"
+AXES_CLIENT_IP_CALLABLE = "explainers.throttling.client_address"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",

@@ -1,5 +1,5 @@
-"""Reader reports: filing one (the client's address, the rate limit) and the moderators'
-resolutions. Each resolution is one transaction that changes the article, closes the
+"""Reader reports: the moderators' resolutions (filing one is limited per client by
+``explainers.throttling``). Each resolution is one transaction that changes the article, closes the
 reports it answers and leaves one audit entry ("explainers.report.level_raised", ...).
 
 The admin (``explainers.admin.reports``) checks who may do this (with
@@ -7,11 +7,8 @@ The admin (``explainers.admin.reports``) checks who may do this (with
 change live here.
 """
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
 from . import leaks, locking
 from .models import Article, AuditEntry, ReaderReport, Section, SpoilerTerm
@@ -19,54 +16,6 @@ from .models import Article, AuditEntry, ReaderReport, Section, SpoilerTerm
 
 class ModerationError(Exception):
     """A resolution that cannot go ahead; the message says why, for the moderator."""
-
-
-# --- filing --------------------------------------------------------------------------
-
-
-def client_address(request):
-    """The reader's address. Behind ``PROXY_COUNT`` proxies, each appends the address it
-    was reached from to X-Forwarded-For, so the client is that many entries from the
-    right; anything further left is whatever the client claimed and cannot be trusted."""
-    proxies = settings.PROXY_COUNT
-    if proxies > 0:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-        forwarded = [part.strip() for part in forwarded if part.strip()]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def take_slot(kind, fingerprint, *, limit, window):
-    """Count one request of ``kind`` for this client; False once it has used up the
-    window's quota.
-
-    A fixed window in the cache: ``add`` then ``incr`` are atomic on memcached and Redis,
-    so parallel requests cannot both slip under the limit.
-    """
-    bucket = int(timezone.now().timestamp()) // max(window, 1)
-    key = f"{kind}:{fingerprint}:{bucket}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count <= limit
-
-
-def take_report_slot(fingerprint):
-    return take_slot(
-        "reader-report",
-        fingerprint,
-        limit=settings.READER_REPORTS_PER_CLIENT,
-        window=settings.READER_REPORT_WINDOW_SECONDS,
-    )
-
-
-def retry_after_seconds(window=None):
-    window = max(window or settings.READER_REPORT_WINDOW_SECONDS, 1)
-    return window - int(timezone.now().timestamp()) % window
 
 
 # --- resolving -----------------------------------------------------------------------

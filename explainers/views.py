@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import moderation, search, stored_pages
+from . import search, stored_pages, throttling
 from .forms import ReaderReportForm
 from .models import Article, Credit, Person, StoredPage, Work
 from .models.reports import client_fingerprint
@@ -342,16 +342,16 @@ class ReportSpoilerView(ReportMixin, TemplateView):
                 return self.unknown_section(status=400)
             context = self.get_context_data(form=form, section=self.posted_section(form))
             return self.render_to_response(context, status=400)
-        fingerprint = client_fingerprint(moderation.client_address(request))
-        if not moderation.take_report_slot(fingerprint):
-            minutes = -(-moderation.retry_after_seconds() // 60)
+        fingerprint = client_fingerprint(throttling.client_address(request))
+        if not throttling.take_report_slot(fingerprint):
+            minutes = -(-throttling.retry_after_seconds() // 60)
             response = self.response_class(
                 request=request,
                 template="explainers/report_limited.html",
                 context=self.get_context_data(minutes=minutes),
                 status=429,
             )
-            response["Retry-After"] = str(moderation.retry_after_seconds())
+            response["Retry-After"] = str(throttling.retry_after_seconds())
             add_never_cache_headers(response)
             return response
         if not form.is_bot:  # a bot is thanked like anyone, and nothing is kept
@@ -423,18 +423,18 @@ class SearchView(TemplateView):
         # Searches the page cache already holds cost nothing and never get here; a client
         # asking for many fresh ones in a minute is slowed down with a friendly page.
         if search.clean_query(request.GET.get("q", "")).terms:
-            fingerprint = client_fingerprint(moderation.client_address(request))
+            fingerprint = client_fingerprint(throttling.client_address(request))
             window = settings.SEARCH_WINDOW_SECONDS
-            if not moderation.take_slot(
+            if not throttling.take_slot(
                 "search", fingerprint, limit=settings.SEARCHES_PER_CLIENT, window=window
             ):
                 response = render(
                     request,
                     "explainers/search_throttled.html",
-                    {"retry_after": moderation.retry_after_seconds(window)},
+                    {"retry_after": throttling.retry_after_seconds(window)},
                     status=429,
                 )
-                response["Retry-After"] = str(moderation.retry_after_seconds(window))
+                response["Retry-After"] = str(throttling.retry_after_seconds(window))
                 return response
         return super().get(request, *args, **kwargs)
 
