@@ -132,6 +132,23 @@ class SharedObjectAdmin(EditorialAdmin):
             return False
         return obj is None or permissions.may_change_shared(request.user, obj, "delete")
 
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if (
+            obj is not None
+            and request.method == "GET"
+            and EditorialAdmin.has_change_permission(self, request, obj)
+            and not self.has_change_permission(request, obj)
+        ):
+            # Say why the form is read-only, and what to do instead.
+            name = self.model._meta.verbose_name
+            self.message_user(
+                request,
+                f"Articles other than your own drafts show this {name}, so only a senior "
+                f"editor may change it: ask one, or add a new {name} for your draft.",
+                messages.INFO,
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
 
 class SharedWorkInline:
     """A work's credits and parts are shown with the work: changed as the work is."""

@@ -129,6 +129,7 @@ def test_an_editor_may_view_but_not_change_the_hero_image_of_someone_elses_live_
     page = client.get(admin_url(image))
     assert page.status_code == 200
     assert 'name="alt_text"' not in page.content.decode()  # shown read-only
+    assert "only a senior editor may change it" in page_text(page)  # and says why
     refused = client.post(admin_url(image), image_post(image, alt_text="Lizzie's severed hand"))
     assert refused.status_code == 403
     swapped = client.post(
