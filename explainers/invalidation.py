@@ -114,13 +114,11 @@ def reach(instance, *, deleted=False):
     own = own_article(instance)
     if own is not None:
         if isinstance(instance, m.Article):
-            # Its teaser, or whether it is listed at all, in other pages' related reading;
-            # its search vector unless the save renders its bodies next (which refreshes it).
-            rendering_next = getattr(instance, "sections_render_next", False)
+            # Its teaser, or whether it is listed at all, in other pages' related reading.
             return Reach(
                 pages=m.Article.objects.filter(Q(pk=own) | Q(pk__in=listers([own]).values("pk"))),
                 rebuild=[own],
-                search=None if rendering_next or deleted else [own],
+                search=None if deleted else [own],
             )
         return Reach(
             pages=[own],

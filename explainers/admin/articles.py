@@ -157,11 +157,8 @@ class ArticleAdmin(ArticleViewsMixin, EditorialAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
-        if not change and not workflow.is_publisher(request.user):
-            obj._add_author = request.user  # an editor's new article is theirs to edit
         if form.transition is not None:
             workflow.prepare(obj, form.transition)
-        obj.sections_render_next = True  # save_related renders them (and indexes the article)
         with revisions.followed_loaded(obj):
             super().save_model(request, obj, form, change)
 
@@ -249,9 +246,8 @@ class ArticleAdmin(ArticleViewsMixin, EditorialAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         article = form.instance
-        author = getattr(article, "_add_author", None)
-        if author is not None:
-            article.authors.add(author)
+        if not change and not workflow.is_publisher(request.user):
+            article.authors.add(request.user)  # an editor's new article is theirs to edit
         comment = form.cleaned_data.get("workflow_comment", "")
         if form.transition is not None:
             workflow.record(
@@ -264,7 +260,6 @@ class ArticleAdmin(ArticleViewsMixin, EditorialAdmin):
             reversion.set_comment(f"{form.transition.label}. {comment}".strip())
         sections = next((fs for fs in formsets if isinstance(fs, SectionFormSet)), None)
         report = article.render_sections(prepared=getattr(sections, "rendered_bodies", None))
-        article.sections_render_next = False
         for key in report.unused_keys:
             self.message_user(
                 request,
