@@ -30,16 +30,6 @@ def client_for(user):
     return client
 
 
-@pytest.fixture
-def people(role_user):
-    return {
-        "editor": role_user(EDITOR, "eda"),
-        "other_editor": role_user(EDITOR, "otto"),
-        "senior": role_user(SENIOR, "sol"),
-        "moderator": role_user(MODERATOR, "mo"),
-    }
-
-
 # --- item 5: an editor's own article in review --------------------------------------
 
 

@@ -28,16 +28,6 @@ CHANGELIST = "/admin/explainers/article/"
 
 
 @pytest.fixture
-def people(role_user):
-    return {
-        "editor": role_user(EDITOR, "eda"),
-        "other_editor": role_user(EDITOR, "otto"),
-        "senior": role_user(SENIOR, "sol"),
-        "moderator": role_user(MODERATOR, "mo"),
-    }
-
-
-@pytest.fixture
 def draft(make_article, people):
     article = make_article(
         sections=[
