@@ -30,9 +30,8 @@ from functools import lru_cache
 
 from .models import Credit, Image, SpoilerTerm
 from .models.images import stored_addresses
+from .permissions import can_override
 from .rendering.citations import CITATION_MARKER_RE
-
-OVERRIDE_PERMISSION = "explainers.override_leak_check"
 
 SNIPPET_CHARS = 60
 
@@ -817,11 +816,6 @@ def _suggestions(sections, characters):
 
 
 # --- publishing ------------------------------------------------------------------------
-
-
-def can_override(user):
-    """Moderators (and superusers) may publish over leaks, with a reason."""
-    return bool(user and user.is_active and user.has_perm(OVERRIDE_PERMISSION))
 
 
 @dataclass(frozen=True)

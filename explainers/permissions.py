@@ -15,7 +15,57 @@ live as reviewed) is not.
 from django.db.models import Q
 
 from .models import Article, Credit, Image, Person, Source, Work, WorkPart
-from .workflow import is_author
+
+
+def is_publisher(user):
+    return bool(user and user.is_active and user.has_perm("explainers.publish_article"))
+
+
+def is_author(user, article):
+    if article.pk is None:
+        return True
+    return article.authors.filter(pk=user.pk).exists()
+
+
+def can_edit_content(user, article):
+    """Title, dek, slug, sections' bodies, citations: senior editors on any article, an
+    editor on their own draft (or a new article)."""
+    if not (user and user.is_active and user.has_perm("explainers.change_article")):
+        return False
+    if user.has_perm("explainers.edit_any_article"):
+        return True
+    if article.pk is None:
+        return user.has_perm("explainers.add_article")
+    return article.status == Article.Status.DRAFT and is_author(user, article)
+
+
+def can_moderate(user):
+    """A section's spoiler level, safe heading and warnings, on any article."""
+    return bool(user and user.is_active and user.has_perm("explainers.moderate_article"))
+
+
+def may_save_article(user, article):
+    """Save the article at all: write its content, moderate its sections, or move it in
+    the workflow (what the change form lets each role do)."""
+    from .workflow import transitions_for
+
+    return (
+        can_edit_content(user, article)
+        or can_moderate(user)
+        or bool(article.pk and transitions_for(user, article))
+    )
+
+
+def can_override(user):
+    """Moderators (and superusers) may publish over leaks, with a reason."""
+    return bool(user and user.is_active and user.has_perm("explainers.override_leak_check"))
+
+
+def may_preview(user):
+    """Drafts on the site itself: staff who may change articles."""
+    return bool(
+        user and user.is_active and user.is_staff and user.has_perm("explainers.change_article")
+    )
 
 
 def _active_staff(user):
@@ -55,7 +105,7 @@ def may_resolve_reports(user):
 
 def may_share_preview(user, article):
     """A public link to an unpublished article: its authors and senior editors."""
-    if not Article.can_preview(user):
+    if not may_preview(user):
         return False
     return is_senior_editor(user) or (article.pk is not None and is_author(user, article))
 

@@ -14,13 +14,10 @@ from dataclasses import dataclass, field
 
 import reversion
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from reversion.models import Version
-
-from . import leaks, locking
 
 ARTICLE_FIELDS = [
     ("title", "Title"),
@@ -297,95 +294,6 @@ def compare(older, newer):
         ),
         citations=_parts("citation", CITATION_FIELDS, older.citations, newer.citations, names),
     )
-
-
-# --- restoring ---------------------------------------------------------------------------
-
-
-class RestoreRefused(Exception):
-    pass
-
-
-def _existing(model, pk):
-    return pk if pk is not None and model.objects.filter(pk=pk).exists() else None
-
-
-def restore(version, *, user):
-    """Bring the article back to ``version``'s content as a new revision."""
-    from .models import (
-        Article,
-        AuditEntry,
-        Citation,
-        ContentWarning,
-        Image,
-        Section,
-        SpoilerLevel,
-        Work,
-        WorkPart,
-    )
-
-    snap = snapshot(version)
-    with transaction.atomic():
-        locking.hold_editorial_lock()
-        article = Article.objects.select_for_update().get(pk=int(version.object_id))
-        data = snap.article
-        article.title, article.slug, article.dek = data["title"], data["slug"], data["dek"]
-        if Work.objects.filter(pk=data["work_id"]).exists():
-            article.work_id = data["work_id"]
-        article.hero_image_id = _existing(Image, data.get("hero_image_id"))
-        article.save()
-        article.authors.set(data.get("authors", []))
-        article.related.set(Article.objects.filter(pk__in=data.get("related", [])))
-        article.sections.exclude(pk__in=list(snap.sections)).delete()
-        for pk, values in snap.sections.items():
-            section = Section.objects.filter(pk=pk, article=article).first() or Section(
-                pk=pk, article=article
-            )
-            for name in ("order", "heading", "safe_heading", "body"):
-                setattr(section, name, values.get(name, ""))
-            level = values.get("spoiler_level_id")
-            if not SpoilerLevel.objects.filter(pk=level).exists():
-                raise RestoreRefused(
-                    "This revision uses a spoiler level that no longer exists; it cannot be "
-                    "restored as it was."
-                )
-            section.spoiler_level_id = level
-            section.image_id = _existing(Image, values.get("image_id"))
-            section.reveals_through_id = _existing(WorkPart, values.get("reveals_through_id"))
-            section.save()
-            section.content_warnings.set(
-                ContentWarning.objects.filter(pk__in=values.get("content_warnings", []))
-            )
-        article.citations.all().delete()
-        for pk, values in snap.citations.items():
-            Citation.objects.create(
-                pk=pk,
-                article=article,
-                key=values["key"],
-                source_id=values["source_id"],
-                locator=values.get("locator", ""),
-                quotation=values.get("quotation", ""),
-            )
-        article.render_sections()
-        if article.status == Article.Status.PUBLISHED:
-            report, verdict = leaks.publishing_verdict(article, user=user)
-            if verdict.refused:
-                raise RestoreRefused(
-                    "This revision cannot be restored while the article is published: the "
-                    "leak check finds in it " + "; ".join(report.messages) + ". Move the "
-                    "article back to draft first, or restore a later revision."
-                )
-        when = f"{version.revision.date_created:%Y-%m-%d %H:%M}"
-        save_revision(article, user=user, comment=f"Restored the revision of {when}.")
-        AuditEntry.record(
-            "explainers.article.restored",
-            actor=user,
-            subject=article.title,
-            article=article,
-            revision=version.revision_id,
-            revision_date=version.revision.date_created.isoformat(),
-        )
-    return article
 
 
 # --- conflicts ---------------------------------------------------------------------------

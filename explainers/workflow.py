@@ -9,40 +9,13 @@ however a request arrives (a hidden button is no protection: every check is on t
 
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.utils import timezone
 
-from . import leaks, locking
 from .models import Article, AuditEntry
+from .permissions import is_author, is_publisher
+from .refusal import Refused
 
 S = Article.Status
-
-
-def is_publisher(user):
-    return bool(user and user.is_active and user.has_perm("explainers.publish_article"))
-
-
-def is_author(user, article):
-    if article.pk is None:
-        return True
-    return article.authors.filter(pk=user.pk).exists()
-
-
-def can_edit_content(user, article):
-    """Title, dek, slug, sections' bodies, citations: senior editors on any article, an
-    editor on their own draft (or a new article)."""
-    if not (user and user.is_active and user.has_perm("explainers.change_article")):
-        return False
-    if user.has_perm("explainers.edit_any_article"):
-        return True
-    if article.pk is None:
-        return user.has_perm("explainers.add_article")
-    return article.status == S.DRAFT and is_author(user, article)
-
-
-def can_moderate(user):
-    """A section's spoiler level, safe heading and warnings, on any article."""
-    return bool(user and user.is_active and user.has_perm("explainers.moderate_article"))
 
 
 @dataclass(frozen=True)
@@ -91,7 +64,7 @@ STATE_HELP = {
 }
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Refused):
     pass
 
 
@@ -171,57 +144,3 @@ def prepare(article, transition):
     elif transition.name == "unscheduled":
         article.published_at = None
         article.awaiting_go_live = False
-
-
-def apply(article, target, *, user, comment="", override_reason=""):
-    """Make one transition outside the change form (admin actions, buttons): checked,
-    leak-checked when publishing, saved with a revision, recorded, in one transaction."""
-    from .revisions import save_revision
-
-    with transaction.atomic():
-        locking.hold_editorial_lock()
-        article = Article.objects.select_for_update().get(pk=article.pk)
-        transition = check(user, article, target)
-        if target == S.PUBLISHED:
-            report, verdict = leaks.publishing_verdict(
-                article, user=user, override_reason=override_reason
-            )
-            if verdict.refused:
-                raise TransitionRefused(" ".join([verdict.problem, *report.messages]))
-            if verdict.overridden:
-                from .models import LeakOverride
-
-                LeakOverride.record(
-                    article=article, user=user, reason=override_reason, leaks=report.messages
-                )
-        from_state = article.status
-        article.status = target
-        prepare(article, transition)
-        article.save()
-        save_revision(article, user=user, comment=f"{transition.label}. {comment}".strip())
-        record(transition, article, user=user, from_state=from_state, comment=comment)
-    return article
-
-
-def publish_due(now=None):
-    """Record the scheduled publications whose time has come (visibility never waited
-    for this: the published gate compares times). Returns the articles recorded."""
-    now = now or timezone.now()
-    recorded = []
-    with transaction.atomic():
-        due = Article.objects.select_for_update().filter(
-            status=S.PUBLISHED, awaiting_go_live=True, published_at__lte=now
-        )
-        for article in due:
-            Article.objects.filter(pk=article.pk).update(awaiting_go_live=False)
-            AuditEntry.record(
-                "explainers.article.went_live",
-                actor=None,
-                subject=article.title,
-                article=article,
-                from_state="scheduled",
-                to_state=S.PUBLISHED,
-                published_at=article.published_at.isoformat(),
-            )
-            recorded.append(article)
-    return recorded

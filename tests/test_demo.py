@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from PIL import Image as PILImage
 
+from explainers import permissions
 from explainers.models import (
     Article,
     Citation,
@@ -222,7 +223,7 @@ def test_with_debug_on_the_demo_creates_logins_with_the_right_permissions(settin
     assert moderator.has_perms(["explainers.change_article", "explainers.override_leak_check"])
     assert not moderator.has_perm("explainers.delete_article")
     assert admin.is_superuser and admin.is_staff
-    assert Article.can_preview(editor)
+    assert permissions.may_preview(editor)
     for article in perfection_explainers():
         assert editor in article.authors.all()
     assert editor.get_full_name()

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from markdownx.models import MarkdownxField
 from markdownx.widgets import AdminMarkdownxWidget
 
-from .. import leaks, locking, workflow
+from .. import leaks, permissions, workflow
 from ..lookups import LookupsOnceFormSet, LookupsOnceInline
 from ..models import (
     Article,
@@ -18,24 +18,18 @@ from ..models import (
     SpoilerLevel,
     WorkPart,
 )
-from ..models.articles import render_bodies
-from .base import live_forms
+from .base import hold_saved_rows, live_forms
 
-# Read-only for whoever may not write the article's content (workflow.can_edit_content).
+# Read-only for whoever may not write the article's content (permissions.can_edit_content).
 CONTENT_FIELDS = ["title", "slug", "dek", "work", "hero_image", "authors", "related"]
 SECTION_CONTENT_FIELDS = ["order", "heading", "body", "image", "reveals_through"]
 
 
 class SectionFormSet(LookupsOnceFormSet):
-    """Checks sections as the reader will meet them, and against the article's citations.
-
-    ``citation_formset`` is attached by ``ArticleAdmin`` so unknown keys can be reported
-    before anything is saved.
-    """
-
-    citation_formset = None
-    # Every live body rendered as it will be saved (``Article.render_sections`` reuses it).
-    rendered_bodies = None
+    """Checks each section on its own (a safe heading above Spoiler-free, an image no
+    higher than its section, a part of the article's own work). What needs the whole
+    article (the bodies rendered with their citations, the leak check) is checked by
+    ``services.articles.save_article``, which refuses with the section named."""
 
     _parts_of = None  # the work whose parts the forms offer
 
@@ -71,22 +65,6 @@ class SectionFormSet(LookupsOnceFormSet):
         which = f"of {work.title}" if work else "of the article's work"
         return f"That is a part of another work. Pick a chapter or episode {which}."
 
-    def citation_sources(self):
-        """The article's citations as submitted (else as saved): key -> source id."""
-        citations = self.citation_formset
-        if citations is None:
-            # No citation inline on this page (the user may not edit citations).
-            if self.instance.pk is None:
-                return {}
-            return dict(self.instance.citations.values_list("key", "source_id"))
-        citations.is_valid()  # cleans once; the result is cached for the admin's own check
-        sources = {}
-        for form in live_forms(citations):
-            key, source = form.cleaned_data.get("key"), form.cleaned_data.get("source")
-            if key:
-                sources[key] = getattr(source, "pk", None)
-        return sources
-
     def assign_missing_orders(self, live):
         """Sections left at order 0 go after the others, in the order they are listed."""
         next_order = max((form.cleaned_data.get("order") or 0 for form in live), default=0)
@@ -97,21 +75,16 @@ class SectionFormSet(LookupsOnceFormSet):
                 form.instance.order = next_order
 
     def clean(self):
+        hold_saved_rows(self)
         super().clean()
         live = live_forms(self)
         self.assign_missing_orders(live)
         live.sort(key=lambda form: form.cleaned_data["order"])
-        self.rendered_bodies = render_bodies(
-            [(self._submitted(form, "body"), self._rank(form)) for form in live],
-            self.citation_sources(),
-        )
         problems = []
-        for position, (form, rendered) in enumerate(
-            zip(live, self.rendered_bodies.rendered, strict=True), start=1
-        ):
+        for position, form in enumerate(live, start=1):
             data = form.cleaned_data
-            level = data.get("spoiler_level")
-            heading = data.get("heading") or "untitled"
+            level = self._submitted(form, "spoiler_level")
+            heading = self._submitted(form, "heading") or "untitled"
             name = f"Section {position} (“{heading}”)"
             if level is not None and level.rank > 0 and not data.get("safe_heading", "").strip():
                 message = (
@@ -140,28 +113,6 @@ class SectionFormSet(LookupsOnceFormSet):
                 )
                 form.add_error("reveals_through", message)
                 problems.append(message)
-            if rendered.too_deep:
-                message = (
-                    f"{name} nests lists or quotes too deeply to be laid out (hundreds of "
-                    "levels). Flatten them; nothing you typed has been lost."
-                )
-                form.add_error("body", message)
-                problems.append(message)
-            if rendered.unclosed_spoiler:
-                message = (
-                    f"{name} has an inline spoiler that is not closed: “||” opens one and "
-                    "another “||” must close it in the same paragraph, or the text after it "
-                    "shows to every reader. For literal bars, put them in `backticks`."
-                )
-                form.add_error("body", message)
-                problems.append(message)
-            for key in rendered.unknown_keys:
-                message = (
-                    f"Unknown citation key '{key}' in section {position} (“{heading}”). Add a "
-                    f"citation with the key '{key}' under Citations, or correct the marker."
-                )
-                form.add_error("body", message)
-                problems.append(message)
         if problems:
             raise forms.ValidationError(problems)
 
@@ -171,10 +122,6 @@ class SectionFormSet(LookupsOnceFormSet):
         if name in form.cleaned_data:
             return form.cleaned_data[name]
         return getattr(form.instance, name, None)
-
-    def _rank(self, form):
-        level = self._submitted(form, "spoiler_level")
-        return level.rank if level is not None else 0
 
 
 class SectionInline(LookupsOnceInline, admin.StackedInline):
@@ -200,17 +147,17 @@ class SectionInline(LookupsOnceInline, admin.StackedInline):
 
     # A moderator on an article they may not write: level, safe heading and warnings only.
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and not workflow.can_edit_content(request.user, obj):
+        if obj is not None and not permissions.can_edit_content(request.user, obj):
             return SECTION_CONTENT_FIELDS
         return []
 
     def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and workflow.can_edit_content(
+        return super().has_add_permission(request, obj) and permissions.can_edit_content(
             request.user, obj or Article()
         )
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and workflow.can_edit_content(
+        return super().has_delete_permission(request, obj) and permissions.can_edit_content(
             request.user, obj or Article()
         )
 
@@ -218,7 +165,7 @@ class SectionInline(LookupsOnceInline, admin.StackedInline):
         if not super().has_change_permission(request, obj):
             return False
         article = obj or Article()
-        return workflow.can_edit_content(request.user, article) or workflow.can_moderate(
+        return permissions.can_edit_content(request.user, article) or permissions.can_moderate(
             request.user
         )
 
@@ -241,12 +188,12 @@ class CitationInline(LookupsOnceInline, admin.TabularInline):
     extra = 1
 
     def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and workflow.can_edit_content(
+        return super().has_add_permission(request, obj) and permissions.can_edit_content(
             request.user, obj or Article()
         )
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and workflow.can_edit_content(
+        return super().has_change_permission(request, obj) and permissions.can_edit_content(
             request.user, obj or Article()
         )
 
@@ -273,9 +220,11 @@ class SuggestionsWidget(forms.CheckboxSelectMultiple):
 
 
 class ArticleAdminForm(forms.ModelForm):
-    """The article form, with the leak check run on what was submitted before anything
-    is saved. ``ArticleAdmin`` sets ``request`` (per request, on the class it builds) and
-    hands over the section formset through the request (``leak_check_sections``)."""
+    """The article's own fields, and the inputs of a save that are not fields of the
+    article (an override reason, suggestions dismissed, a comment on the move, the
+    version the form was opened at). ``ArticleAdmin`` sets ``request`` on the class it
+    builds per request. Checks that need the whole article (version, leaks, bodies) are
+    the save's own: ``services.articles.save_article``."""
 
     leak_override_reason = forms.CharField(
         label="Override reason",
@@ -302,10 +251,6 @@ class ArticleAdminForm(forms.ModelForm):
     opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     request = None
-    leak_report = None
-    leak_verdict = leaks.Verdict()
-    transition = None
-    conflict = None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -350,119 +295,12 @@ class ArticleAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        self._check_version(cleaned.get("opened_version"))
         status = cleaned.get("status")
-        self.from_state = self.instance.status if self.instance.pk else ""
         if status and (self.instance.pk is None or status != self.instance.status):
+            # The save checks the move again; asking here puts the refusal by the field
+            # along with any other error of the form.
             try:
-                self.transition = workflow.check(self.request.user, self.instance, status)
+                workflow.check(self.request.user, self.instance, status)
             except workflow.TransitionRefused as refusal:
                 self.add_error("status", str(refusal))
         return cleaned
-
-    def _check_version(self, opened):
-        """Optimistic locking: refuse a form opened before someone else's save. The row is
-        locked until this request's transaction ends, so two saves cannot both pass."""
-        if self.instance.pk is None:
-            return
-        locking.hold_editorial_lock()  # before the row lock: see locking.py
-        current = (
-            Article.objects.select_for_update()
-            .filter(pk=self.instance.pk)
-            .values_list("version", flat=True)
-            .first()
-        )
-        if opened is not None and opened == current:
-            return
-        from ..revisions import describe_conflict
-
-        self.conflict = describe_conflict(self.instance, opened)
-        raise forms.ValidationError(self.conflict.message, code="stale")
-
-    def _post_clean(self):
-        # The instance now holds the submitted fields, as the section formset expects.
-        super()._post_clean()
-        if self._errors or self.request is None:
-            return
-        sections = self._submitted_sections()
-        if sections is None:
-            return  # the sections have errors of their own; they are shown with them
-        data = self.cleaned_data
-        # Read from the instance: it holds the submitted fields and, for fields this user
-        # may not change (shown read-only), the saved ones.
-        article = self.instance
-        work = article.work if article.work_id else None
-        self.leak_report = leaks.check_article(
-            title=article.title,
-            dek=article.dek,
-            slug=article.slug,
-            hero_image=article.hero_image if article.hero_image_id else None,
-            sections=sections,
-            terms=leaks.terms_for_work(work),
-            characters=leaks.characters_for_work(work),
-            work=leaks.SharedWork.of(work),
-            citations=self._submitted_citations(),
-        )
-        _, self.leak_verdict = leaks.publishing_verdict(
-            article,
-            report=self.leak_report,
-            publishing=article.status == Article.Status.PUBLISHED,
-            user=self.request.user,
-            override_reason=data.get("leak_override_reason", ""),
-        )
-        if self.leak_verdict.refused:
-            self.add_error(
-                None,
-                [
-                    self.leak_verdict.problem,
-                    *self.leak_report.problems,
-                    *self.leak_report.messages,
-                ],
-            )
-
-    def _submitted_citations(self):
-        """The citations as submitted (else as saved), with their sources."""
-        sections = getattr(self.request, "leak_check_sections", None)
-        formset = getattr(sections, "citation_formset", None)
-        if formset is None or not formset.is_valid():
-            if self.instance.pk is None:
-                return []
-            return list(self.instance.citations.select_related("source"))
-        submitted = []
-        for form in live_forms(formset):
-            data = {**form.cleaned_data}
-            if not hasattr(data.get("source"), "title"):
-                # A view-only inline's "cleaned" source is an id: the saved row stands.
-                data["source"] = form.instance.source if form.instance.source_id else None
-            for name in ("key", "locator", "quotation"):
-                data.setdefault(name, getattr(form.instance, name, ""))
-            submitted.append(data)
-        return submitted
-
-    def _submitted_sections(self):
-        """The sections as submitted, in reading order; None if they do not validate."""
-        formset = getattr(self.request, "leak_check_sections", None)
-        if formset is None:
-            # No section inline on this page: the saved sections stand.
-            if self.instance.pk is None:
-                return []
-            return list(
-                self.instance.sections.select_related("spoiler_level", "image__spoiler_level")
-            )
-        if not formset.is_valid():
-            return None
-        live = live_forms(formset)
-        live.sort(key=lambda form: form.cleaned_data["order"])
-        # Fields shown read-only (a moderator sees the body but may not change it) are not
-        # in cleaned_data: take them from the saved section.
-        saved = ("heading", "safe_heading", "body", "spoiler_level", "image", "order")
-        return [
-            {
-                **{name: getattr(form.instance, name, None) for name in saved},
-                **form.cleaned_data,
-            }
-            for form in live
-        ]
-
-
-# --- article history, preview links, presence and workflow actions ------------------------

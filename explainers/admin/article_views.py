@@ -4,11 +4,13 @@ preview link, the presence heartbeat, and the bulk workflow actions."""
 from django.conf import settings
 from django.contrib import admin, messages
 
-from .. import permissions, revisions, workflow
+from .. import permissions, revisions
 from ..models import (
     Article,
     AuditEntry,
 )
+from ..services import Refused
+from ..services import articles as services
 
 
 class ArticleViewsMixin:
@@ -83,7 +85,7 @@ class ArticleViewsMixin:
     def revisions_view(self, request, object_id):
         article = self._article_or_403(request, object_id)
         versions = list(revisions.versions_of(article))
-        can_restore = workflow.can_edit_content(request.user, article)
+        can_restore = permissions.can_edit_content(request.user, article)
         return self._render(
             request,
             "admin/explainers/article/revisions.html",
@@ -119,7 +121,7 @@ class ArticleViewsMixin:
             article,
             title=f"Compare revisions of “{article}”",
             comparison=comparison,
-            can_restore=workflow.can_edit_content(request.user, article),
+            can_restore=permissions.can_edit_content(request.user, article),
         )
 
     def restore_view(self, request, object_id, version_id):
@@ -127,13 +129,13 @@ class ArticleViewsMixin:
         from django.shortcuts import redirect
 
         article = self._article_or_403(request, object_id)
-        if not workflow.can_edit_content(request.user, article):
+        if not permissions.can_edit_content(request.user, article):
             raise PermissionDenied
         version = self._version(article, version_id)
         if request.method == "POST":
             try:
-                revisions.restore(version, user=request.user)
-            except revisions.RestoreRefused as refusal:
+                services.restore(version, user=request.user)
+            except Refused as refusal:
                 self.message_user(request, str(refusal), level=messages.ERROR)
                 return redirect("admin:explainers_article_revisions", article.pk)
             when = f"{version.revision.date_created:%Y-%m-%d %H:%M}"
@@ -210,9 +212,9 @@ class ArticleViewsMixin:
         moved = 0
         for article in queryset:
             try:
-                workflow.apply(article, target, user=request.user)
+                services.transition(article, target, user=request.user)
                 moved += 1
-            except workflow.TransitionRefused as refusal:
+            except Refused as refusal:
                 self.message_user(request, f"“{article}”: {refusal}", level=messages.ERROR)
         if moved:
             self.message_user(request, f"{moved} article(s) {done}.", level=messages.SUCCESS)
@@ -230,4 +232,4 @@ class ArticleViewsMixin:
         self._transition_selected(request, queryset, Article.Status.RETRACTED, "retracted")
 
     def has_publish_permission(self, request):
-        return workflow.is_publisher(request.user)
+        return permissions.is_publisher(request.user)

@@ -1,27 +1,48 @@
-"""The article screen: the list, the change form's layout and permissions, and what a
-save reports back (overrides recorded, leaks and suggestions shown)."""
+"""The article screen: the list, the change form's layout and permissions. A save hands
+what was submitted to ``services.articles.save_article`` and reports what it did
+(overrides recorded, leaks and suggestions); a refusal shows the form again with each
+problem at the top and by its field."""
 
 import reversion
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
 from django.utils.html import format_html, format_html_join
 
-from .. import leaks, permissions, revisions, workflow
-from ..models import (
-    Article,
-    Citation,
-    DismissedSuggestion,
-    LeakOverride,
-)
+from .. import permissions, revisions, workflow
+from ..models import Article, Citation, Section
 from ..models.articles import HERO_IMAGE_MESSAGE
+from ..services import Refused
+from ..services.articles import ArticleChange, SectionChange, save_article
 from .article_form import (
     CONTENT_FIELDS,
     ArticleAdminForm,
     CitationInline,
-    SectionFormSet,
     SectionInline,
 )
 from .article_views import ArticleViewsMixin
-from .base import EditorialAdmin, hold_saved_rows
+from .base import EditorialAdmin, live_forms
+
+
+class ShownAgain(Exception):
+    """A save the service refused: the bound form and formsets, to show again."""
+
+    def __init__(self, form, formsets, refusal):
+        super().__init__(str(refusal))
+        self.form, self.formsets, self.refusal = form, formsets, refusal
+
+
+def name_rows_written(formset):
+    """The rows a formset's save would list, for the history's change message (Django
+    reads them from the formset, which the service saved in its place)."""
+    live = live_forms(formset)
+    formset.new_objects = [f.instance for f in formset.extra_forms if f in live]
+    formset.changed_objects = [
+        (f.instance, f.changed_data) for f in formset.initial_forms if f in live and f.has_changed()
+    ]
+    formset.deleted_objects = [
+        f.instance for f in formset.initial_forms if f in formset.deleted_forms
+    ]
 
 
 class ArticleAdmin(ArticleViewsMixin, EditorialAdmin):
@@ -60,8 +81,8 @@ class ArticleAdmin(ArticleViewsMixin, EditorialAdmin):
             return True
         user = request.user
         return (
-            workflow.can_edit_content(user, obj)
-            or workflow.can_moderate(user)
+            permissions.can_edit_content(user, obj)
+            or permissions.can_moderate(user)
             or bool(workflow.transitions_for(user, obj))
         )
 
@@ -71,15 +92,17 @@ class ArticleAdmin(ArticleViewsMixin, EditorialAdmin):
         if obj is None or request.user.is_superuser:
             return True
         # Only a draft nobody has published goes away; anything readers saw is retracted.
-        return obj.status == Article.Status.DRAFT and workflow.can_edit_content(request.user, obj)
+        return obj.status == Article.Status.DRAFT and permissions.can_edit_content(
+            request.user, obj
+        )
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["leak_check_overrides", "workflow_log", "revision_links"]
         user = request.user
         article = obj or Article()
-        if not workflow.can_edit_content(user, article):
+        if not permissions.can_edit_content(user, article):
             readonly += CONTENT_FIELDS
-        if not workflow.is_publisher(user):
+        if not permissions.is_publisher(user):
             readonly.append("published_at")
         if obj is not None and not workflow.transitions_for(user, obj):
             readonly.append("status")
@@ -91,7 +114,7 @@ class ArticleAdmin(ArticleViewsMixin, EditorialAdmin):
         return form
 
     def get_prepopulated_fields(self, request, obj=None):
-        if workflow.can_edit_content(request.user, obj or Article()):
+        if permissions.can_edit_content(request.user, obj or Article()):
             return {"slug": ["title"]}
         return {}
 
@@ -132,7 +155,7 @@ class ArticleAdmin(ArticleViewsMixin, EditorialAdmin):
         if obj is not None:
             fields.append("leak_check_overrides")
             fields.append("dismiss_suggestions")
-        if leaks.can_override(request.user):
+        if permissions.can_override(request.user):
             fields.append("leak_override_reason")
         if fields:
             fieldsets.append(("Leak check", {"fields": fields}))
@@ -146,9 +169,62 @@ class ArticleAdmin(ArticleViewsMixin, EditorialAdmin):
                 # An article made outside the admin (an import, the demo) gets its first
                 # revision now, so a later conflict or diff has the version it was opened at.
                 revisions.save_revision(article, comment="First recorded revision.")
-        with reversion.create_revision():
-            reversion.set_user(request.user)
-            return super().changeform_view(request, object_id, form_url, extra_context)
+        try:
+            with reversion.create_revision():
+                reversion.set_user(request.user)
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except ShownAgain as refused:  # rolled back: nothing of the save was written
+            return self.show_refused(request, refused, object_id, form_url, extra_context)
+
+    def show_refused(self, request, refused, object_id, form_url, extra_context):
+        """The form again, as Django shows a form with errors, with the service's
+        problems at the top and each by its field where it has one."""
+        form, formsets, refusal = refused.form, refused.formsets, refused.refusal
+        sections = next((fs for fs in formsets if fs.model is Section), None)
+        live = sorted(live_forms(sections), key=lambda f: f.instance.order) if sections else []
+        for problem in refusal.problems:
+            if problem.section is not None and problem.section < len(live):
+                section_form = live[problem.section]
+                if problem.field in section_form.fields:
+                    section_form.add_error(problem.field, problem.message)
+            elif problem.field in form.fields:
+                form.add_error(problem.field, problem.message)
+                continue
+            form.add_error(None, problem.message)
+        add = object_id is None
+        obj = None if add else form.instance
+        admin_form = helpers.AdminForm(
+            form,
+            list(self.get_fieldsets(request, obj)),
+            self.get_prepopulated_fields(request, obj),
+            self.get_readonly_fields(request, obj),
+            model_admin=self,
+        )
+        inlines = self.get_inline_formsets(
+            request, formsets, self.get_inline_instances(request, form.instance), obj
+        )
+        media = self.media + admin_form.media
+        for inline in inlines:
+            media += inline.media
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{'Add' if add else 'Change'} {self.opts.verbose_name}",
+            "subtitle": str(obj) if obj else None,
+            "adminform": admin_form,
+            "object_id": object_id,
+            "original": obj,
+            "is_popup": IS_POPUP_VAR in request.POST or IS_POPUP_VAR in request.GET,
+            "to_field": request.POST.get(TO_FIELD_VAR, request.GET.get(TO_FIELD_VAR)),
+            "media": media,
+            "inline_admin_formsets": inlines,
+            "errors": helpers.AdminErrorList(form, formsets),
+            "preserved_filters": self.get_preserved_filters(request),
+            "conflict": refusal.conflict,
+            **(extra_context or {}),
+        }
+        return self.render_change_form(
+            request, context, add=add, change=not add, obj=obj, form_url=form_url
+        )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context["can_share_preview"] = obj is not None and permissions.may_share_preview(
@@ -157,10 +233,8 @@ class ArticleAdmin(ArticleViewsMixin, EditorialAdmin):
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
-        if form.transition is not None:
-            workflow.prepare(obj, form.transition)
-        with revisions.followed_loaded(obj):
-            super().save_model(request, obj, form, change)
+        """Nothing is written here: ``save_related`` saves the article with its sections
+        and citations at once, through the service."""
 
     @admin.display(description="state")
     def state(self, obj):
@@ -233,71 +307,79 @@ class ArticleAdmin(ArticleViewsMixin, EditorialAdmin):
             field.error_messages["invalid_choice"] = HERO_IMAGE_MESSAGE
         return field
 
-    def _create_formsets(self, request, obj, change):
-        formsets, inline_instances = super()._create_formsets(request, obj, change)
-        citations = next((fs for fs in formsets if fs.model is Citation), None)
-        for formset in formsets:
-            hold_saved_rows(formset)
-            if isinstance(formset, SectionFormSet):
-                formset.citation_formset = citations
-                request.leak_check_sections = formset  # for ArticleAdminForm's leak check
-        return formsets, inline_instances
-
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        article = form.instance
-        if not change and not workflow.is_publisher(request.user):
-            article.authors.add(request.user)  # an editor's new article is theirs to edit
-        comment = form.cleaned_data.get("workflow_comment", "")
-        if form.transition is not None:
-            workflow.record(
-                form.transition,
-                article,
-                user=request.user,
-                from_state=form.from_state,
-                comment=comment,
-            )
-            reversion.set_comment(f"{form.transition.label}. {comment}".strip())
-        sections = next((fs for fs in formsets if isinstance(fs, SectionFormSet)), None)
-        report = article.render_sections(prepared=getattr(sections, "rendered_bodies", None))
-        for key in report.unused_keys:
+        try:
+            saved = save_article(self.submitted(request, form, formsets), user=request.user)
+        except Refused as refusal:
+            raise ShownAgain(form, formsets, refusal) from refusal
+        form.leak_override = saved.override  # named in the history's change message
+        for formset in formsets:
+            name_rows_written(formset)
+        self.report_saved(request, saved)
+
+    def submitted(self, request, form, formsets):
+        """What the form and its inlines ask for, as the service takes it. Rows of an
+        inline this user may only view stay as saved (Django bypasses their forms); an
+        inline not shown at all leaves the service to read the saved rows."""
+        data = form.cleaned_data
+        change = ArticleChange(
+            article=form.instance,
+            opened_version=data.get("opened_version"),
+            authors=data.get("authors"),
+            related=data.get("related"),
+            comment=data.get("workflow_comment", ""),
+            override_reason=data.get("leak_override_reason", ""),
+            dismissed=data.get("dismiss_suggestions", []),
+        )
+        inlines = {
+            inline.model: inline for inline in self.get_inline_instances(request, form.instance)
+        }
+        obj = form.instance if form.instance.pk else None
+        for formset in formsets:
+            inline = inlines.get(formset.model)
+            may_change = inline is not None and inline.has_change_permission(request, obj)
+
+            def written(f, extra=formset.extra_forms, may_change=may_change):
+                # A new row, or a saved one this user may change and did.
+                return f in extra or (may_change and f.has_changed())
+
+            live = live_forms(formset)
+            removed = [f.instance for f in formset.deleted_forms if f.instance.pk]
+            if formset.model is Section:
+                change.sections = [
+                    SectionChange(
+                        f.instance,
+                        changed=written(f),
+                        content_warnings=f.cleaned_data["content_warnings"]
+                        if written(f) and "content_warnings" in f.changed_data
+                        else None,
+                    )
+                    for f in live
+                ]
+                change.removed_sections = removed
+            elif formset.model is Citation:
+                change.citations = [(f.instance, written(f)) for f in live]
+                change.removed_citations = removed
+        return change
+
+    def report_saved(self, request, saved):
+        """What the save did that the editor should know: notes never cited, an override
+        recorded, leaks standing in a draft, suggestions."""
+        for key in saved.unused_keys:
             self.message_user(
                 request,
                 f"Citation '{key}' is not cited in any section, so it is not shown as a "
                 f"note. Cite it with [@{key}] or remove it.",
                 level=messages.WARNING,
             )
-        self.report_leak_check(request, form)
-
-    def report_leak_check(self, request, form):
-        """After a save: record an override, warn of standing leaks, offer suggestions."""
-        report = form.leak_report
-        if report is None:
-            return
-        reason = form.cleaned_data.get("leak_override_reason", "").strip()
-        if (
-            reason
-            and report.leaks
-            and not form.leak_verdict.overridden
-            and leaks.can_override(request.user)
-        ):
-            # A moderator's decision ahead of publication: whoever publishes next is not
-            # refused for these leaks (a new leak still is).
-            form.leak_override = LeakOverride.record(
-                article=form.instance, user=request.user, reason=reason, leaks=report.messages
-            )
+        report, verdict = saved.report, saved.verdict
+        if saved.override is not None and not verdict.overridden:
             self.message_user(
                 request,
                 "Override recorded: a senior editor may now publish over these leaks.",
                 level=messages.WARNING,
             )
-        if form.leak_verdict.overridden:
-            form.leak_override = LeakOverride.record(
-                article=form.instance,
-                user=request.user,
-                reason=form.cleaned_data["leak_override_reason"],
-                leaks=report.messages,
-            )
+        if verdict.overridden:
             self.message_user(
                 request,
                 "Published over the leak check: your override, its reason and the leaks "
@@ -306,17 +388,11 @@ class ArticleAdmin(ArticleViewsMixin, EditorialAdmin):
             )
         for problem in report.problems:
             self.message_user(request, problem, level=messages.WARNING)
-        advice = "" if form.leak_verdict.overridden else ". Fix it before publishing"
+        advice = "" if verdict.overridden else ". Fix it before publishing"
         for message in report.messages:
             self.message_user(request, f"{message}{advice}.", level=messages.WARNING)
-        for snippet in form.cleaned_data.get("dismiss_suggestions", []):
-            DismissedSuggestion.objects.get_or_create(
-                article=form.instance, snippet=snippet, defaults={"dismissed_by": request.user}
-            )
-        dismissed = set(form.instance.dismissed_suggestions.values_list("snippet", flat=True))
-        for suggestion in report.suggestions:
-            if suggestion.snippet not in dismissed:
-                self.message_user(request, suggestion.message, level=messages.INFO)
+        for suggestion in saved.suggestions:
+            self.message_user(request, suggestion.message, level=messages.INFO)
 
     def construct_change_message(self, request, form, formsets, add=False):
         change_message = super().construct_change_message(request, form, formsets, add)

@@ -2,7 +2,7 @@
 intermediate page that asks for what it needs and a note) and the dashboard.
 
 Who may act is checked here on every request, not only by hiding buttons; what an action
-may change is ruled in ``explainers.moderation``.
+may change is ruled in ``explainers.services.moderation``.
 """
 
 from datetime import timedelta
@@ -20,8 +20,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
-from .. import leaks, moderation, permissions
+from .. import leaks, permissions
 from ..models import ContentWarning, ReaderReport, SpoilerLevel
+from ..services import moderation
 
 # --- the queue -----------------------------------------------------------------------
 

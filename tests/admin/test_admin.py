@@ -271,7 +271,7 @@ def test_existing_citation_marked_delete_while_still_cited_is_refused_and_kept(
         work,
         title=article.title,
         slug=article.slug,
-        status="draft",
+        status=article.status,
         article=article,
         sections=[section_row(levels[0], "Intro", section.body, order=1, pk=section.pk)],
         citations=[citation_row("shepard", source, pk=citation.pk, delete=True)],

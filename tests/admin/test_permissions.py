@@ -7,8 +7,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from explainers import roles, workflow
+from explainers import roles
 from explainers.models import Article, AuditEntry, Credit, Image, Person, Work, WorkPart
+from explainers.services.articles import transition
 from tests.support.admin_forms import (
     ADD_URL,
     admin_url,
@@ -44,7 +45,7 @@ def in_review(make_article, people):
         status=Article.Status.DRAFT,
     )
     article.authors.add(people["editor"])
-    workflow.apply(article, Article.Status.IN_REVIEW, user=people["editor"])
+    transition(article, Article.Status.IN_REVIEW, user=people["editor"])
     return article
 
 
@@ -313,10 +314,10 @@ def test_a_preview_link_killed_by_retraction_stays_dead_after_back_to_draft(peop
     reader = Client()
     assert reader.get(path).status_code == 200
     senior = people["senior"]
-    workflow.apply(draft, Article.Status.PUBLISHED, user=senior)
-    workflow.apply(draft, Article.Status.RETRACTED, user=senior)
+    transition(draft, Article.Status.PUBLISHED, user=senior)
+    transition(draft, Article.Status.RETRACTED, user=senior)
     assert reader.get(path).status_code == 404
-    workflow.apply(draft, Article.Status.DRAFT, user=senior)
+    transition(draft, Article.Status.DRAFT, user=senior)
     dead = reader.get(path)
     assert dead.status_code == 404 and "no longer works" in dead.content.decode()
     # A link shared after the article came back works.

@@ -10,9 +10,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from explainers import roles, workflow
+from explainers import permissions, roles
 from explainers.models import Article, AuditEntry, LeakOverride, SpoilerTerm
 from explainers.revisions import versions_of
+from explainers.services.articles import transition
 from tests.support.admin_forms import (
     article_post,
     change_url,
@@ -221,7 +222,7 @@ def test_submit_approve_retract_reopen_are_each_recorded_with_who_and_comment(pe
     assert response.status_code == 302, errors_in(response)
     # Once submitted, the editor can no longer change the body, only withdraw it.
     draft.refresh_from_db()
-    assert not workflow.can_edit_content(people["editor"], draft)
+    assert not permissions.can_edit_content(people["editor"], draft)
     response = senior.post(
         change_url(draft), full_post(draft, status="published", workflow_comment="Approved")
     )
@@ -336,7 +337,7 @@ def test_a_live_article_cannot_be_sent_back_to_draft_only_retracted(people, make
 def test_a_retracted_article_leaves_the_home_page_and_answers_410(people, make_article, client):
     article = make_article(sections=[(0, "Intro", "", "Plain.")])
     assert article.title in client.get("/").content.decode()
-    workflow.apply(article, Article.Status.RETRACTED, user=people["senior"], comment="Wrong film")
+    transition(article, Article.Status.RETRACTED, user=people["senior"], comment="Wrong film")
     assert article.title not in client.get("/").content.decode()
     assert client.get(article.get_absolute_url()).status_code == 410
 
@@ -376,7 +377,7 @@ def test_restore_brings_back_content_as_a_new_revision_and_keeps_the_state(peopl
     data["sections-0-body"] = "Rewritten badly."
     data["sections-1-DELETE"] = "on"
     senior.post(change_url(draft), data)
-    workflow.apply(draft, Article.Status.PUBLISHED, user=people["senior"])
+    transition(draft, Article.Status.PUBLISHED, user=people["senior"])
     draft.refresh_from_db()
     assert draft.sections.count() == 1
 
@@ -493,8 +494,8 @@ def test_a_preview_link_shows_only_that_draft_uncached_and_dies_on_retraction(
     assert reader.get(path[:-3] + "abc/").status_code == 404
     assert "not valid" in reader.get(path[:-3] + "abc/").content.decode()
 
-    workflow.apply(draft, Article.Status.PUBLISHED, user=people["senior"])
-    workflow.apply(draft, Article.Status.RETRACTED, user=people["senior"])
+    transition(draft, Article.Status.PUBLISHED, user=people["senior"])
+    transition(draft, Article.Status.RETRACTED, user=people["senior"])
     gone = reader.get(path)
     assert gone.status_code == 404 and "withdrawn" in gone.content.decode()
 
@@ -528,7 +529,7 @@ def test_every_role_is_in_the_readme():
 
 
 def test_the_audit_log_is_readable_by_seniors_and_moderators_and_writable_by_nobody(people, draft):
-    workflow.apply(draft, Article.Status.IN_REVIEW, user=people["editor"], comment="Please look")
+    transition(draft, Article.Status.IN_REVIEW, user=people["editor"], comment="Please look")
     entry = AuditEntry.objects.get()
     for who in ("senior", "moderator"):
         client = client_for(people[who])

@@ -143,8 +143,8 @@ def test_a_moderator_raising_a_level_while_a_senior_saves_never_deadlocks(
         pytest.skip("needs PostgreSQL's row locks and concurrent connections (CI runs it)")
     from django.utils import timezone
 
-    from explainers import moderation
     from explainers.models import ReaderReport, SpoilerLevel
+    from explainers.services import moderation
 
     moderator = role_user(roles.MODERATOR, "mona")
     senior = Client(raise_request_exception=True)

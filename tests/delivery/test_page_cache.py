@@ -8,8 +8,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from explainers import workflow
 from explainers.models import Article, ContentWarning, SpoilerLevel
+from explainers.services.articles import transition
 
 SECTIONS = [
     (0, "What kind of film this is", "", "A thriller about a cello prodigy."),
@@ -108,7 +108,7 @@ def test_a_new_publication_shows_on_the_home_page(client, make_article, article,
     draft = make_article(sections=SECTIONS, status=Article.Status.DRAFT, title="Fresh explainer")
     user = _publisher()
     _, after = changes(
-        client, "/", lambda: workflow.apply(draft, Article.Status.PUBLISHED, user=user), commit
+        client, "/", lambda: transition(draft, Article.Status.PUBLISHED, user=user), commit
     )
     assert "Fresh explainer" in after.content.decode()
 
@@ -116,7 +116,7 @@ def test_a_new_publication_shows_on_the_home_page(client, make_article, article,
 def test_a_retraction_takes_the_page_down_at_once(client, article, commit):
     user = _publisher()
     client.get(article.get_absolute_url())
-    commit(lambda: workflow.apply(article, Article.Status.RETRACTED, user=user))
+    commit(lambda: transition(article, Article.Status.RETRACTED, user=user))
     assert client.get(article.get_absolute_url()).status_code == 410
     assert article.title not in client.get("/").content.decode()
 

@@ -9,6 +9,7 @@ import pytest
 
 from explainers.leaks import check_saved_article
 from explainers.models import Article
+from explainers.services.articles import transition
 from tests.support.admin_forms import (
     ADD_URL,
     admin_url,
@@ -311,8 +312,6 @@ def test_a_new_image_credit_names_the_scheduled_articles_showing_it_too(
 
 # --- item 5: a change form whose inlines are view-only --------------------------------
 
-from explainers import workflow  # noqa: E402
-
 
 @pytest.mark.parametrize("who", ["editor", "moderator", "other_editor"])
 @pytest.mark.parametrize("state", ["in_review", "published", "draft"])
@@ -335,9 +334,9 @@ def test_posting_the_change_form_as_it_stands_never_answers_500(
     )
     article.authors.add(people["editor"])
     if state != "draft":
-        workflow.apply(article, Article.Status.IN_REVIEW, user=people["editor"])
+        transition(article, Article.Status.IN_REVIEW, user=people["editor"])
     if state == "published":
-        workflow.apply(article, Article.Status.PUBLISHED, user=people["senior"])
+        transition(article, Article.Status.PUBLISHED, user=people["senior"])
     client = client_for(people[who])
     page = client.get(change_url(article))
     data = full_post(article)
@@ -702,7 +701,7 @@ def test_bulk_workflow_actions_follow_the_same_rules(role_user, make_article, wh
     article = make_article(sections=[(0, "Intro", "", "Text.")], status=status)
     article.authors.add(people["editor"])
     if action == "publish_now" and who == "editor":
-        workflow.apply(article, Article.Status.IN_REVIEW, user=people["editor"])
+        transition(article, Article.Status.IN_REVIEW, user=people["editor"])
     article.refresh_from_db()
     before = article.status
 

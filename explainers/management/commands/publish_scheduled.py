@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from explainers.workflow import publish_due
+from explainers.services.articles import record_go_lives
 
 
 class Command(BaseCommand):
@@ -11,7 +11,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        articles = publish_due()
+        articles = record_go_lives()
         for article in articles:
             self.stdout.write(f"Went live: {article.title} ({article.published_at:%Y-%m-%d %H:%M})")
         self.stdout.write(self.style.SUCCESS(f"{len(articles)} scheduled article(s) recorded."))

@@ -10,11 +10,12 @@ change live here.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from . import leaks, locking
-from .models import Article, AuditEntry, ReaderReport, Section, SpoilerTerm
+from .. import leaks, locking
+from ..models import Article, AuditEntry, ReaderReport, Section, SpoilerTerm
+from ..refusal import Refused
 
 
-class ModerationError(Exception):
+class ModerationError(Refused):
     """A resolution that cannot go ahead; the message says why, for the moderator."""
 
 
@@ -52,7 +53,7 @@ def _touch(article, *, actor, what, note):
     """Count the change as a save of the article: the version goes up, so an editor with
     the article open is refused rather than silently putting the old section back, and
     the history keeps a revision of it like any other save."""
-    from .revisions import save_revision
+    from ..revisions import save_revision
 
     article.save(update_fields=["updated_at"])
     save_revision(article, user=actor, comment=f"Reader report: {what}. {note}".strip())

@@ -1,0 +1,435 @@
+"""Every change to an article goes through here: a save of its content (``save_article``),
+a move in the workflow (``transition``), a restore of an earlier revision (``restore``)
+and the record of scheduled articles going live (``record_go_lives``).
+
+Each is one transaction that takes the editorial lock first, then the article's row (the
+lock order in ``explainers.locking``), decides with the rules (``workflow``, ``leaks``),
+writes, stores a revision and leaves one audit entry. A refusal raises ``Refused`` before
+anything is written.
+"""
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import reversion
+from django.db import transaction
+from django.utils import timezone
+
+from .. import leaks, locking, permissions, revisions, workflow
+from ..models import (
+    Article,
+    AuditEntry,
+    Citation,
+    ContentWarning,
+    DismissedSuggestion,
+    Image,
+    LeakOverride,
+    Section,
+    SpoilerLevel,
+    Work,
+    WorkPart,
+)
+from ..models.articles import render_bodies
+from ..refusal import Problem, Refused
+from ..workflow import TransitionRefused
+
+S = Article.Status
+
+__all__ = [
+    "ArticleChange",
+    "SectionChange",
+    "Saved",
+    "Refused",
+    "TransitionRefused",
+    "save_article",
+    "transition",
+    "restore",
+    "record_go_lives",
+]
+
+
+# --- what a save is given, and what it answers ----------------------------------------------
+
+
+@dataclass
+class SectionChange:
+    """A section as it should be: ``section`` holds the values (a new one has no pk).
+    ``changed`` says whether it differs from what is saved (unchanged ones are read, not
+    written); ``content_warnings`` is the new set, or None to leave them as they are."""
+
+    section: Section
+    changed: bool = True
+    content_warnings: list | None = None
+
+
+@dataclass
+class ArticleChange:
+    """An article as someone wants it saved. ``article`` holds the fields (its ``status``
+    the state asked for); a new article has no pk. ``sections`` and ``citations`` None
+    means "as saved" (a screen that does not show them). ``opened_version`` is the
+    version the change was made on: a save on top of someone else's is refused."""
+
+    article: Article
+    opened_version: int | None = None
+    sections: list | None = None  # of SectionChange
+    removed_sections: list = field(default_factory=list)
+    citations: list | None = None  # of (Citation, changed)
+    removed_citations: list = field(default_factory=list)
+    authors: list | None = None
+    related: list | None = None
+    comment: str = ""
+    override_reason: str = ""
+    dismissed: list = field(default_factory=list)  # suggestion snippets judged harmless
+
+
+@dataclass
+class Saved:
+    """What a save did, for the screen to report: the move made (or None), the leak
+    report of what was saved and its verdict, the override recorded (or None), citation
+    keys no section cites, and suggestions not yet dismissed."""
+
+    article: Article
+    transition: object
+    report: object
+    verdict: leaks.Verdict
+    override: LeakOverride | None
+    unused_keys: list
+    suggestions: list
+
+
+@contextmanager
+def _revision(user):
+    """The revision this change is stored as: the caller's (the admin opens one per
+    request) or a new one."""
+    if reversion.is_active():
+        if user is not None and user.is_authenticated:
+            reversion.set_user(user)
+        yield
+        return
+    with reversion.create_revision():
+        if user is not None and user.is_authenticated:
+            reversion.set_user(user)
+        yield
+
+
+def _locked_saved(article, opened_version):
+    """The article's saved row, locked, after checking the change was made on it."""
+    saved = Article.objects.select_for_update().get(pk=article.pk)
+    if opened_version is None or opened_version != saved.version:
+        conflict = revisions.describe_conflict(saved, opened_version)
+        raise Refused(conflict.message, conflict=conflict)
+    return saved
+
+
+# --- save_article ----------------------------------------------------------------------------
+
+
+def save_article(change, *, user):
+    """Validate → write → render each body once → publishing verdict → revision → audit.
+
+    ``user`` None is the site itself (a management command, the demo loader): no
+    permission is asked. Returns ``Saved``; raises ``Refused`` with every problem found,
+    each with its place, before anything is written.
+    """
+    article = change.article
+    with transaction.atomic(), _revision(user):
+        locking.hold_editorial_lock()
+        saved = _locked_saved(article, change.opened_version) if article.pk else None
+        if user is not None and not permissions.may_save_article(user, saved or article):
+            raise Refused("You may not change this article.")
+        move = _move(user, saved, article)
+        sections = _sections(change, article)
+        citations = _citations(change, article)
+        sources = {citation.key: citation.source_id for citation in citations}
+        rendered = render_bodies(
+            [(section.body, section.spoiler_level.rank) for section in sections], sources
+        )
+        problems = _body_problems(sections, rendered)
+        report = leaks.check_article(
+            title=article.title,
+            dek=article.dek,
+            slug=article.slug,
+            hero_image=article.hero_image if article.hero_image_id else None,
+            sections=sections,
+            terms=leaks.terms_for_work(article.work if article.work_id else None),
+            characters=leaks.characters_for_work(article.work if article.work_id else None),
+            work=leaks.SharedWork.of(article.work if article.work_id else None),
+            citations=citations,
+        )
+        _, verdict = leaks.publishing_verdict(
+            article,
+            report=report,
+            publishing=article.status == S.PUBLISHED,
+            user=user,
+            override_reason=change.override_reason,
+        )
+        if verdict.refused:
+            problems += [verdict.problem, *report.problems, *report.messages]
+        if problems:
+            raise Refused(*problems)
+
+        from_state = saved.status if saved else ""
+        if move is not None:
+            workflow.prepare(article, move)
+        _write(change, article, user, creating=saved is None)
+        rendering = article.render_sections(prepared=rendered)
+        override = _record_override(change, article, report, verdict, user)
+        for snippet in change.dismissed:
+            DismissedSuggestion.objects.get_or_create(
+                article=article, snippet=snippet, defaults={"dismissed_by": user}
+            )
+        dismissed = set(article.dismissed_suggestions.values_list("snippet", flat=True))
+        comment = change.comment.strip()
+        if move is not None:
+            reversion.set_comment(f"{move.label}. {comment}".strip())
+            workflow.record(move, article, user=user, from_state=from_state, comment=comment)
+        else:
+            AuditEntry.record(
+                "explainers.article.saved" if saved else "explainers.article.created",
+                actor=user,
+                subject=article.title,
+                article=article,
+                comment=comment,
+                state=article.status,
+            )
+    return Saved(
+        article=article,
+        transition=move,
+        report=report,
+        verdict=verdict,
+        override=override,
+        unused_keys=rendering.unused_keys,
+        suggestions=[s for s in report.suggestions if s.snippet not in dismissed],
+    )
+
+
+def _move(user, saved, article):
+    """The workflow move the change asks for (None when the state stays)."""
+    if saved is not None and article.status == saved.status:
+        return None
+    if user is None:  # the site itself: any move the table allows
+        found = workflow.find_transition(saved or Article(), article.status)
+        if found is None and not (saved is None and article.status == S.DRAFT):
+            raise Refused(Problem(f"No move to {article.status} from here.", "status"))
+        return found
+    try:
+        return workflow.check(user, saved or Article(), article.status)
+    except TransitionRefused as refusal:
+        raise Refused(Problem(str(refusal), "status")) from refusal
+
+
+def _sections(change, article):
+    """The sections in reading order, as they will be saved."""
+    if change.sections is None:
+        if article.pk is None:
+            return []
+        return list(
+            article.sections.select_related("spoiler_level", "image__spoiler_level").order_by(
+                "order", "id"
+            )
+        )
+    ordered = [item.section for item in change.sections]
+    return sorted(ordered, key=lambda section: section.order)
+
+
+def _citations(change, article):
+    if change.citations is None:
+        if article.pk is None:
+            return []
+        return list(article.citations.select_related("source"))
+    return [citation for citation, _ in change.citations]
+
+
+def _body_problems(sections, rendered):
+    """What the render of each body found wrong, each with the section it is in."""
+    problems = []
+    for position, (section, result) in enumerate(zip(sections, rendered.rendered, strict=True)):
+        heading = section.heading or "untitled"
+        name = f"Section {position + 1} (“{heading}”)"
+        found = []
+        if result.too_deep:
+            found.append(
+                f"{name} nests lists or quotes too deeply to be laid out (hundreds of "
+                "levels). Flatten them; nothing you typed has been lost."
+            )
+        if result.unclosed_spoiler:
+            found.append(
+                f"{name} has an inline spoiler that is not closed: “||” opens one and "
+                "another “||” must close it in the same paragraph, or the text after it "
+                "shows to every reader. For literal bars, put them in `backticks`."
+            )
+        found += [
+            f"Unknown citation key '{key}' in section {position + 1} (“{heading}”). Add a "
+            f"citation with the key '{key}' under Citations, or correct the marker."
+            for key in result.unknown_keys
+        ]
+        problems += [Problem(message, field="body", section=position) for message in found]
+    return problems
+
+
+def _write(change, article, user, *, creating):
+    with revisions.followed_loaded(article):
+        article.save()
+    if change.authors is not None:
+        article.authors.set(change.authors)
+    if creating and user is not None and not permissions.is_publisher(user):
+        article.authors.add(user)  # an editor's new article is theirs to edit
+    if change.related is not None:
+        article.related.set(change.related)
+    for section in change.removed_sections:
+        section.delete()
+    for item in change.sections or ():
+        if item.changed or item.section.pk is None:
+            item.section.article = article
+            item.section.save()
+        if item.content_warnings is not None:
+            item.section.content_warnings.set(item.content_warnings)
+    for citation in change.removed_citations:
+        citation.delete()
+    for citation, changed in change.citations or ():
+        if changed or citation.pk is None:
+            citation.article = article
+            citation.save()
+
+
+def _record_override(change, article, report, verdict, user):
+    """A moderator's override: given while publishing over leaks, or ahead of it (so
+    whoever publishes next is not refused for these leaks; a new leak still is)."""
+    reason = change.override_reason.strip()
+    if verdict.overridden or (reason and report.leaks and permissions.can_override(user)):
+        return LeakOverride.record(article=article, user=user, reason=reason, leaks=report.messages)
+    return None
+
+
+# --- transition ------------------------------------------------------------------------------
+
+
+def transition(article, target, *, user, comment="", override_reason=""):
+    """One workflow move outside the change form (bulk actions, buttons): checked,
+    leak-checked when publishing, saved with a revision and recorded."""
+    with transaction.atomic():
+        locking.hold_editorial_lock()
+        article = Article.objects.select_for_update().get(pk=article.pk)
+        move = workflow.check(user, article, target)
+        if target == S.PUBLISHED:
+            report, verdict = leaks.publishing_verdict(
+                article, user=user, override_reason=override_reason
+            )
+            if verdict.refused:
+                raise TransitionRefused(" ".join([verdict.problem, *report.messages]))
+            if verdict.overridden:
+                LeakOverride.record(
+                    article=article, user=user, reason=override_reason, leaks=report.messages
+                )
+        from_state = article.status
+        article.status = target
+        workflow.prepare(article, move)
+        article.save()
+        revisions.save_revision(article, user=user, comment=f"{move.label}. {comment}".strip())
+        workflow.record(move, article, user=user, from_state=from_state, comment=comment)
+    return article
+
+
+def record_go_lives(now=None):
+    """Record the scheduled publications whose time has come (visibility never waited
+    for this: the published gate compares times). Returns the articles recorded."""
+    now = now or timezone.now()
+    recorded = []
+    with transaction.atomic():
+        locking.hold_editorial_lock()
+        due = Article.objects.select_for_update().filter(
+            status=S.PUBLISHED, awaiting_go_live=True, published_at__lte=now
+        )
+        for article in due:
+            Article.objects.filter(pk=article.pk).update(awaiting_go_live=False)
+            AuditEntry.record(
+                "explainers.article.went_live",
+                actor=None,
+                subject=article.title,
+                article=article,
+                from_state="scheduled",
+                to_state=S.PUBLISHED,
+                published_at=article.published_at.isoformat(),
+            )
+            recorded.append(article)
+    return recorded
+
+
+# --- restore ---------------------------------------------------------------------------------
+
+
+class RestoreRefused(Refused):
+    pass
+
+
+def _existing(model, pk):
+    return pk if pk is not None and model.objects.filter(pk=pk).exists() else None
+
+
+def restore(version, *, user):
+    """Bring the article back to ``version``'s content as a new revision. The workflow
+    state is not content and is never restored; a published article is leak-checked."""
+    snap = revisions.snapshot(version)
+    with transaction.atomic():
+        locking.hold_editorial_lock()
+        article = Article.objects.select_for_update().get(pk=int(version.object_id))
+        if user is not None and not permissions.can_edit_content(user, article):
+            raise RestoreRefused("Only those who may write this article may restore it.")
+        data = snap.article
+        article.title, article.slug, article.dek = data["title"], data["slug"], data["dek"]
+        if Work.objects.filter(pk=data["work_id"]).exists():
+            article.work_id = data["work_id"]
+        article.hero_image_id = _existing(Image, data.get("hero_image_id"))
+        article.save()
+        article.authors.set(data.get("authors", []))
+        article.related.set(Article.objects.filter(pk__in=data.get("related", [])))
+        article.sections.exclude(pk__in=list(snap.sections)).delete()
+        for pk, values in snap.sections.items():
+            section = Section.objects.filter(pk=pk, article=article).first() or Section(
+                pk=pk, article=article
+            )
+            for name in ("order", "heading", "safe_heading", "body"):
+                setattr(section, name, values.get(name, ""))
+            level = values.get("spoiler_level_id")
+            if not SpoilerLevel.objects.filter(pk=level).exists():
+                raise RestoreRefused(
+                    "This revision uses a spoiler level that no longer exists; it cannot be "
+                    "restored as it was."
+                )
+            section.spoiler_level_id = level
+            section.image_id = _existing(Image, values.get("image_id"))
+            section.reveals_through_id = _existing(WorkPart, values.get("reveals_through_id"))
+            section.save()
+            section.content_warnings.set(
+                ContentWarning.objects.filter(pk__in=values.get("content_warnings", []))
+            )
+        article.citations.all().delete()
+        for pk, values in snap.citations.items():
+            Citation.objects.create(
+                pk=pk,
+                article=article,
+                key=values["key"],
+                source_id=values["source_id"],
+                locator=values.get("locator", ""),
+                quotation=values.get("quotation", ""),
+            )
+        article.render_sections()
+        if article.status == S.PUBLISHED:
+            report, verdict = leaks.publishing_verdict(article, user=user)
+            if verdict.refused:
+                raise RestoreRefused(
+                    "This revision cannot be restored while the article is published: the "
+                    "leak check finds in it " + "; ".join(report.messages) + ". Move the "
+                    "article back to draft first, or restore a later revision."
+                )
+        when = f"{version.revision.date_created:%Y-%m-%d %H:%M}"
+        revisions.save_revision(article, user=user, comment=f"Restored the revision of {when}.")
+        AuditEntry.record(
+            "explainers.article.restored",
+            actor=user,
+            subject=article.title,
+            article=article,
+            revision=version.revision_id,
+            revision_date=version.revision.date_created.isoformat(),
+        )
+    return article
