@@ -52,9 +52,7 @@ def test_article_form_without_citation_permissions_still_validates(
         )
     )
     client.force_login(user)
-    data = article_post(
-        work, sections=[section_row(levels[0], "Intro", "See [@ghost].", order=1)]
-    )
+    data = article_post(work, sections=[section_row(levels[0], "Intro", "See [@ghost].", order=1)])
     data.pop("citations-TOTAL_FORMS")
     response = client.post(ADD_URL, data)
     assert response.status_code == 200
