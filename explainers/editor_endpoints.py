@@ -17,10 +17,10 @@ from django.http import HttpResponseBadRequest, JsonResponse
 from django.urls import path, reverse
 from markdownx.views import ImageUploadView, MarkdownifyView
 
-from explainers.imaging import check_image_upload
-from explainers.models import Image, SpoilerLevel
 from explainers.permissions import may_add_images, may_write_articles
 from explainers.rendering import MAX_MARKDOWN_CHARS
+from explainers.services import Refused
+from explainers.services.images import upload_image
 
 
 class EditorOnlyMixin:
@@ -48,20 +48,6 @@ class PreviewView(EditorOnlyMixin, MarkdownifyView):
 class EditorImageForm(forms.Form):
     image = forms.FileField()
 
-    def clean_image(self):
-        upload = self.cleaned_data["image"]
-        self.checked = check_image_upload(upload)
-        return upload
-
-    def save(self, commit=True):
-        upload = self.cleaned_data["image"]
-        upload.seek(0)
-        image = Image(spoiler_level=SpoilerLevel.objects.order_by("-rank").first())
-        # The stored name comes from what Pillow found, never from the uploaded name.
-        image.file.save("upload", upload, save=False)
-        image.save()
-        return image
-
 
 class UploadView(EditorOnlyMixin, ImageUploadView):
     http_method_names = ["post"]
@@ -75,7 +61,10 @@ class UploadView(EditorOnlyMixin, ImageUploadView):
         return JsonResponse(form.errors, status=400)
 
     def form_valid(self, form):
-        image = form.save()
+        try:
+            image = upload_image(form.cleaned_data["image"], user=self.request.user)
+        except Refused as refusal:
+            return JsonResponse({"image": refusal.messages}, status=400)
         # The alt text and credit live on the image (shown wherever it is used), not in
         # the Markdown; "Images" in the admin lists it as still needing them.
         return JsonResponse(

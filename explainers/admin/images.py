@@ -12,6 +12,7 @@ from ..models import (
     Image,
     SpoilerLevel,
 )
+from ..services import images as services
 from .base import RecheckPublishedMixin, SharedObjectAdmin
 
 
@@ -68,9 +69,6 @@ class ImageAdmin(RecheckPublishedMixin, SharedObjectAdmin):
     def has_add_permission(self, request):
         return permissions.may_add_images(request.user)  # as the editor's upload endpoint
 
-    def bodies_showing(self, obj):
-        return Article.objects.filter(sections__body__contains=obj.address_key)
-
     def affected_articles(self, obj):
         return Article.objects.live_or_scheduled().filter(
             models.Q(sections__image=obj)
@@ -80,12 +78,7 @@ class ImageAdmin(RecheckPublishedMixin, SharedObjectAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        # Bodies show an image's alt text, credit and renditions as rendered on save:
-        # render the articles showing it again.
-        super().save_model(request, obj, form, change)
-        if change and obj.file:
-            for article in self.bodies_showing(obj).distinct():
-                article.render_sections()
+        services.save_image(obj, user=request.user, creating=not change)
 
     @admin.display(description="image")
     def thumbnail(self, obj):

@@ -5,15 +5,17 @@ order, an article and citation key) and written only when something differs, so 
 second run changes nothing and creates nothing. Rows the files no longer describe (a
 section past the last one, a credit no longer listed) are removed.
 
-Rows go through the editors' own checks and steps: ``full_clean`` as in the admin,
-``Article.render_sections`` for bodies and notes, and a revision of each explainer the
-run wrote (``revisions.save_revision``), as after an admin save.
+Rows go through the editors' own checks: ``full_clean`` as in the admin's forms, and
+each explainer through the editors' own save (``services.articles.save_article``: its
+bodies rendered, the leak check, a revision and an audit entry), so loading the demo
+proves the save path. The whole load is one revision.
 """
 
 import datetime
 from collections import Counter
 from importlib import import_module
 
+import reversion
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -23,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from explainers import revisions, roles
+from explainers import roles
 from explainers.demo.files import LADDER_MIGRATION
 from explainers.models import (
     Article,
@@ -41,6 +43,8 @@ from explainers.models import (
     WorkPart,
 )
 from explainers.models.reports import client_fingerprint
+from explainers.services import Refused
+from explainers.services.articles import ArticleChange, SectionChange, save_article
 
 IMAGE_CREDIT = "Illustration drawn for the demo site"
 
@@ -93,22 +97,14 @@ class Loader:
                         },
                     )
             articles = {}
-            for slug, spec in self.content.articles.items():
-                try:
+            # One revision for the whole load: each explainer it writes gets one version.
+            with reversion.create_revision():
+                reversion.set_comment("Loaded from the demo content.")
+                for slug, spec in self.content.articles.items():
                     articles[slug] = self.sync_article(spec, users)
-                except ValidationError as error:
-                    raise DemoLoadError(f"{spec['file']}: {'; '.join(error.messages)}") from None
-            for slug, spec in self.content.articles.items():
-                related = [articles[other] for other in spec["related"]]
-                if set(articles[slug].related.all()) != set(related):
-                    articles[slug].related.set(related)
-                    self.revised.add(slug)
-            for slug in [slug for slug in articles if slug in self.revised]:
-                # As after an admin save: the explainer's history starts with what was loaded.
-                with revisions.followed_loaded(articles[slug]):
-                    revisions.save_revision(
-                        articles[slug], comment=f"Loaded from the demo content ({slug}.md)."
-                    )
+                for slug, spec in self.content.articles.items():
+                    related = [articles[other] for other in spec["related"]]
+                    articles[slug] = self.sync_article(spec, users, related=related)
             self.sync_reports(articles, users)
         return users
 
@@ -278,81 +274,139 @@ class Loader:
 
     # -- articles ---------------------------------------------------------------------
 
-    def sync_article(self, spec, users):
-        writes = self.writes()
+    def sync_article(self, spec, users, related=None):
+        """The explainer as its file says, saved through the editors' own save
+        (``services.articles.save_article``) when anything differs. ``related`` (the
+        second pass, once every explainer exists) is its further reading."""
         work = self.works[spec["work"]]
-        published = spec["status"] == Article.Status.PUBLISHED
-        create_only = {}
-        if published:
-            # Fixed on first run: later runs keep the date, so nothing churns.
-            now = timezone.now().replace(minute=0, second=0, microsecond=0)
-            days = datetime.timedelta(days=spec["published_days_ago"])
-            create_only["published_at"] = now - days
-        defaults = {
+        article = Article.objects.filter(slug=spec["slug"]).first()
+        creating = article is None
+        if creating:
+            article = Article(slug=spec["slug"])
+            if spec["status"] == Article.Status.PUBLISHED:
+                # Fixed on first run: later runs keep the date, so nothing churns.
+                now = timezone.now().replace(minute=0, second=0, microsecond=0)
+                article.published_at = now - datetime.timedelta(days=spec["published_days_ago"])
+        fields = {
             "title": spec["title"],
             "dek": spec["dek"],
             "work": work,
             "status": spec["status"],
             "hero_image": self.images[spec["hero_image"]],
         }
-        if not published:
-            defaults["published_at"] = None
-        with transaction.atomic():
-            article = self.sync(Article, {"slug": spec["slug"]}, defaults, create_only)
+        if spec["status"] != Article.Status.PUBLISHED:
+            fields["published_at"] = None
+        changed = self.assign(article, fields) or creating
+        change = ArticleChange(
+            article=article,
+            opened_version=article.version,
+            comment=f"Loaded from the demo content ({spec['slug']}.md).",
+        )
+        if related is not None:
+            if creating or set(article.related.all()) != set(related):
+                change.related, changed = related, True
+        else:
+            changed |= self.sync_citations(article, spec, work, change, creating)
+            changed |= self.sync_sections(article, spec, work, change, creating)
             if users is not None:
                 authors = [users[username] for username in spec["authors"]]
-                if set(article.authors.all()) != set(authors):
-                    article.authors.set(authors)
-                    self.revised.add(article.slug)
-            work_source = Source.objects.get(kind=Source.Kind.WORK, work=work)
-            citations = [
-                self.sync(
-                    Citation,
-                    {"article": article, "key": citation["key"]},
-                    {
-                        "source": work_source
-                        if citation["source"] == "work"
-                        else self.sources[citation["source"]],
-                        "locator": citation["locator"],
-                        "quotation": citation["quotation"],
-                    },
-                )
-                for citation in spec["citations"]
-            ]
-            self.prune(article.citations.all(), citations)
-            sections = [
-                self.sync_section(article, work, order, section)
-                for order, section in enumerate(spec["sections"], start=1)
-            ]
-            self.prune(article.sections.all(), sections)
-            if self.writes() != writes:
-                self.revised.add(article.slug)
-            report = article.render_sections()
-            if report.unknown_keys or report.unused_keys:
-                raise DemoLoadError(
-                    f"{spec['file']}: the explainer cites unknown keys "
-                    f"{report.unknown_keys} or never cites {report.unused_keys}."
-                )
-        return article
+                if creating or set(article.authors.all()) != set(authors):
+                    change.authors, changed = authors, True
+        if not changed:
+            return article
+        self.validate(article, spec)
+        try:
+            saved = save_article(change, user=None)
+        except Refused as refusal:
+            raise DemoLoadError(f"{spec['file']}: {' '.join(refusal.messages)}") from None
+        if saved.unused_keys:
+            raise DemoLoadError(f"{spec['file']}: the explainer never cites {saved.unused_keys}.")
+        counts = self.created if creating else self.updated
+        if creating or related is None:
+            counts["Article"] += 1
+        self.revised.add(article.slug)
+        return saved.article
 
-    def sync_section(self, article, work, order, spec):
-        section = self.sync(
-            Section,
-            {"article": article, "order": order},
-            {
-                "heading": spec["heading"],
-                "safe_heading": spec["safe_heading"],
-                "spoiler_level": self.levels[spec["rank"]],
-                "body": spec["body"],
-                "reveals_through": work.parts.get(position=spec["part"]) if spec["part"] else None,
-                "image": self.images[spec["image"]] if spec["image"] else None,
-            },
+    @staticmethod
+    def assign(obj, fields):
+        """Set ``fields`` on ``obj``; whether any differed."""
+        changed = False
+        for name, value in fields.items():
+            field = obj._meta.get_field(name)
+            wanted = value.pk if field.is_relation and value is not None else value
+            if getattr(obj, field.attname) != wanted:  # by id: a new row has no relations
+                setattr(obj, name, value)
+                changed = True
+        return changed
+
+    def validate(self, article, spec):
+        # The same validation as the admin's forms, so demo content obeys the editors' rules.
+        try:
+            article.full_clean(exclude=[f.name for f in article._meta.fields if not f.editable])
+        except ValidationError as error:
+            raise DemoLoadError(f"{spec['file']}: {'; '.join(error.messages)}") from None
+
+    def sync_citations(self, article, spec, work, change, creating):
+        saved = {} if creating else {c.key: c for c in article.citations.all()}
+        work_source = Source.objects.get(kind=Source.Kind.WORK, work=work)
+        change.citations = []
+        changed = False
+        for citation_spec in spec["citations"]:
+            citation = saved.pop(citation_spec["key"], None)
+            new = citation is None
+            citation = citation or Citation(key=citation_spec["key"])
+            fields = {
+                "source": work_source
+                if citation_spec["source"] == "work"
+                else self.sources[citation_spec["source"]],
+                "locator": citation_spec["locator"],
+                "quotation": citation_spec["quotation"],
+            }
+            differs = self.assign(citation, fields) or new
+            if differs:
+                (self.created if new else self.updated)["Citation"] += 1
+            change.citations.append((citation, differs))
+            changed |= differs
+        change.removed_citations = list(saved.values())
+        if saved:
+            self.updated["Citation"] += len(saved)
+        return changed or bool(saved)
+
+    def sync_sections(self, article, spec, work, change, creating):
+        saved = (
+            {}
+            if creating
+            else {s.order: s for s in article.sections.prefetch_related("content_warnings")}
         )
-        wanted = {self.warnings[slug] for slug in spec["warnings"]}
-        if set(section.content_warnings.all()) != wanted:
-            section.content_warnings.set(wanted)
-            self.revised.add(article.slug)
-        return section
+        change.sections = []
+        changed = False
+        for order, section_spec in enumerate(spec["sections"], start=1):
+            section = saved.pop(order, None)
+            new = section is None
+            section = section or Section(order=order)
+            fields = {
+                "heading": section_spec["heading"],
+                "safe_heading": section_spec["safe_heading"],
+                "spoiler_level": self.levels[section_spec["rank"]],
+                "body": section_spec["body"],
+                "reveals_through": work.parts.get(position=section_spec["part"])
+                if section_spec["part"]
+                else None,
+                "image": self.images[section_spec["image"]] if section_spec["image"] else None,
+            }
+            differs = self.assign(section, fields) or new
+            if differs:
+                (self.created if new else self.updated)["Section"] += 1
+            wanted = {self.warnings[slug] for slug in section_spec["warnings"]}
+            warnings = None
+            if set(() if new else section.content_warnings.all()) != wanted:
+                warnings = list(wanted)
+            change.sections.append(SectionChange(section, differs, warnings))
+            changed |= differs or warnings is not None
+        change.removed_sections = list(saved.values())
+        if saved:
+            self.updated["Section"] += len(saved)
+        return changed or bool(saved)
 
     # -- reader reports ---------------------------------------------------------------
 
