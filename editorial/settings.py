@@ -145,6 +145,16 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 300))
 # whether someone else asked for the same page (a search, say) a moment ago.
 PAGE_CACHE_HEADER = env_bool("PAGE_CACHE_HEADER", default=DEBUG)
 
+# An HTTP cache in front (Varnish, Fastly, Cloudflare) that keeps public pages by their
+# Cache-Control and is purged by surrogate key after every change (explainers/edge_cache.py,
+# docs/deploy.md). "none" sends nothing and writes no keys on pages.
+EDGE_PURGER = os.environ.get("EDGE_PURGER", "none").strip()
+EDGE_CACHE_URL = env_list("EDGE_CACHE_URL")
+EDGE_CACHE_TOKEN = os.environ.get("EDGE_CACHE_TOKEN", "")
+# The keys are purged again this many seconds later, for a page rendered from the data before
+# the change by a request that was under way as it committed (0: once only).
+EDGE_REPURGE_SECONDS = float(os.environ.get("EDGE_REPURGE_SECONDS", 2))
+
 # The site's public origin ("https://unspoiled.example"): canonical links, og:url and
 # og:image, JSON-LD, feeds, the sitemap and robots.txt use it rather than the Host header
 # of whoever asked. Unset, they use the request's own scheme and host.
