@@ -66,6 +66,9 @@ MIDDLEWARE = [
     # First, so its headers are on every response: static files (which whitenoise answers
     # before anything below runs) and the 400 for a Host header not in ALLOWED_HOSTS.
     "editorial.security.SecurityHeadersMiddleware",
+    # /healthz and /readyz for load balancers, before host validation, the HTTPS redirect,
+    # sessions and the page cache (editorial/health.py).
+    "editorial.health.HealthCheckMiddleware",
     "editorial.security.RejectNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
