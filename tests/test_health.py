@@ -40,6 +40,16 @@ def closed_port():
 every_database = pytest.mark.django_db(databases="__all__")
 
 
+@pytest.fixture(autouse=True)
+def close_replica_connections():
+    """/readyz opens the replica alias's own connection: closed after each test, or the
+    test database could not be dropped at the end (PostgreSQL)."""
+    yield
+    for alias in connections:
+        if alias != "default":
+            connections[alias].close()
+
+
 def body(response):
     return json.loads(response.content)
 
