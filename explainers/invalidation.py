@@ -187,6 +187,11 @@ def apply(result):
 
     if result.pages is not None:
         stored_pages.mark_stale(result.pages)
+    if result.public:
+        # Registered before the rebuild below: once the change commits, cached copies go
+        # first (a raised level stops showing at once), and pages are rendered again after.
+        transaction.on_commit(page_cache.invalidate)
+        _tell_edge(result.pages, result.keys)
     ids = [pk for pk in result.rebuild if pk is not None]
     if ids:
         transaction.on_commit(lambda: stored_pages.build_stale(ids))
@@ -194,9 +199,6 @@ def apply(result):
         search.refresh(result.search)
     if result.search_work is not None:
         search.refresh_work(result.search_work)
-    if result.public:
-        transaction.on_commit(page_cache.invalidate)
-        _tell_edge(result.pages, result.keys)
 
 
 def sections_rendered(sender, article, **kwargs):
