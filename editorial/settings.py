@@ -289,6 +289,20 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# Errors reported to Sentry, only when SENTRY_DSN is set (pip install '.[sentry]'): the
+# SDK is neither imported nor started otherwise. No personal data is sent (no user names,
+# addresses or cookies); SENTRY_TRACES_SAMPLE_RATE (0 by default) turns on tracing.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        send_default_pii=False,
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", 0)),
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
