@@ -179,6 +179,14 @@ def test_a_person_edit_purges_their_page_and_the_articles_crediting_them(purged,
     assert {f"person-{person.pk}", f"article-{article.pk}", "listing"} <= set(purged[0])
 
 
+def test_resync_after_a_restore_purges_every_page(purged, article, commit):
+    from explainers.management.commands.resync import resync
+
+    purged.clear()
+    commit(lambda: resync(render=False))
+    assert len(purged) == 1 and "site" in purged[0]
+
+
 def test_a_rolled_back_change_purges_nothing(purged, article, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         try:
