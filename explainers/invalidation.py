@@ -253,12 +253,14 @@ def _before_save(sender, instance, raw=False, **kwargs):
     if raw or instance.pk is None:
         return
     if isinstance(instance, Article):
-        stored_pages.mark_stale(listers([instance.pk]))
-        _tell_edge(listers([instance.pk]))
+        showing, own = listers([instance.pk]), ()
     elif isinstance(instance, Credit):
         old = Credit.objects.filter(pk=instance.pk).first() or instance
-        stored_pages.mark_stale(articles_showing(old))
-        _tell_edge(articles_showing(old), own_keys(old))
+        showing, own = articles_showing(old), own_keys(old)
+    else:
+        return
+    stored_pages.mark_stale(showing)
+    _tell_edge(showing, own)
 
 
 def _m2m(sender, instance, action, reverse, model, pk_set, **kwargs):
