@@ -66,6 +66,9 @@ MIDDLEWARE = [
     # First, so its headers are on every response: static files (which whitenoise answers
     # before anything below runs) and the 400 for a Host header not in ALLOWED_HOSTS.
     "editorial.security.SecurityHeadersMiddleware",
+    # /healthz and /readyz for load balancers, before host validation, the HTTPS redirect,
+    # sessions and the page cache (editorial/health.py).
+    "editorial.health.HealthCheckMiddleware",
     "editorial.security.RejectNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -144,6 +147,16 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 300))
 # "X-Page-Cache: hit/miss" on cached pages: for development only, since it tells anyone
 # whether someone else asked for the same page (a search, say) a moment ago.
 PAGE_CACHE_HEADER = env_bool("PAGE_CACHE_HEADER", default=DEBUG)
+
+# An HTTP cache in front (Varnish, Fastly, Cloudflare) that keeps public pages by their
+# Cache-Control and is purged by surrogate key after every change (explainers/edge_cache.py,
+# docs/deploy.md). "none" sends nothing and writes no keys on pages.
+EDGE_PURGER = os.environ.get("EDGE_PURGER", "none").strip()
+EDGE_CACHE_URL = env_list("EDGE_CACHE_URL")
+EDGE_CACHE_TOKEN = os.environ.get("EDGE_CACHE_TOKEN", "")
+# The keys are purged again this many seconds later, for a page rendered from the data before
+# the change by a request that was under way as it committed (0: once only).
+EDGE_REPURGE_SECONDS = float(os.environ.get("EDGE_REPURGE_SECONDS", 2))
 
 # The site's public origin ("https://unspoiled.example"): canonical links, og:url and
 # og:image, JSON-LD, feeds, the sitemap and robots.txt use it rather than the Host header
@@ -275,6 +288,20 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Errors reported to Sentry, only when SENTRY_DSN is set (pip install '.[sentry]'): the
+# SDK is neither imported nor started otherwise. No personal data is sent (no user names,
+# addresses or cookies); SENTRY_TRACES_SAMPLE_RATE (0 by default) turns on tracing.
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        send_default_pii=False,
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", 0)),
+    )
 
 LOGGING = {
     "version": 1,

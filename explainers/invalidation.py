@@ -1,6 +1,7 @@
 """The invalidation map: which rows affect which public pages, declared once.
 
-Three things keep copies of what readers see, and each must hear of a change:
+Three things keep copies of what readers see, and each must hear of a change (four with
+an HTTP cache in front, ``edge_cache.py``, told the keys to purge after commit):
 - the stored pages (``stored_pages.py``): each article's rendered page, counted out of date with
   ``stored_pages.mark_stale`` in the change's own transaction and, for the article's own content,
   rendered again once it commits;
@@ -28,6 +29,8 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
+from . import edge_cache
+
 EVERY_PAGE = object()
 
 
@@ -40,6 +43,7 @@ class Reach:
     search: object = None  # article ids (or a queryset of ids) whose search vector changes
     search_work: int | None = None  # a work whose articles' search vectors change
     public: bool = True  # whether any cached public page may show the row
+    keys: set = field(default_factory=set)  # the row's own edge-cache keys (edge_cache.py)
 
 
 def not_shown():
@@ -119,13 +123,15 @@ def reach(instance, *, deleted=False):
                 pages=m.Article.objects.filter(Q(pk=own) | Q(pk__in=listers([own]).values("pk"))),
                 rebuild=[own],
                 search=None if deleted else [own],
+                keys={edge_cache.article_key(own), edge_cache.work_key(instance.work_id)},
             )
         return Reach(
             pages=[own],
             rebuild=[own],
             search=[own] if deleted and isinstance(instance, m.Section) else None,
+            keys={edge_cache.article_key(own)},
         )
-    result = Reach(pages=articles_showing(instance))
+    result = Reach(pages=articles_showing(instance), keys=own_keys(instance))
     if isinstance(instance, m.Work) and not deleted:
         result.search_work = instance.pk
     elif isinstance(instance, m.Credit):
@@ -137,15 +143,55 @@ def reach(instance, *, deleted=False):
     return result
 
 
+def own_keys(instance):
+    """The edge-cache keys of a shared row's own pages (a work's, a person's)."""
+    from . import models as m
+
+    if isinstance(instance, m.Work):
+        return {edge_cache.work_key(instance.pk)}
+    if isinstance(instance, m.Person):
+        return {edge_cache.person_key(instance.pk)}
+    if isinstance(instance, m.Credit):
+        return {edge_cache.work_key(instance.work_id), edge_cache.person_key(instance.person_id)}
+    if isinstance(instance, m.WorkPart):
+        return {edge_cache.work_key(instance.work_id)}
+    return set()
+
+
+def edge_keys(pages, own=()):
+    """What to purge from an HTTP cache in front: every page for EVERY_PAGE; else the
+    pages of the articles counted out of date, the row's own pages, and every listing."""
+    if pages is EVERY_PAGE:
+        return {edge_cache.EVERY_PAGE_KEY}
+    if pages is None:
+        ids = []
+    elif isinstance(pages, list | tuple | set):
+        ids = pages
+    else:  # a queryset of articles, read now: after a delete commits, its rows are gone
+        ids = pages.values_list("pk", flat=True)
+    return {edge_cache.LISTING_KEY, *own, *(edge_cache.article_key(pk) for pk in ids if pk)}
+
+
 # --- telling the three ------------------------------------------------------------------
 
 
+def _tell_edge(pages, own=()):
+    if edge_cache.enabled():  # no query for the keys unless something will be purged
+        edge_cache.purge_after_commit(edge_keys(pages, own))
+
+
 def apply(result):
-    """Tell the stored pages, the search index and the page cache what changed."""
+    """Tell the stored pages, the search index and the page cache what changed (and the
+    edge cache, when there is one)."""
     from . import page_cache, search, stored_pages
 
     if result.pages is not None:
         stored_pages.mark_stale(result.pages)
+    if result.public:
+        # Registered before the rebuild below: once the change commits, cached copies go
+        # first (a raised level stops showing at once), and pages are rendered again after.
+        transaction.on_commit(page_cache.invalidate)
+        _tell_edge(result.pages, result.keys)
     ids = [pk for pk in result.rebuild if pk is not None]
     if ids:
         transaction.on_commit(lambda: stored_pages.build_stale(ids))
@@ -153,8 +199,6 @@ def apply(result):
         search.refresh(result.search)
     if result.search_work is not None:
         search.refresh_work(result.search_work)
-    if result.public:
-        transaction.on_commit(page_cache.invalidate)
 
 
 def sections_rendered(sender, article, **kwargs):
@@ -197,6 +241,7 @@ def _before_delete(sender, instance, **kwargs):
     showing = reach(instance, deleted=True).pages
     if showing is not None:
         stored_pages.mark_stale(showing)
+        _tell_edge(showing)
 
 
 def _before_save(sender, instance, raw=False, **kwargs):
@@ -208,10 +253,14 @@ def _before_save(sender, instance, raw=False, **kwargs):
     if raw or instance.pk is None:
         return
     if isinstance(instance, Article):
-        stored_pages.mark_stale(listers([instance.pk]))
+        showing, own = listers([instance.pk]), ()
     elif isinstance(instance, Credit):
         old = Credit.objects.filter(pk=instance.pk).first() or instance
-        stored_pages.mark_stale(articles_showing(old))
+        showing, own = articles_showing(old), own_keys(old)
+    else:
+        return
+    stored_pages.mark_stale(showing)
+    _tell_edge(showing, own)
 
 
 def _m2m(sender, instance, action, reverse, model, pk_set, **kwargs):

@@ -21,7 +21,12 @@ new entry nor shows up in the page.
 
 Never cached: a signed-in staff member's requests (previews, the admin), non-GET requests,
 responses that are not 200, and responses marked private or no-cache. A session cookie
-alone does not bypass the cache: anyone can make one up.
+alone does not bypass the cache: anyone can make one up. A staff member's page is marked
+private and no-store, so no cache in front (a CDN, Varnish) keeps it either.
+
+With an HTTP cache in front that purges by key (``EDGE_PURGER``, see ``edge_cache.py``),
+each stored page names what it shows in a header (``Surrogate-Key: site article-12``),
+kept with the page so a hit carries it too.
 """
 
 import hashlib
@@ -33,8 +38,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import QueryDict
 from django.utils import timezone
-from django.utils.cache import patch_cache_control
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 
+from . import edge_cache
 from .origin import site_origin
 
 GENERATION_KEY = "explainers:page-generation"
@@ -225,7 +231,13 @@ def cache_public_page(view, query_params=None):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not _cacheable_request(request):
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+            if staff_user(request) is not None:
+                # What a signed-in staff member sees may hold a draft's title or a
+                # "preview" banner: no cache in front may keep it for the next reader.
+                add_never_cache_headers(response)
+                edge_cache.untag(response)
+            return response
         request.GET = _declared_query(request.GET, query_params)
         key = _key(request)
         now = timezone.now()
@@ -246,6 +258,8 @@ def cache_public_page(view, query_params=None):
         if not _storable(request):
             _mark(response, "not stored")
             return response
+        if edge_cache.enabled():
+            edge_cache.tag(response, edge_cache.page_keys(request, kwargs))
         fresh_until, shared_until = _lifetime(now)
         response["ETag"] = '"' + hashlib.sha256(response.content).hexdigest()[:32] + '"'
         # No Last-Modified: the time a page was stored is when someone first asked for it.

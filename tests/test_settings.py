@@ -55,3 +55,37 @@ def test_database_url_selects_postgresql_and_env_sets_hosts_and_media(tmp_path):
     assert debug == "False"
     assert media == str(tmp_path)
     assert hosts == "['explainers.example', 'www.explainers.example']"
+
+
+SENTRY_PROBE = (
+    "import sys, django; from django.conf import settings; django.setup(); "
+    "print('sentry_sdk' in sys.modules); "
+    "import sentry_sdk; client = sentry_sdk.get_client(); "
+    "print(client.is_active()); print(client.options['dsn']); "
+    "print(client.options['send_default_pii'])"
+)
+
+
+def probe_sentry(**env):
+    clean = {key: value for key, value in os.environ.items() if not key.startswith("SENTRY_")}
+    clean.update(DJANGO_SETTINGS_MODULE="editorial.settings", DEBUG="1", **env)
+    result = subprocess.run(
+        [sys.executable, "-c", SENTRY_PROBE], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_without_a_dsn_sentry_is_neither_imported_nor_started():
+    import importlib.util
+
+    assert importlib.util.find_spec("sentry_sdk") is not None  # installed: the test means it
+    imported, active, *_ = probe_sentry()
+    assert imported == "False"
+    assert active == "False"
+
+
+def test_with_a_dsn_sentry_starts_without_personal_data():
+    dsn = "http://public-key@127.0.0.1:9/1"  # nothing is sent: no error happens
+    imported, active, configured, pii = probe_sentry(SENTRY_DSN=dsn)
+    assert (imported, active, configured, pii) == ("True", "True", dsn, "False")

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from explainers import page_cache, search, stored_pages
+from explainers import edge_cache, page_cache, search, stored_pages
 from explainers.models import Article
 
 
@@ -9,7 +9,8 @@ def resync(*, render=True):
     """Bring everything derived from the editorial rows back in step with them, after rows
     were written without the signals that usually do it (``loaddata`` saves raw,
     ``pg_restore`` sends nothing): every stored page marked out of date (and, with
-    ``render``, rendered again), the search index recomputed, the page cache emptied.
+    ``render``, rendered again), the search index recomputed, the page cache emptied (and
+    the edge cache in front, when there is one).
     How many article pages were rendered."""
     stored_pages.mark_stale(stored_pages.EVERY_PAGE)
     search.refresh(Article.objects.values_list("pk", flat=True))
@@ -17,6 +18,7 @@ def resync(*, render=True):
     # may have cached a page of the rows being replaced.
     page_cache.invalidate()
     transaction.on_commit(page_cache.invalidate)
+    edge_cache.purge_after_commit({edge_cache.EVERY_PAGE_KEY})
     return stored_pages.build_stale() if render else 0
 
 
