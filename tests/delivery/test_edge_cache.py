@@ -10,8 +10,9 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 
-from explainers import edge_cache, workflow
+from explainers import edge_cache
 from explainers.models import Article, Credit, Person, SpoilerLevel
+from explainers.services.articles import transition
 from tests.support.edge import RecordingPurger
 
 SECTIONS = [
@@ -122,7 +123,7 @@ def test_a_retraction_purges_the_article_and_the_listings_once_after_commit(
     purged, article, commit
 ):
     user = _publisher()
-    commit(lambda: workflow.apply(article, Article.Status.RETRACTED, user=user))
+    commit(lambda: transition(article, Article.Status.RETRACTED, user=user))
     assert len(purged) == 1  # one request for the whole transaction
     assert {f"article-{article.pk}", f"work-{article.work_id}", "listing"} <= set(purged[0])
     assert "site" not in purged[0]

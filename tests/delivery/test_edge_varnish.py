@@ -25,9 +25,10 @@ from pathlib import Path
 import pytest
 from django.db import connection, transaction
 
-from explainers import edge_cache, workflow
+from explainers import edge_cache
 from explainers.models import Article
 from explainers.previews import make_token
+from explainers.services.articles import transition
 
 ROOT = Path(__file__).resolve().parents[2]
 VCL = ROOT / "docs" / "deploy" / "varnish.vcl"
@@ -297,7 +298,7 @@ def test_a_retraction_is_gone_from_varnish_within_a_second(edge, make_article):
     assert article.title in home.text
     user = _publisher()
     with transaction.atomic():
-        workflow.apply(article, Article.Status.RETRACTED, user=user)
+        transition(article, Article.Status.RETRACTED, user=user)
         committing = time.perf_counter()  # the COMMIT, then the purge, as the block ends
     delay, response = gone_within(edge, path, lambda r: r.status == 200, committing, "retraction")
     assert response.status == 410
@@ -332,7 +333,7 @@ def test_without_the_purge_varnish_keeps_the_retracted_page(edge, settings, make
     article = make_article(sections=SECTIONS)
     path = article.get_absolute_url()
     cached_in_varnish(edge, path)
-    workflow.apply(article, Article.Status.RETRACTED, user=_publisher())
+    transition(article, Article.Status.RETRACTED, user=_publisher())
     time.sleep(PURGE_LIMIT)
     stale = get(edge, path)
     assert stale.status == 200 and stale.from_varnish_cache
