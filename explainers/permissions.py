@@ -95,9 +95,23 @@ def may_add_images(user):
 # --- reader reports --------------------------------------------------------------------
 
 
-def may_resolve_reports(user):
-    """Moderators (and superusers) resolve reader reports; nobody else."""
-    return _active_staff(user) and user.has_perm("explainers.resolve_readerreport")
+# What each way of resolving a report asks beyond resolving reports at all.
+RESOLUTION_PERMISSIONS = {
+    "level": "explainers.moderate_article",
+    "heading": "explainers.moderate_article",
+    "warning": "explainers.moderate_article",
+    "term": "explainers.add_spoilerterm",
+    "dismiss": None,
+}
+
+
+def may_resolve_reports(user, kind=None):
+    """Moderators (and superusers) resolve reader reports; nobody else. ``kind`` (a key
+    of ``RESOLUTION_PERMISSIONS``) asks for one way of resolving them."""
+    if not (_active_staff(user) and user.has_perm("explainers.resolve_readerreport")):
+        return False
+    needed = RESOLUTION_PERMISSIONS.get(kind) if kind else None
+    return needed is None or user.has_perm(needed)
 
 
 # --- preview links ---------------------------------------------------------------------

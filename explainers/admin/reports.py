@@ -201,11 +201,11 @@ class DismissForm(ResolveForm):
 
 # kind -> (title, form, extra permission the change itself needs)
 RESOLUTIONS = {
-    "level": ("Raise the section's spoiler level", RaiseLevelForm, "explainers.moderate_article"),
-    "heading": ("Rewrite the safe heading", SafeHeadingForm, "explainers.moderate_article"),
-    "warning": ("Add a content warning", WarningForm, "explainers.moderate_article"),
-    "term": ("Add a spoiler term", SpoilerTermForm, "explainers.add_spoilerterm"),
-    "dismiss": ("Dismiss", DismissForm, None),
+    "level": ("Raise the section's spoiler level", RaiseLevelForm),
+    "heading": ("Rewrite the safe heading", SafeHeadingForm),
+    "warning": ("Add a content warning", WarningForm),
+    "term": ("Add a spoiler term", SpoilerTermForm),
+    "dismiss": ("Dismiss", DismissForm),
 }
 
 
@@ -330,7 +330,7 @@ class ReaderReportAdmin(admin.ModelAdmin):
                 + f"?ids={obj.pk}",
                 title,
             )
-            for kind, (title, _, _) in RESOLUTIONS.items()
+            for kind, (title, _) in RESOLUTIONS.items()
         ]
         return format_html_join(" · ", '<a href="{}">{}</a>', links)
 
@@ -351,8 +351,8 @@ class ReaderReportAdmin(admin.ModelAdmin):
         if kind not in RESOLUTIONS:
             messages.error(request, "There is no such way to resolve a report.")
             return self._back_to_queue()
-        title, form_class, needed = RESOLUTIONS[kind]
-        if needed and not request.user.has_perm(needed):
+        title, form_class = RESOLUTIONS[kind]
+        if not permissions.may_resolve_reports(request.user, kind):
             raise PermissionDenied
         ids = self._ids(request)
         reports = list(

@@ -10,7 +10,7 @@ change live here.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .. import leaks, locking
+from .. import leaks, locking, permissions
 from ..models import Article, AuditEntry, ReaderReport, Section, SpoilerTerm
 from ..refusal import Refused
 
@@ -22,9 +22,11 @@ class ModerationError(Refused):
 # --- resolving -----------------------------------------------------------------------
 
 
-def _lock_open(reports, *, one_article=True):
+def _lock_open(reports, *, kind, actor, one_article=True):
     """The reports again, locked, all still open: two moderators acting on the same
-    report at once must not both resolve it."""
+    report at once must not both resolve it. Asks the policy first."""
+    if not permissions.may_resolve_reports(actor, kind):
+        raise ModerationError("You may not resolve reports this way.")
     locking.hold_editorial_lock()  # first, then reports, article, section: see locking.py
     ids = [report.pk for report in reports]
     locked = list(ReaderReport.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
@@ -114,7 +116,7 @@ def raise_level(reports, *, section, level, note, actor, safe_heading=""):
     """Move the section up the ladder (it then folds for readers who had not gone that
     far), with a safe heading if it had none, and re-render the article."""
     with transaction.atomic():
-        reports = _lock_open(reports)
+        reports = _lock_open(reports, kind="level", actor=actor)
         section = _section_of(reports, section)
         before = section.spoiler_level
         if level.rank <= before.rank:
@@ -155,7 +157,7 @@ def rewrite_safe_heading(reports, *, section, safe_heading, note, actor):
     work's spoiler terms: it is shown to every reader."""
     safe_heading = (safe_heading or "").strip()
     with transaction.atomic():
-        reports = _lock_open(reports)
+        reports = _lock_open(reports, kind="heading", actor=actor)
         section = _section_of(reports, section)
         if not section.is_spoiler:
             raise ModerationError(
@@ -186,7 +188,7 @@ def rewrite_safe_heading(reports, *, section, safe_heading, note, actor):
 def add_warning(reports, *, section, warning, note, actor):
     """Put a content warning on the section; the article's list of warnings follows."""
     with transaction.atomic():
-        reports = _lock_open(reports)
+        reports = _lock_open(reports, kind="warning", actor=actor)
         section = _section_of(reports, section)
         if section.content_warnings.filter(pk=warning.pk).exists():
             raise ModerationError(f"The section already carries “{warning.name}”.")
@@ -207,7 +209,7 @@ def add_spoiler_term(reports, *, phrase, variants, level, note, actor):
     """Teach the leak check a phrase of the article's work. Returns the term and the
     leaks it now finds in the work's published articles, for the moderator to pass on."""
     with transaction.atomic():
-        reports = _lock_open(reports)
+        reports = _lock_open(reports, kind="term", actor=actor)
         article = reports[0].article
         phrase = (phrase or "").strip()
         if SpoilerTerm.objects.filter(work=article.work, phrase__iexact=phrase).exists():
@@ -246,7 +248,7 @@ def add_spoiler_term(reports, *, phrase, variants, level, note, actor):
 def dismiss(reports, *, note, actor):
     """Close reports that need no change (not a spoiler, a duplicate, spam)."""
     with transaction.atomic():
-        reports = _lock_open(reports, one_article=False)
+        reports = _lock_open(reports, one_article=False, kind="dismiss", actor=actor)
         articles = {report.article for report in reports}
         article = articles.pop() if len(articles) == 1 else None
         _close(

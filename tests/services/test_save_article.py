@@ -155,3 +155,32 @@ def test_the_demo_loader_saves_through_the_service_and_is_refused_a_leak(tmp_pat
         call_command("demo", content=str(root), stdout=io.StringIO())
     dek = Article.objects.get(slug="the-perfection-ending-explained").dek
     assert "cuts off her hand" not in dek
+
+
+def test_a_moderation_service_asks_the_policy_whoever_calls_it(
+    make_article, editor, moderator, levels
+):
+    from explainers.models import ReaderReport
+    from explainers.services import moderation
+
+    article = make_article(sections=[(0, "Intro", "", "Plain.")])
+    section = article.sections.get()
+    report = ReaderReport.objects.create(
+        article=article,
+        section=section,
+        reason=ReaderReport.Reason.UNMARKED,
+        details="The intro gives the ending away.",
+        client_fingerprint="0" * 64,
+    )
+    with pytest.raises(Refused, match="may not resolve"):
+        moderation.raise_level(
+            [report], section=section, level=levels[2], note="", actor=editor, safe_heading="Safe"
+        )
+    section.refresh_from_db()
+    assert section.spoiler_level == levels[0] and ReaderReport.objects.get().is_open
+
+    moderation.raise_level(
+        [report], section=section, level=levels[2], note="", actor=moderator, safe_heading="Safe"
+    )
+    section.refresh_from_db()
+    assert section.spoiler_level == levels[2]
