@@ -189,7 +189,8 @@ class ArticleAdmin(ArticleViewsMixin, EditorialAdmin):
                     section_form.add_error(problem.field, problem.message)
             elif problem.field in form.fields:
                 form.add_error(problem.field, problem.message)
-                continue
+                if problem.field == "status":
+                    continue  # a refused move is said by its menu, as the form says it
             form.add_error(None, problem.message)
         add = object_id is None
         obj = None if add else form.instance

@@ -164,7 +164,7 @@ def save_article(change, *, user):
             override_reason=change.override_reason,
         )
         if verdict.refused:
-            problems += [verdict.problem, *report.problems, *report.messages]
+            problems += [verdict.problem, *report.problems, *map(_leak_problem, report.leaks)]
         if problems:
             raise Refused(*problems)
 
@@ -265,6 +265,28 @@ def _body_problems(sections, rendered):
         ]
         problems += [Problem(message, field="body", section=position) for message in found]
     return problems
+
+
+SECTION_FIELDS = {"heading": "heading", "safe heading": "safe_heading", "body": "body"}
+
+
+def _leak_problem(leak):
+    """A leak as a problem placed where the editor fixes it: an article field, or a
+    section's field ("section 2" is position 1)."""
+    if leak.kind == leaks.LeakKind.SPOILER_HERO:
+        return Problem(leak.message, field="hero_image")
+    if not leak.place and leak.field in ("title", "dek", "slug"):
+        return Problem(leak.message, field=leak.field)
+    words = leak.place.split()
+    if (
+        leak.kind == leaks.LeakKind.TERM
+        and leak.field in SECTION_FIELDS
+        and len(words) == 2
+        and words[0] == "section"
+        and words[1].isdigit()
+    ):
+        return Problem(leak.message, SECTION_FIELDS[leak.field], int(words[1]) - 1)
+    return Problem(leak.message)
 
 
 def _write(change, article, user, *, creating):

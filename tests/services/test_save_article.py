@@ -92,7 +92,8 @@ def test_a_leak_refuses_publishing_through_the_service_as_through_the_form(
     with pytest.raises(Refused) as refused:
         save_article(change, user=senior_editor)
     assert "cannot be published" in str(refused.value)
-    assert "cuts off her hand" in str(refused.value)
+    places = {(p.field, p.section) for p in refused.value.problems if "Leak in" in p.message}
+    assert places == {("dek", None)}  # shown by the dek, where the editor fixes it
     assert Article.objects.get(pk=article.pk).status == Article.Status.DRAFT
     # As a draft the same text is saved, and the leak is reported, not refused.
     saved = save_article(change_of(article, dek="Charlotte cuts off her hand."), user=senior_editor)
@@ -184,3 +185,25 @@ def test_a_moderation_service_asks_the_policy_whoever_calls_it(
     )
     section.refresh_from_db()
     assert section.spoiler_level == levels[2]
+
+
+def test_the_form_shows_a_leak_by_its_field_and_at_the_top(
+    senior_client, make_article, work, levels
+):
+    from tests.support.admin_forms import change_url, full_post, page_text
+
+    SpoilerTerm.objects.create(phrase="cuts off her hand", work=work, spoiler_level=levels[2])
+    article = make_article(
+        sections=[(0, "Intro", "", "Plain."), (1, "Setup", "Safe", "Fine.")],
+        status=Article.Status.DRAFT,
+    )
+    data = full_post(article, status="published")
+    data["sections-0-body"] = "Early on, Charlotte cuts off her hand."
+    response = senior_client.post(change_url(article), data)
+    assert response.status_code == 200
+    text = page_text(response)
+    message = "Leak in section 1 body"
+    assert text.count(message) == 2  # in the list at the top, and under section 1's body
+    section_form = response.context["inline_admin_formsets"][0].formset.forms[0]
+    assert any(message in error for error in section_form.errors["body"])
+    assert Article.objects.get(pk=article.pk).status == Article.Status.DRAFT
