@@ -131,6 +131,53 @@ class SpoilerTerm(models.Model):
         return [self.phrase.strip(), *self.variant_list()]
 
 
+class WordFamily(models.Model):
+    """Words and phrases that say the same thing, for the leak check: a spoiler term
+    written with one of them ("Paloma is killed") also matches a text written with
+    another ("Paloma is murdered", "Paloma dies"). Each entry matches all its forms
+    (killed, kills, killing), so only one form needs writing. Moderators extend them."""
+
+    class Category(models.TextChoices):
+        DEATH = "death", "Deaths"
+        INJURY = "injury", "Injuries"
+        BETRAYAL = "betrayal", "Betrayals"
+        IDENTITY = "identity", "Hidden identities"
+        DECEPTION = "deception", "Deceptions"
+        CULPRIT = "culprit", "Who did it"
+        OTHER = "other", "Other"
+
+    name = models.CharField(
+        max_length=80, unique=True, help_text="A short label for moderators, e.g. “killing”."
+    )
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+    words = models.TextField(
+        help_text="Words or phrases meaning the same thing, one per line or separated by "
+        "commas: “kill, murder, die, pass away, does not survive”. One form of each is "
+        "enough (“kill” also matches “killed” and “killing”). A phrase of several words "
+        "matches them in that order with a few words between (“sell out” matches “sells "
+        "her partner out”)."
+    )
+    notes = models.TextField(blank=True, help_text="For moderators: what the family covers.")
+
+    class Meta:
+        ordering = ["category", "name"]
+        verbose_name = "word family"
+        verbose_name_plural = "word families"
+
+    def __str__(self):
+        return self.name
+
+    def word_list(self):
+        """The entries as a list: split on newlines and commas, blanks dropped."""
+        return [word.strip() for word in re.split(r"[\n,]", self.words) if word.strip()]
+
+    def clean(self):
+        if len([word for word in self.word_list() if any(c.isalnum() for c in word)]) < 2:
+            raise ValidationError(
+                {"words": "A family needs at least two words or phrases that mean the same."}
+            )
+
+
 class LeakOverride(models.Model):
     """A moderator's decision to publish although the leak check found leaks."""
 

@@ -1,0 +1,822 @@
+"""How the leak check reads a spoiler term the way readers and editors write it.
+
+A term such as "Dana poisons the mayor" is compiled once into *slots*, one for each of
+its content words, and a text matches it when every slot is filled by a word of the same
+clause, in any order, with few other words between:
+
+- each word is reduced to a key by a lemmatizer (simplemma: *sold* → *sell*, *hid* →
+  *hide*) and a Snowball stemmer (PyStemmer: *poisoning* → *poison*, *disappearance* →
+  *disappear*), so every inflected and derived form of a word has the same key;
+- words of one **word family** (``WordFamily``, kept by moderators: kill, murder, die,
+  does not survive…) share a key, and so do the phrasal verbs listed there, whose words
+  may stand apart (*sells her partner out*, *cuts her hand off*);
+- a character's names share a key: full name, first name, surname, nickname, title and
+  surname, and the actor's name (``name_groups_for_work``);
+- function words (the, is, by, her…) are not slots and cost nothing between the others,
+  so the passive (*the mayor was poisoned by Dana*), possessive and noun forms (*Dana's
+  poisoning of the mayor*) and moved particles (*switches the alarm off*) all match.
+
+A term with a doer and a victim also matches a text that leaves the doer out, when the
+text says the victim underwent the event: *the mayor is poisoned*, *the mayor's
+poisoning*, *the poisoning of the mayor*.
+
+Precision comes from the clause: a match never crosses a sentence end, a semicolon or
+colon, a lone comma or dash, or the edge of an inline spoiler; at most a few other
+content words may stand between the slots (words set off in a pair of commas, dashes or
+brackets, "Paloma, who ran the academy, is killed", cost nothing); and a name written as
+the owner of something else (*Paloma's husband dies*) is not the one the event befalls.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import product
+
+import simplemma
+import Stemmer
+
+_STEMMER = Stemmer.Stemmer("english")
+
+
+def _words(text):
+    return text.split()
+
+
+# Words that carry no meaning of their own for matching: they are never slots of a term
+# and cost nothing between the words of a match.
+FUNCTION_WORDS = frozenset(
+    _words(
+        """
+    a an the this that these those some any each every all both either neither such
+    i me my mine we us our you your he him his she her hers it its they them their theirs
+    one ones oneself myself yourself himself herself itself ourselves themselves
+    who whom whose which what whoever whatever
+    be am is are was were been being get gets got gotten getting have has had having
+    do does did done doing will would shall should can could may might must ought
+    to of in on at by for with from into onto upon about as than so too very
+    and or but nor yet if then else when while where whereas because though although
+    there here now just also even still already soon later eventually finally ultimately
+    actually really indeed only quite rather almost
+    character role
+    not no never nothing none
+    up out off down away over back apart around
+    mr mrs ms miss mx dr doctor prof professor sir dame lord lady st
+    detective det inspector officer agent sergeant sgt captain capt lieutenant lt
+    """
+    )
+)
+# Adverbial particles: a term keeps them as slots ("switches off the alarm" is not
+# "switches on the alarm"), but they cost nothing in a text.
+PARTICLES = frozenset({"up", "out", "off", "down", "away", "over", "back", "apart"})
+NEGATIONS = frozenset({"not", "never", "no"})
+# Words that only qualify the noun after them in a term ("her left arm", "the old
+# mayor"): dropped there, so the text need not repeat them, and free in a text.
+MODIFIERS = frozenset(
+    _words(
+        """
+    own left right old young little poor dear sweet beloved sudden brutal violent
+    shocking untimely tragic gruesome grisly horrific apparent mysterious eventual
+    whole entire very real true
+    """
+    )
+)
+TITLES = frozenset(
+    _words(
+        """
+    mr mrs ms miss mx dr doctor prof professor sir dame lord lady st saint father mother
+    sister brother uncle aunt detective det inspector officer agent sergeant sgt captain
+    capt lieutenant lt general colonel col major judge mayor senator president king queen
+    prince princess
+    """
+    )
+)
+# Abbreviations whose full stop ends no sentence ("Dr. Hassan").
+ABBREVIATIONS = frozenset(
+    _words("mr mrs ms mx dr prof st sgt capt lt col gen det insp rev jr sr vs no")
+)
+# Auxiliaries of the passive: "is poisoned", "gets killed".
+PASSIVE_AUXILIARIES = frozenset(
+    {"is", "are", "was", "were", "be", "been", "being", "get", "gets", "got", "gotten", "getting"}
+)
+DETERMINERS = frozenset({"the", "a", "an"})
+# Words that open an aside set off by a pair of commas ("Paloma, who ran the academy,
+# is killed"): the aside does not split the clause around it.
+ASIDE_OPENERS = frozenset(
+    _words(
+        """
+    who whom whose which the a an his her their its our my your once now still already
+    after before by with without in at on like as unlike along together despite sadly
+    finally eventually ultimately however meanwhile too also
+    """
+    )
+)
+# Set phrases in which a word of a family does not mean what the family means ("dying
+# to play", "killing time"): there the word matches only itself.
+IDIOMS = (
+    "dying to",
+    "kill time",
+    "killing time",
+    "killing it",
+    "kill it",
+    "dressed to kill",
+    "dead set",
+    "dead of night",
+    "dead end",
+    "drop dead",
+    "stage fright",
+    "on stage",
+    "the stage",
+    "panic attack",
+    "heart attack",
+)
+# At most this many content words (besides the match's own) inside a match.
+MAX_OTHER_WORDS = 2
+MAX_OTHER_WORDS_LONG = 3  # for terms of four slots or more
+# At most this many words of any kind between the first and last word of a match,
+# beyond the slots themselves.
+MAX_SPAN_EXTRA = 10
+# A phrase of a word family: at most this many words between two of its words.
+PHRASE_GAP = 3
+SHORT_ASIDE = 3  # an aside this short (in words) needs no opener: ", sadly,"
+
+_WORD_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*'?")
+_SENTENCE_END_RE = re.compile(r"[.!?;:…]|\n[ \t]*\n|\n[ \t]*(?:[-*+>#]|\d+[.)])\s")
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+_DASHES = ("\u2014", "\u2013", " - ", "--")
+
+
+@lru_cache(maxsize=100_000)
+def word_key(word):
+    """The key of a (folded) word: its lemma, stemmed. "sold" and "selling" give "sell",
+    "poisoning" and "poisoned" give "poison"."""
+    if not word.isalpha():
+        return word
+    lemma = simplemma.lemmatize(word, lang="en").lower()
+    return _STEMMER.stemWord(lemma)
+
+
+def _fold(text):
+    """Lowercase, accents dropped, curly apostrophes straightened; with each folded
+    character's index in ``text`` (as ``leaks.fold``)."""
+    text = (text or "").translate(_APOSTROPHES)
+    if text.isascii():
+        return text.lower(), range(len(text))
+    folded, origin = [], []
+    for index, character in enumerate(text):
+        if character.isascii():
+            folded.append(character.lower())
+            origin.append(index)
+            continue
+        for part in unicodedata.normalize("NFKD", character):
+            if unicodedata.combining(part) or unicodedata.category(part) == "Cf":
+                continue
+            for out in part.casefold():
+                folded.append(out)
+                origin.append(index)
+    return "".join(folded), origin
+
+
+@dataclass
+class Token:
+    start: int  # in the original text
+    end: int
+    word: str  # folded
+    key: str
+    capital: bool  # written with a capital letter
+    possessive: bool = False  # "Dana's", "the Drysdales'"
+    weight: int = 1  # what it costs inside a match: 0 for function words and asides
+    clause: int = 0
+    keys: frozenset = frozenset()
+    aside: bool = False  # inside a pair of commas, dashes or brackets
+    name_end: int | None = None  # on the first word of a name of several: its last word
+    name_tail: bool = False  # a later word of a name of several
+    idiom: bool = False  # its family's sense is not meant here ("dying to")
+
+
+def _split_word(word):
+    """A folded word as (word, possessive, extra words): "dana's" → ("dana", True, ()),
+    "doesn't" → ("does", False, ("not",)), "they'll" → ("they", False, ())."""
+    if word.endswith("'"):
+        return word[:-1], True, ()
+    if "'" not in word:
+        return word, False, ()
+    base, _, tail = word.rpartition("'")
+    if tail == "s":
+        return base, True, ()
+    if tail == "t" and base.endswith("n"):
+        stem = base[:-1]
+        stem = {"ca": "can", "wo": "will", "sha": "shall"}.get(stem, stem)
+        return stem, False, ("not",)
+    if tail in {"ll", "re", "ve", "d", "m"}:
+        return base, False, ()
+    return word.replace("'", ""), False, ()
+
+
+def tokenize(text):
+    """The words of ``text`` as ``Token``s, each with its clause: clauses end at a
+    sentence's end, a semicolon or colon, a blank line or a list item, the edge of an
+    inline spoiler, a lone comma or dash. Words in an aside (a pair of commas or dashes,
+    brackets) belong to the clause around them and cost nothing."""
+    folded, origin = _fold(text)
+    tokens, gaps = [], []
+    previous_end = 0
+    for match in _WORD_RE.finditer(folded):
+        word, possessive, extra = _split_word(match.group())
+        if not word:
+            continue
+        start, end = match.start(), match.start() + len(word)
+        gaps.append(folded[previous_end:start])
+        previous_end = match.end()
+        original_start = origin[start]
+        original_end = origin[min(end, len(origin)) - 1] + 1
+        tokens.append(
+            Token(
+                start=original_start,
+                end=original_end,
+                word=word,
+                key=word_key(word),
+                capital=text[original_start : original_start + 1].isupper(),
+                possessive=possessive,
+            )
+        )
+        for added in extra:
+            gaps.append(" ")
+            tokens.append(Token(original_start, original_end, added, word_key(added), False, False))
+    _mark_clauses(tokens, gaps)
+    for token in tokens:
+        if token.word in FUNCTION_WORDS or token.word in MODIFIERS:
+            token.weight = 0
+    return tokens
+
+
+def _gap_kind(gap, previous):
+    """What separates two words: "end" (of a clause), "comma", "dash", "open", "close"
+    (a bracket) or "" (nothing that matters)."""
+    if "||" in gap:
+        return "end"
+    if _SENTENCE_END_RE.search(gap):
+        # "Dr. Hassan", "Eric C. Charmelo": an abbreviation's full stop ends nothing.
+        abbreviation = previous is not None and (previous.word in TITLES or len(previous.word) == 1)
+        if not (abbreviation and gap.strip() == "."):
+            return "end"
+    if "(" in gap or "[" in gap:
+        return "open"
+    if ")" in gap or "]" in gap:
+        return "close"
+    if any(dash in gap for dash in _DASHES):
+        return "dash"
+    if "," in gap:
+        return "comma"
+    return ""
+
+
+def _mark_clauses(tokens, gaps):
+    kinds = [_gap_kind(gap, tokens[index - 1] if index else None) for index, gap in enumerate(gaps)]
+    # Asides: between a pair of commas (short, or opened by a typical word) or dashes,
+    # or in brackets, all within one sentence.
+    aside = [False] * len(tokens)
+    paired = set()
+    for index, kind in enumerate(kinds):
+        if kind not in ("comma", "dash", "open") or index in paired:
+            continue
+        closer = {"comma": ("comma",), "dash": ("dash",), "open": ("close",)}[kind]
+        for other in range(index + 1, min(len(kinds), index + 12)):
+            if kinds[other] == "end":
+                break
+            if kinds[other] in closer:
+                length = other - index
+                opener = tokens[index].word
+                if kind != "comma" or length <= SHORT_ASIDE or opener in ASIDE_OPENERS:
+                    paired.update((index, other))
+                    for inside in range(index, other):
+                        aside[inside] = True
+                break
+    clause = 0
+    for index, token in enumerate(tokens):
+        kind = kinds[index]
+        if index and (kind == "end" or (kind in ("comma", "dash") and index not in paired)):
+            clause += 1
+        token.clause = clause
+        if aside[index]:
+            token.weight = 0
+    for index, token in enumerate(tokens):
+        token.aside = aside[index]
+
+
+# --- names --------------------------------------------------------------------------------
+
+
+_QUOTED_RE = re.compile(r"[\"“”«»„]([^\"“”«»„]+)[\"“”«»„]|\(([^)]+)\)")
+
+
+def _name_words(name):
+    return re.findall(r"[^\W_]+(?:'[^\W_]+)*", _fold(name)[0])
+
+
+def aliases_of(name):
+    """The ways a reader may write a credited name, as tuples of folded words: the full
+    name, the first name, the surname, a nickname written in quotes or brackets
+    ("Elizabeth “Lizzie” Wells"), and the surname after a title ("Dr. Hassan")."""
+    nicknames = [next(part for part in found if part) for found in _QUOTED_RE.findall(name)]
+    plain = _QUOTED_RE.sub(" ", name)
+    words = _name_words(plain)
+    while words and words[0] in DETERMINERS:
+        words = words[1:]
+    title = None
+    if len(words) > 1 and words[0] in TITLES:
+        title, words = words[0], words[1:]
+    found = []
+    if words:
+        found.append(tuple(words))
+        if title:
+            found.append((title, *words))
+        personal = not any(word in FUNCTION_WORDS for word in words)
+        if len(words) > 1 and personal:
+            # "Lizzie of the Chapel" is a name in one piece, not a first name and surname.
+            found += [(words[0],), (words[-1],)]
+            if title is None:
+                found += [(title_word, words[-1]) for title_word in ("mr", "mrs", "ms", "miss")]
+    for nickname in nicknames:
+        nick = tuple(_name_words(nickname))
+        if nick:
+            found.append(nick)
+            if words:
+                found.append((*nick, words[-1]))
+    return [alias for alias in dict.fromkeys(found) if any(len(w) > 1 for w in alias)]
+
+
+@dataclass(frozen=True)
+class Names:
+    """Alias word sequences → the characters they may name (more than one when two
+    share a surname)."""
+
+    single: dict
+    multi: dict  # first word → [(words, character)]
+
+    @classmethod
+    def build(cls, groups):
+        """``groups``: tuples of names for one character (the role, then its actor)."""
+        single, multi = {}, {}
+        claimed = set()
+        for group in groups:
+            names = [name for name in group if name and name.strip()]
+            if not names:
+                continue
+            own = aliases_of(names[0])
+            if not own:
+                continue
+            character = " ".join(own[0])
+            if len(own[0]) == 1 and own[0] in claimed:
+                continue  # a first name given on its own after its full name
+            for name in names:
+                for alias in aliases_of(name):
+                    claimed.add(alias)
+                    if len(alias) == 1:
+                        single.setdefault(alias[0], set()).add(character)
+                    else:
+                        multi.setdefault(alias[0], []).append((alias, character))
+        for first in multi:
+            multi[first].sort(key=lambda entry: -len(entry[0]))
+        return cls(single, multi)
+
+    def mark(self, tokens):
+        """Give each token naming a character the keys of the characters it may name;
+        the words after the first of a full name cost nothing."""
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            for words, character in self.multi.get(token.word, ()):
+                end = index + len(words)
+                if end <= len(tokens) and all(
+                    tokens[index + offset].word == word
+                    and tokens[index + offset].clause == token.clause
+                    for offset, word in enumerate(words)
+                ):
+                    token.keys = frozenset({f"c:{character}"})
+                    token.weight = 1
+                    token.name_end = end - 1
+                    for offset in range(1, len(words)):
+                        part = tokens[index + offset]
+                        part.keys = frozenset()
+                        part.weight = 0
+                        part.name_tail = True
+                    index = end
+                    break
+            else:
+                characters = self.single.get(token.word)
+                common = token.word in FUNCTION_WORDS or token.word in MODIFIERS
+                if characters and (token.capital or not common):
+                    token.keys = frozenset(f"c:{c}" for c in characters)
+                    token.weight = 1
+                index += 1
+
+
+# --- word families ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The word families as keys: one-word entries by key, phrases by their first key."""
+
+    single: dict  # key → frozenset of family ids
+    phrases: dict  # first key → [(keys, family id)]
+
+    @classmethod
+    def build(cls, families):
+        """``families``: (family id, [entry, …]) pairs."""
+        single, phrases = {}, {}
+        for family, entries in families:
+            for entry in entries:
+                keys = tuple(word_key(word) for word, *_ in map(_split_word, _entry_words(entry)))
+                if not keys:
+                    continue
+                if len(keys) == 1:
+                    single.setdefault(keys[0], set()).add(family)
+                else:
+                    phrases.setdefault(keys[0], []).append((keys, family))
+        for first in phrases:
+            phrases[first].sort(key=lambda entry: -len(entry[0]))
+        return cls({k: frozenset(v) for k, v in single.items()}, phrases)
+
+    def families_of(self, key):
+        return self.single.get(key, frozenset())
+
+    def phrase_at(self, tokens, index, taken=()):
+        """Phrases of a family starting at ``tokens[index]``: [(family, [indexes])], the
+        longest first. Each following word within ``PHRASE_GAP`` words, same clause."""
+        found = []
+        for keys, family in self.phrases.get(tokens[index].key, ()):
+            positions, cursor = [index], index
+            for key in keys[1:]:
+                for ahead in range(cursor + 1, min(len(tokens), cursor + PHRASE_GAP + 2)):
+                    candidate = tokens[ahead]
+                    if candidate.clause != tokens[index].clause:
+                        break
+                    if candidate.key == key and ahead not in taken:
+                        positions.append(ahead)
+                        cursor = ahead
+                        break
+                else:
+                    break
+            if len(positions) == len(keys):
+                found.append((family, positions))
+        return found
+
+
+def _entry_words(entry):
+    folded = _fold(entry)[0].replace("-", " ")
+    return [match.group() for match in _WORD_RE.finditer(folded)]
+
+
+EMPTY_LEXICON = Lexicon({}, {})
+NO_NAMES = Names({}, {})
+
+
+# --- terms --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slot:
+    keys: frozenset
+    text: str
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One way of writing a term, compiled: its slots, and which of them name the doer
+    and the victim around its event (for the doer-less forms)."""
+
+    slots: tuple
+    event: int | None = None
+    doers: tuple = ()
+    victims: tuple = ()
+
+
+@dataclass
+class Occurrence:
+    first: int
+    last: int
+    positions: tuple  # token indexes that make it up
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int  # in the original text
+    end: int
+    exact: bool = False
+
+
+class Matcher:
+    """Compiles terms and reads texts against one lexicon and one set of names."""
+
+    def __init__(self, lexicon=EMPTY_LEXICON, names=NO_NAMES):
+        self.lexicon = lexicon
+        self.names = names
+        self._patterns = {}
+        self._texts = {}
+
+    # -- reading a text ---------------------------------------------------------------
+
+    def read(self, text):
+        """``text``'s tokens, each with its keys, and an index: key → occurrences."""
+        cached = self._texts.get(text)
+        if cached is not None:
+            return cached
+        tokens = tokenize(text)
+        self.names.mark(tokens)
+        _mark_idioms(tokens)
+        index = {}
+        for position, token in enumerate(tokens):
+            if token.name_tail:
+                continue
+            if token.keys:  # a character's name, over one word or several
+                last = token.name_end if token.name_end is not None else position
+                occurrence = Occurrence(position, last, tuple(range(position, last + 1)))
+                for key in token.keys:
+                    index.setdefault(key, []).append(occurrence)
+            keys = {f"w:{token.key}"}
+            if not token.idiom:
+                keys.update(f"f:{family}" for family in self.lexicon.families_of(token.key))
+            for key in keys:
+                index.setdefault(key, []).append(Occurrence(position, position, (position,)))
+            for family, positions in self.lexicon.phrase_at(tokens, position):
+                index.setdefault(f"f:{family}", []).append(
+                    Occurrence(positions[0], positions[-1], tuple(positions))
+                )
+        if len(self._texts) > 512:
+            self._texts.clear()
+        self._texts[text] = (tokens, index)
+        return tokens, index
+
+    # -- compiling a term -------------------------------------------------------------
+
+    def patterns(self, phrases):
+        """The compiled patterns of a term's phrase and variants (duplicates dropped)."""
+        key = tuple(phrases)
+        if key not in self._patterns:
+            compiled = [self.compile(phrase) for phrase in phrases]
+            unique = {pattern.slots: pattern for pattern in compiled if pattern.slots}
+            self._patterns[key] = list(unique.values())
+        return self._patterns[key]
+
+    def compile(self, phrase):
+        """A phrase as a ``Pattern``: a slot for each name, each phrase of a family and
+        each other content word."""
+        tokens = tokenize(phrase)
+        self.names.mark(tokens)
+        used = set()
+        slots, kinds, positions = [], [], []
+
+        def add(position, slot, kind):
+            slots.append(slot)
+            kinds.append(kind)
+            positions.append(position)
+
+        for position, token in enumerate(tokens):
+            if position in used or token.name_tail:
+                continue
+            if token.keys:  # a character
+                add(position, Slot(token.keys, token.word), "name")
+                continue
+            phrases = self.lexicon.phrase_at(tokens, position, taken=used)
+            if phrases:
+                family, taken = phrases[0]
+                used.update(taken)
+                words = " ".join(tokens[p].word for p in taken)
+                add(position, Slot(frozenset({f"f:{family}"}), words), "family")
+                continue
+            if not _is_content(tokens, position):
+                continue
+            keys = {f"w:{token.key}"}
+            families = self.lexicon.families_of(token.key)
+            keys.update(f"f:{family}" for family in families)
+            add(position, Slot(frozenset(keys), token.word), "family" if families else "word")
+        if not slots or kinds == ["name"]:
+            # Nothing but function words, or only a name: the words as written (a name
+            # that is itself the spoiler is not matched by its actor's name).
+            slots, kinds, positions = [], [], []
+            for position, token in enumerate(tokens):
+                if _is_content(tokens, position) or not any(
+                    _is_content(tokens, p) for p in range(len(tokens))
+                ):
+                    add(position, Slot(frozenset({f"w:{token.key}"}), token.word), "word")
+        if len(slots) == 1:
+            # One word (a title, a name, a place): its forms, not its family.
+            only = slots[0]
+            own = frozenset(key for key in only.keys if not key.startswith("f:"))
+            return Pattern((Slot(own or only.keys, only.text),))
+        return _roles(tokens, tuple(slots), kinds, positions)
+
+    # -- matching -----------------------------------------------------------------------
+
+    def find(self, phrases, text):
+        """Where ``text`` says what one of ``phrases`` says: ``Match``es, in order."""
+        if not text:
+            return []
+        tokens, index = self.read(text)
+        found = {}
+        for pattern in self.patterns(phrases):
+            for first, last in self._find_pattern(pattern, tokens, index):
+                span = (tokens[first].start, tokens[last].end)
+                found.setdefault(span, Match(*span))
+        return [found[span] for span in sorted(found)]
+
+    def _find_pattern(self, pattern, tokens, index):
+        occurrences = [self._occurrences(slot, index) for slot in pattern.slots]
+        results, done = [], set()
+        every = range(len(pattern.slots))
+        ways = [(tuple(every), None)]
+        if pattern.doers:
+            # The victim undergoes the event, the doer unsaid: "the mayor is poisoned".
+            kept = tuple(i for i in every if i not in pattern.doers)
+            ways.append((kept, ("undergoes", pattern.event, pattern.victims)))
+            # The doer named by the event's noun, the victim unsaid: "Dana is the killer".
+            kept = tuple(i for i in every if i not in pattern.victims)
+            ways.append((kept, ("named", pattern.event, pattern.doers)))
+        for kept, condition in ways:
+            chosen = [occurrences[i] for i in kept]
+            clauses = None
+            for found in chosen:
+                here = {tokens[o.first].clause for o in found}
+                clauses = here if clauses is None else clauses & here
+            for clause in sorted((clauses or set()) - done):
+                best = self._best(chosen, tokens, clause, kept, condition)
+                if best is not None:
+                    results.append(best)
+                    done.add(clause)
+        return sorted(results)
+
+    @staticmethod
+    def _occurrences(slot, index):
+        found = []
+        for key in slot.keys:
+            found.extend(index.get(key, ()))
+        unique = {(o.first, o.last, o.positions): o for o in found}
+        return list(unique.values())
+
+    def _best(self, occurrences, tokens, clause, kept, condition):
+        choices = [[o for o in found if tokens[o.first].clause == clause] for found in occurrences]
+        combinations = 1
+        for choice in choices:
+            combinations *= len(choice)
+        if combinations > 400:
+            choices = [choice[:6] for choice in choices]
+        limit = MAX_OTHER_WORDS_LONG if len(occurrences) >= 4 else MAX_OTHER_WORDS
+        best = None
+        for combination in product(*choices):
+            taken = set()
+            clash = False
+            for occurrence in combination:
+                if taken.intersection(occurrence.positions):
+                    clash = True
+                    break
+                taken.update(occurrence.positions)
+            if clash:
+                continue
+            first = min(o.first for o in combination)
+            last = max(o.last for o in combination)
+            if last - first + 1 - len(taken) > MAX_SPAN_EXTRA:
+                continue
+            if any(tokens[p].clause != clause for p in range(first, last + 1)):
+                continue
+            other = sum(tokens[p].weight for p in range(first, last + 1) if p not in taken)
+            if other > limit:
+                continue
+            if not self._owners_ok(tokens, taken, first, last):
+                continue
+            if condition is not None:
+                kind, event, others = condition
+                roles = dict(zip(kept, combination, strict=True))
+                check = _undergoes if kind == "undergoes" else _named_by_noun
+                if not check(tokens, roles[event], [roles[i] for i in others], taken):
+                    continue
+            score = (other, last - first)
+            if best is None or score < best[0]:
+                best = (score, (first, last))
+        return None if best is None else best[1]
+
+    @staticmethod
+    def _owners_ok(tokens, taken, first, last):
+        """A word of the match written as an owner ("Paloma's") must own a word of the
+        match ("Paloma's death"), not something else ("Paloma's husband dies"); and a
+        word of the match owned by another ("her mother's death") is not the term's."""
+        for position in taken:
+            before = position - 1
+            while before >= first and tokens[before].word in MODIFIERS:
+                before -= 1
+            if before >= first and before not in taken:
+                owner = tokens[before]
+                if owner.possessive and owner.weight and owner.clause == tokens[position].clause:
+                    return False
+        for position in taken:
+            token = tokens[position]
+            if not token.possessive:
+                continue
+            for ahead in range(position + 1, len(tokens)):
+                following = tokens[ahead]
+                if following.clause != token.clause:
+                    break
+                if ahead in taken:
+                    break
+                if following.weight and not getattr(following, "aside", False):
+                    return False
+        return True
+
+
+@lru_cache(maxsize=1)
+def _idiom_keys():
+    found = {}
+    for idiom in IDIOMS:
+        words = idiom.split()
+        found.setdefault(word_key(words[0]), []).append(tuple(word_key(w) for w in words))
+    return found
+
+
+def _mark_idioms(tokens):
+    """Mark the words of a family used in a set phrase that means something else: in
+    "dying to", the word "dying"; in "the stage", "stage"."""
+    idioms = _idiom_keys()
+    for position, token in enumerate(tokens):
+        for keys in idioms.get(token.key, ()):
+            end = position + len(keys)
+            if end <= len(tokens) and all(
+                tokens[position + i].key == key for i, key in enumerate(keys)
+            ):
+                for i in range(position, end):
+                    if tokens[i].weight or i == position:
+                        tokens[i].idiom = True
+
+
+def _is_content(tokens, position):
+    """Whether a word of a term is one a text must say too."""
+    token = tokens[position]
+    if token.word in PARTICLES:
+        # "switches off the alarm": a particle after a word is part of the verb.
+        return position > 0
+    if token.word in FUNCTION_WORDS:
+        return False
+    if token.word in MODIFIERS:
+        # "her left arm", "the old mayor": it only qualifies the word after it.
+        following = tokens[position + 1] if position + 1 < len(tokens) else None
+        return following is None or following.word in FUNCTION_WORDS
+    return True
+
+
+def _roles(tokens, slots, kinds, positions):
+    """The event (the first word of a family, else the word after a leading name), the
+    doers (before it, or after "by") and the victims (the other side)."""
+    event = next((i for i, kind in enumerate(kinds) if kind == "family"), None)
+    if event is None and len(kinds) > 2 and kinds[0] == "name":
+        event = 1
+    if event is None:
+        return Pattern(slots)
+    by = next((p for p in range(positions[event] + 1, len(tokens)) if tokens[p].word == "by"), None)
+    before = tuple(i for i in range(event) if kinds[i] != "family")
+    after = tuple(i for i in range(event + 1, len(slots)) if kinds[i] != "family")
+    if by is not None:
+        doers = tuple(i for i in after if positions[i] > by)
+        victims = before + tuple(i for i in after if positions[i] < by)
+    else:
+        doers, victims = before, after
+    if not doers or not victims:
+        return Pattern(slots, event)
+    return Pattern(slots, event, doers, victims)
+
+
+def _undergoes(tokens, event, victims, taken):
+    """Each victim undergoes the event: "the mayor is (quietly) poisoned", "the mayor's
+    poisoning", "the poisoning of the mayor"."""
+    for victim in victims:
+        if victim.last < event.first:
+            between = [tokens[p] for p in range(victim.last + 1, event.first)]
+            content = [t for t in between if t.weight]
+            if tokens[victim.last].possessive and not content and len(between) <= 2:
+                continue
+            if len(content) <= 1 and any(t.word in PASSIVE_AUXILIARIES for t in between):
+                continue
+            return False
+        between = [tokens[p] for p in range(event.last + 1, victim.first)]
+        if between and between[0].word == "of" and not any(t.weight for t in between):
+            continue
+        return False
+    return True
+
+
+def _named_by_noun(tokens, event, doers, taken):
+    """The event is a noun naming the doer: "Dana is the killer", "the real poisoner is
+    Dana" (the event a single word after "the", "a" or "an", and not qualifying a noun
+    after it: "Dana finds the dead man" says nothing of the kind)."""
+    if event.first != event.last:
+        return False
+    position = event.first - 1
+    while position >= 0 and tokens[position].word in MODIFIERS:
+        position -= 1
+    if position < 0 or tokens[position].word not in DETERMINERS:
+        return False
+    following = event.last + 1
+    if following < len(tokens) and tokens[following].clause == tokens[event.last].clause:
+        nxt = tokens[following]
+        if nxt.weight and following not in taken and nxt.word not in PARTICLES:
+            return False
+    return True

@@ -1,0 +1,138 @@
+"""The starter word families for the leak check: what explainers spoil most (deaths,
+injuries, betrayals, hidden identities, deceptions, who did it). Moderators extend them
+in the admin; this only adds families that are missing, by name, and never rewrites one
+a moderator has changed. Moderators also get the permissions to keep them."""
+
+from django.db import migrations
+
+# (name, category, words, notes). One form of each word is enough: the matching reads
+# every inflected form. A phrase matches its words in order, a few words apart.
+STARTER_FAMILIES = [
+    (
+        "killing",
+        "death",
+        "die, death, dead, kill, killing, killer, murder, murderer, slay, slaughter, "
+        "assassinate, perish, suicide, fatally, strangle, smother, behead, "
+        "pass away, not survive, not make it, lose her life, lose his life, "
+        "lose their life, meet her end, meet his end, meet their end, end up dead, "
+        "bump off, do away with, kill off",
+        "Someone's death, whoever caused it. A term such as “Paloma is killed” then also "
+        "matches “Paloma dies”, “Paloma's murder” or “Paloma does not survive”.",
+    ),
+    (
+        "surviving",
+        "death",
+        "survive, survivor, alive, cheat death, escape death",
+        "Someone lives through what should have killed them.",
+    ),
+    (
+        "poisoning",
+        "injury",
+        "poison, drug, dose, spike, sedate, overdose, tranquilize, tranquillise",
+        "Giving someone something that harms or knocks them out.",
+    ),
+    (
+        "cutting off",
+        "injury",
+        "cut off, chop off, hack off, slice off, lop off, sever, amputate, lose",
+        "Losing a body part. “Lose” is here for “loses her hand”; it needs the body part "
+        "of the term beside it to match.",
+    ),
+    (
+        "wounding",
+        "injury",
+        "injure, injury, wound, maim, mutilate, mutilation, cripple, disfigure, stab, "
+        "shoot, torture, beat up, attack",
+        "Harm short of death. Left out on purpose, as explainers use them otherwise: "
+        "“shot” (a camera shot), “hurt” (feelings), “blind” (a blind audition).",
+    ),
+    (
+        "abuse",
+        "injury",
+        "abuse, rape, molest, assault, prey on",
+        "Abuse, often the hidden subject of a twist.",
+    ),
+    (
+        "capture",
+        "other",
+        "kidnap, abduct, abduction, capture, imprison, take captive, take hostage, "
+        "hold captive, hold hostage, lock up",
+        "Someone taken or held against their will.",
+    ),
+    (
+        "escape",
+        "other",
+        "escape, flee, break free, break out",
+        "Getting away from captivity or a place.",
+    ),
+    (
+        "betrayal",
+        "betrayal",
+        "betray, betrayal, traitor, treachery, treacherous, double cross, backstab, "
+        "stab in the back, sell out, turn on, turn against, rat out",
+        "Someone trusted turns against their side.",
+    ),
+    (
+        "vanishing",
+        "identity",
+        "vanish, disappear, disappearance, go missing",
+        "Someone goes missing.",
+    ),
+    (
+        "posing as someone else",
+        "identity",
+        "impostor, imposter, impersonate, pose as, pass as, pretend to be, masquerade as, "
+        "disguise, fake identity, false identity, secret identity, alter ego, alias",
+        "A hidden identity: someone is not who they claim to be.",
+    ),
+    (
+        "faking",
+        "deception",
+        "fake, feign, stage, fabricate, forge, simulate",
+        "Something staged to deceive: “Amy fakes her death” also matches “Amy stages her "
+        "own murder”.",
+    ),
+    (
+        "framing",
+        "deception",
+        "frame, scapegoat, incriminate, pin on",
+        "Making someone look guilty of what they did not do.",
+    ),
+    (
+        "lying",
+        "deception",
+        "lie, deceive, deception, trick, dupe, fool, mislead, manipulate, con artist",
+        "Deceiving someone.",
+    ),
+    (
+        "culprit",
+        "culprit",
+        "culprit, perpetrator, killer, murderer, mastermind, be behind it",
+        "Who did it. A term such as “Ransom is the culprit” then also matches “Ransom was "
+        "behind it” or “the killer is Ransom”.",
+    ),
+]
+
+
+def add_starter_families(apps, schema_editor):
+    WordFamily = apps.get_model("explainers", "WordFamily")
+    for name, category, words, notes in STARTER_FAMILIES:
+        if not WordFamily.objects.filter(name=name).exists():
+            WordFamily.objects.create(name=name, category=category, words=words, notes=notes)
+
+
+def sync_roles(apps, schema_editor):
+    from explainers.roles import sync_roles
+
+    sync_roles(apps)
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("explainers", "0017_word_families"),
+    ]
+
+    operations = [
+        migrations.RunPython(add_starter_families, migrations.RunPython.noop),
+        migrations.RunPython(sync_roles, migrations.RunPython.noop),
+    ]
