@@ -32,6 +32,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
+from typing import NamedTuple
 
 import simplemma
 import Stemmer
@@ -129,6 +130,18 @@ IDIOMS = (
     "the stage",
     "panic attack",
     "heart attack",
+    "kill the mood",
+    "killer instinct",
+    "to die for",
+    "die hard",
+    "dead serious",
+    "dead tired",
+    "dead silent",
+    "dead ringer",
+    "save time",
+    "save money",
+    "frame by frame",
+    "freeze frame",
 )
 # At most this many content words (besides the match's own) inside a match.
 MAX_OTHER_WORDS = 2
@@ -163,12 +176,13 @@ def _fold(text):
     if text.isascii():
         return text.lower(), range(len(text))
     folded, origin = [], []
-    for index, character in enumerate(text):
-        if character.isascii():
-            folded.append(character.lower())
-            origin.append(index)
+    for run in _ASCII_OR_NOT.finditer(text):
+        piece, index = run.group(), run.start()
+        if piece.isascii():
+            folded.append(piece.lower())
+            origin.extend(range(index, index + len(piece)))
             continue
-        for part in unicodedata.normalize("NFKD", character):
+        for part in unicodedata.normalize("NFKD", piece):
             if unicodedata.combining(part) or unicodedata.category(part) == "Cf":
                 continue
             for out in part.casefold():
@@ -177,7 +191,10 @@ def _fold(text):
     return "".join(folded), origin
 
 
-@dataclass
+_ASCII_OR_NOT = re.compile(r"[\x00-\x7f]+|[^\x00-\x7f]")
+
+
+@dataclass(slots=True)
 class Token:
     start: int  # in the original text
     end: int
@@ -213,6 +230,20 @@ def _split_word(word):
     return word.replace("'", ""), False, ()
 
 
+@lru_cache(maxsize=100_000)
+def _reading(raw):
+    """A raw folded word as (word, key, possessive, extra (word, key) pairs, weight)."""
+    word, possessive, extra = _split_word(raw)
+    weight = 0 if word in FUNCTION_WORDS or word in MODIFIERS else 1
+    return (
+        word,
+        word_key(word) if word else "",
+        possessive,
+        tuple((added, word_key(added)) for added in extra),
+        weight,
+    )
+
+
 def tokenize(text):
     """The words of ``text`` as ``Token``s, each with its clause: clauses end at a
     sentence's end, a semicolon or colon, a blank line or a list item, the edge of an
@@ -222,42 +253,35 @@ def tokenize(text):
     tokens, gaps = [], []
     previous_end = 0
     for match in _WORD_RE.finditer(folded):
-        word, possessive, extra = _split_word(match.group())
+        word, key, possessive, extra, weight = _reading(match.group())
         if not word:
             continue
-        start, end = match.start(), match.start() + len(word)
+        start = match.start()
         gaps.append(folded[previous_end:start])
         previous_end = match.end()
         original_start = origin[start]
-        original_end = origin[min(end, len(origin)) - 1] + 1
-        tokens.append(
-            Token(
-                start=original_start,
-                end=original_end,
-                word=word,
-                key=word_key(word),
-                capital=text[original_start : original_start + 1].isupper(),
-                possessive=possessive,
-            )
-        )
-        for added in extra:
+        original_end = origin[start + len(word) - 1] + 1
+        capital = text[original_start].isupper()
+        tokens.append(Token(original_start, original_end, word, key, capital, possessive, weight))
+        for added, added_key in extra:
             gaps.append(" ")
-            tokens.append(Token(original_start, original_end, added, word_key(added), False, False))
+            tokens.append(Token(original_start, original_end, added, added_key, False, False, 0))
     _mark_clauses(tokens, gaps)
-    for token in tokens:
-        if token.word in FUNCTION_WORDS or token.word in MODIFIERS:
-            token.weight = 0
     return tokens
 
 
 def _gap_kind(gap, previous):
     """What separates two words: "end" (of a clause), "comma", "dash", "open", "close"
     (a bracket) or "" (nothing that matters)."""
+    if gap == " " or gap == "":
+        return ""
     if "||" in gap:
         return "end"
     if _SENTENCE_END_RE.search(gap):
         # "Dr. Hassan", "Eric C. Charmelo": an abbreviation's full stop ends nothing.
-        abbreviation = previous is not None and (previous.word in TITLES or len(previous.word) == 1)
+        abbreviation = previous is not None and (
+            previous.word in ABBREVIATIONS or len(previous.word) == 1
+        )
         if not (abbreviation and gap.strip() == "."):
             return "end"
     if "(" in gap or "[" in gap:
@@ -272,7 +296,10 @@ def _gap_kind(gap, previous):
 
 
 def _mark_clauses(tokens, gaps):
-    kinds = [_gap_kind(gap, tokens[index - 1] if index else None) for index, gap in enumerate(gaps)]
+    kinds = [
+        "" if gap == " " else _gap_kind(gap, tokens[index - 1] if index else None)
+        for index, gap in enumerate(gaps)
+    ]
     # Asides: between a pair of commas (short, or opened by a typical word) or dashes,
     # or in brackets, all within one sentence.
     aside = [False] * len(tokens)
@@ -316,34 +343,37 @@ def _name_words(name):
 
 def aliases_of(name):
     """The ways a reader may write a credited name, as tuples of folded words: the full
-    name, the first name, the surname, a nickname written in quotes or brackets
-    ("Elizabeth “Lizzie” Wells"), and the surname after a title ("Dr. Hassan")."""
+    name, the first name, the surname (a title before it is free: "Dr. Hassan" is found
+    as "Hassan"), a nickname in quotes or brackets ("Elizabeth “Lizzie” Wells"). A
+    hyphenated part stays whole: "Kim Ki-taek" gives "Kim" and "Ki-taek"."""
     nicknames = [next(part for part in found if part) for found in _QUOTED_RE.findall(name)]
     plain = _QUOTED_RE.sub(" ", name)
-    words = _name_words(plain)
-    while words and words[0] in DETERMINERS:
-        words = words[1:]
-    title = None
-    if len(words) > 1 and words[0] in TITLES:
-        title, words = words[0], words[1:]
+    parts = [tuple(_name_words(part)) for part in plain.split()]
+    parts = [part for part in parts if part]
+    while parts and parts[0] in {(word,) for word in DETERMINERS}:
+        parts = parts[1:]
+    if len(parts) > 1 and len(parts[0]) == 1 and parts[0][0] in TITLES:
+        parts = parts[1:]
+    words = tuple(word for part in parts for word in part)
     found = []
     if words:
-        found.append(tuple(words))
-        if title:
-            found.append((title, *words))
-        personal = not any(word in FUNCTION_WORDS for word in words)
-        if len(words) > 1 and personal:
-            # "Lizzie of the Chapel" is a name in one piece, not a first name and surname.
-            found += [(words[0],), (words[-1],)]
-            if title is None:
-                found += [(title_word, words[-1]) for title_word in ("mr", "mrs", "ms", "miss")]
+        found.append(words)
+        # "Lizzie of the Chapel" is a name in one piece, not a first name and surname.
+        if len(parts) > 1 and not any(word in FUNCTION_WORDS for word in words):
+            found += [parts[0], parts[-1]]
     for nickname in nicknames:
         nick = tuple(_name_words(nickname))
         if nick:
             found.append(nick)
-            if words:
-                found.append((*nick, words[-1]))
+            if len(parts) > 1:
+                found.append((*nick, *parts[-1]))
     return [alias for alias in dict.fromkeys(found) if any(len(w) > 1 for w in alias)]
+
+
+@lru_cache(maxsize=4096)
+def _is_common_word(word):
+    """A word of the language as well as a name ("Rose", "Park", "Mark")."""
+    return word in FUNCTION_WORDS or word in MODIFIERS or simplemma.is_known(word, lang="en")
 
 
 @dataclass(frozen=True)
@@ -405,8 +435,8 @@ class Names:
                     break
             else:
                 characters = self.single.get(token.word)
-                common = token.word in FUNCTION_WORDS or token.word in MODIFIERS
-                if characters and (token.capital or not common):
+                # "the rose garden" names nobody; "Rose" may.
+                if characters and (token.capital or not _is_common_word(token.word)):
                     token.keys = frozenset(f"c:{c}" for c in characters)
                     token.weight = 1
                 index += 1
@@ -415,7 +445,7 @@ class Names:
 # --- word families ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Lexicon:
     """The word families as keys: one-word entries by key, phrases by their first key."""
 
@@ -442,6 +472,10 @@ class Lexicon:
     def families_of(self, key):
         return self.single.get(key, frozenset())
 
+    def family_keys(self, key):
+        """The index keys ("f:<id>") of the one-word families of ``key``."""
+        return _family_keys(self, key)
+
     def phrase_at(self, tokens, index, taken=()):
         """Phrases of a family starting at ``tokens[index]``: [(family, [indexes])], the
         longest first. Each following word within ``PHRASE_GAP`` words, same clause."""
@@ -464,6 +498,11 @@ class Lexicon:
         return found
 
 
+@lru_cache(maxsize=50_000)
+def _family_keys(lexicon, key):
+    return tuple(f"f:{family}" for family in lexicon.single.get(key, ()))
+
+
 def _entry_words(entry):
     folded = _fold(entry)[0].replace("-", " ")
     return [match.group() for match in _WORD_RE.finditer(folded)]
@@ -480,6 +519,7 @@ NO_NAMES = Names({}, {})
 class Slot:
     keys: frozenset
     text: str
+    event: bool = False  # a word of a family: something that happens
 
 
 @dataclass(frozen=True)
@@ -493,8 +533,7 @@ class Pattern:
     victims: tuple = ()
 
 
-@dataclass
-class Occurrence:
+class Occurrence(NamedTuple):
     first: int
     last: int
     positions: tuple  # token indexes that make it up
@@ -515,6 +554,8 @@ class Matcher:
         self.names = names
         self._patterns = {}
         self._texts = {}
+        # Every key a compiled pattern asks for: a text is indexed under these only.
+        self.vocabulary = set()
 
     # -- reading a text ---------------------------------------------------------------
 
@@ -527,6 +568,9 @@ class Matcher:
         self.names.mark(tokens)
         _mark_idioms(tokens)
         index = {}
+        wanted = self.vocabulary
+        family_keys = self.lexicon.family_keys
+        phrases = self.lexicon.phrases
         for position, token in enumerate(tokens):
             if token.name_tail:
                 continue
@@ -534,16 +578,25 @@ class Matcher:
                 last = token.name_end if token.name_end is not None else position
                 occurrence = Occurrence(position, last, tuple(range(position, last + 1)))
                 for key in token.keys:
-                    index.setdefault(key, []).append(occurrence)
-            keys = {f"w:{token.key}"}
+                    if key in wanted:
+                        index.setdefault(key, []).append(occurrence)
+            occurrence = None
+            key = "w:" + token.key
+            if key in wanted:
+                occurrence = Occurrence(position, position, (position,))
+                index.setdefault(key, []).append(occurrence)
             if not token.idiom:
-                keys.update(f"f:{family}" for family in self.lexicon.families_of(token.key))
-            for key in keys:
-                index.setdefault(key, []).append(Occurrence(position, position, (position,)))
-            for family, positions in self.lexicon.phrase_at(tokens, position):
-                index.setdefault(f"f:{family}", []).append(
-                    Occurrence(positions[0], positions[-1], tuple(positions))
-                )
+                for key in family_keys(token.key):
+                    if key in wanted:
+                        occurrence = occurrence or Occurrence(position, position, (position,))
+                        index.setdefault(key, []).append(occurrence)
+            if token.key in phrases:
+                for family, found in self.lexicon.phrase_at(tokens, position):
+                    key = f"f:{family}"
+                    if key in wanted:
+                        index.setdefault(key, []).append(
+                            Occurrence(found[0], found[-1], tuple(found))
+                        )
         if len(self._texts) > 512:
             self._texts.clear()
         self._texts[text] = (tokens, index)
@@ -558,6 +611,10 @@ class Matcher:
             compiled = [self.compile(phrase) for phrase in phrases]
             unique = {pattern.slots: pattern for pattern in compiled if pattern.slots}
             self._patterns[key] = list(unique.values())
+            keys = {k for pattern in unique.values() for slot in pattern.slots for k in slot.keys}
+            if not keys <= self.vocabulary:
+                self.vocabulary |= keys
+                self._texts.clear()  # read under fewer keys than are now wanted
         return self._patterns[key]
 
     def compile(self, phrase):
@@ -576,22 +633,27 @@ class Matcher:
         for position, token in enumerate(tokens):
             if position in used or token.name_tail:
                 continue
-            if token.keys:  # a character
-                add(position, Slot(token.keys, token.word), "name")
+            if token.keys:  # a character, or the word as written (a slug's "rose")
+                keys = token.keys | {f"w:{token.key}"} if token.name_end is None else token.keys
+                add(position, Slot(keys, token.word), "name")
                 continue
             phrases = self.lexicon.phrase_at(tokens, position, taken=used)
             if phrases:
+                # The longest phrase here, in every family that lists it.
                 family, taken = phrases[0]
+                families = {f for f, p in phrases if p == taken}
                 used.update(taken)
                 words = " ".join(tokens[p].word for p in taken)
-                add(position, Slot(frozenset({f"f:{family}"}), words), "family")
+                keys = frozenset(f"f:{f}" for f in families)
+                add(position, Slot(keys, words, event=True), "family")
                 continue
             if not _is_content(tokens, position):
                 continue
             keys = {f"w:{token.key}"}
             families = self.lexicon.families_of(token.key)
             keys.update(f"f:{family}" for family in families)
-            add(position, Slot(frozenset(keys), token.word), "family" if families else "word")
+            kind = "family" if families else "word"
+            add(position, Slot(frozenset(keys), token.word, event=bool(families)), kind)
         if not slots or kinds == ["name"]:
             # Nothing but function words, or only a name: the words as written (a name
             # that is itself the spoiler is not matched by its actor's name).
@@ -614,9 +676,10 @@ class Matcher:
         """Where ``text`` says what one of ``phrases`` says: ``Match``es, in order."""
         if not text:
             return []
+        patterns = self.patterns(phrases)
         tokens, index = self.read(text)
         found = {}
-        for pattern in self.patterns(phrases):
+        for pattern in patterns:
             for first, last in self._find_pattern(pattern, tokens, index):
                 span = (tokens[first].start, tokens[last].end)
                 found.setdefault(span, Match(*span))
@@ -624,6 +687,7 @@ class Matcher:
 
     def _find_pattern(self, pattern, tokens, index):
         occurrences = [self._occurrences(slot, index) for slot in pattern.slots]
+        events = [slot.event for slot in pattern.slots]
         results, done = [], set()
         every = range(len(pattern.slots))
         ways = [(tuple(every), None)]
@@ -641,7 +705,7 @@ class Matcher:
                 here = {tokens[o.first].clause for o in found}
                 clauses = here if clauses is None else clauses & here
             for clause in sorted((clauses or set()) - done):
-                best = self._best(chosen, tokens, clause, kept, condition)
+                best = self._best(chosen, tokens, clause, kept, condition, events)
                 if best is not None:
                     results.append(best)
                     done.add(clause)
@@ -655,7 +719,7 @@ class Matcher:
         unique = {(o.first, o.last, o.positions): o for o in found}
         return list(unique.values())
 
-    def _best(self, occurrences, tokens, clause, kept, condition):
+    def _best(self, occurrences, tokens, clause, kept, condition, events):
         choices = [[o for o in found if tokens[o.first].clause == clause] for found in occurrences]
         combinations = 1
         for choice in choices:
@@ -683,7 +747,11 @@ class Matcher:
             other = sum(tokens[p].weight for p in range(first, last + 1) if p not in taken)
             if other > limit:
                 continue
-            if not self._owners_ok(tokens, taken, first, last):
+            happenings = set()
+            for slot, occurrence in zip(kept, combination, strict=True):
+                if events[slot]:
+                    happenings.update(occurrence.positions)
+            if not self._owners_ok(tokens, taken, first, happenings):
                 continue
             if condition is not None:
                 kind, event, others = condition
@@ -697,11 +765,11 @@ class Matcher:
         return None if best is None else best[1]
 
     @staticmethod
-    def _owners_ok(tokens, taken, first, last):
+    def _owners_ok(tokens, taken, first, happenings):
         """A word of the match written as an owner ("Paloma's") must own a word of the
-        match ("Paloma's death"), not something else ("Paloma's husband dies"); and a
-        word of the match owned by another ("her mother's death") is not the term's."""
-        for position in taken:
+        match ("Paloma's death"), not something else ("Paloma's husband dies"); and an
+        event of the match owned by another ("her mother's death") is not the term's."""
+        for position in happenings:
             before = position - 1
             while before >= first and tokens[before].word in MODIFIERS:
                 before -= 1
@@ -767,9 +835,10 @@ def _roles(tokens, slots, kinds, positions):
     """The event (the first word of a family, else the word after a leading name), the
     doers (before it, or after "by") and the victims (the other side)."""
     event = next((i for i, kind in enumerate(kinds) if kind == "family"), None)
-    if event is None and len(kinds) > 2 and kinds[0] == "name":
-        event = 1
     if event is None:
+        # The doer-less forms are for events a family knows: for any other verb the
+        # doer may be the whole point ("Ransom hired Blanc": that Blanc is hired is
+        # the premise).
         return Pattern(slots)
     by = next((p for p in range(positions[event] + 1, len(tokens)) if tokens[p].word == "by"), None)
     before = tuple(i for i in range(event) if kinds[i] != "family")

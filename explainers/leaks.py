@@ -457,6 +457,8 @@ class _Checker:
         # inside "cuts off her hand" only the longer term is reported.
         self.terms = sorted(terms, key=lambda term: (-term.rank, -len(term.phrase)))
         self.matcher = matcher_for(self.terms, characters) if self.terms else None
+        for term in self.terms:
+            self.matcher.patterns(term.phrases)  # all the words to look for, before reading
         self.leaks = []
         self._seen = set()
         self._spans = {}
@@ -811,21 +813,22 @@ def _word_index(word_starts, position):
     return bisect.bisect_right(word_starts, position) - 1
 
 
-def _name_near_verb(sentence, characters):
+def _name_near_verb(sentence, offset, characters, found):
     """(start, end, verb) of a character's name standing within a few words of a death
-    or reveal verb in ``sentence``, or None."""
+    or reveal verb in ``sentence`` (at ``offset`` in the text ``found`` read), or None."""
     if not characters:
+        return None
+    verbs = [(verb, found.within(verb, sentence, offset)) for verb in DEATH_OR_REVEAL_VERBS]
+    if not any(spans for _, spans in verbs):
         return None
     word_starts = [match.start() for match in _WORD_RE.finditer(sentence)]
     verbs = [
         (verb, _word_index(word_starts, start), _word_index(word_starts, end - 1))
-        for verb in DEATH_OR_REVEAL_VERBS
-        for start, end in find_phrases((verb,), sentence)
+        for verb, spans in verbs
+        for start, end in spans
     ]
-    if not verbs:
-        return None
     for name in characters:
-        for start, end in find_phrases((name,), sentence):
+        for start, end in found.within(name, sentence, offset):
             first, last = _word_index(word_starts, start), _word_index(word_starts, end - 1)
             for verb, verb_first, verb_last in verbs:
                 gap = verb_first - last - 1 if verb_first > last else first - verb_last - 1
@@ -834,21 +837,46 @@ def _name_near_verb(sentence, characters):
     return None
 
 
+class _Phrases:
+    """Where each phrase occurs in a text, found once over the whole text and handed
+    out sentence by sentence (one search a phrase, not one a sentence)."""
+
+    def __init__(self, text):
+        self.text = text
+        self.folded = _fold_cached(text)[0]
+        self._spans = {}
+
+    def within(self, phrase, sentence, offset):
+        """The phrase's spans inside ``sentence`` (at ``offset``), relative to it."""
+        spans = self._spans.get(phrase)
+        if spans is None:
+            words = fold(phrase)[0].split()
+            # Most phrases are not in most texts: a substring test says so quickly.
+            present = words and all(word in self.folded for word in words)
+            spans = find_phrases((phrase,), self.text) if present else []
+            self._spans[phrase] = spans
+        if not spans:
+            return []
+        end = offset + len(sentence)
+        return [(s - offset, e - offset) for s, e in spans if offset <= s and e <= end]
+
+
 def _sentence_cues(text, characters, cue_phrases=CUE_PHRASES):
     """For each suspicious sentence of ``text`` (cues inside inline spoilers do not
     count): (snippet, cues), the snippet taken from the sentence around its first cue."""
     spoilers = _inline_spoilers(text)
     found = []
+    phrases = _Phrases(text)
     for sentence in _SENTENCE_RE.finditer(text):
         offset, words = sentence.start(), sentence.group()
         cues, first = [], None
         for cue in cue_phrases:
-            for start, end in find_phrases((cue,), words):
+            for start, end in phrases.within(cue, words, offset):
                 if not _inside(spoilers, offset + start, offset + end):
                     cues.append(f"“{cue}”")
                     first = first or (start, end)
                     break
-        near = _name_near_verb(words, characters)
+        near = _name_near_verb(words, offset, characters, phrases)
         if near is not None:
             start, end, verb = near
             if not _inside(spoilers, offset + start, offset + end):

@@ -14,10 +14,26 @@ STARTER_FAMILIES = [
         "die, death, dead, kill, killing, killer, murder, murderer, slay, slaughter, "
         "assassinate, perish, suicide, fatally, strangle, smother, behead, "
         "pass away, not survive, not make it, lose her life, lose his life, "
-        "lose their life, meet her end, meet his end, meet their end, end up dead, "
-        "bump off, do away with, kill off",
+        "lose their life, take her own life, take his own life, take their own life, "
+        "meet her end, meet his end, meet their end, end up dead, bump off, "
+        "do away with, kill off",
         "Someone's death, whoever caused it. A term such as “Paloma is killed” then also "
         "matches “Paloma dies”, “Paloma's murder” or “Paloma does not survive”.",
+    ),
+    (
+        "suicide",
+        "death",
+        "suicide, kill himself, kill herself, kill themselves, take her own life, "
+        "take his own life, take their own life",
+        "Someone ends their own life. Kept apart from “killing” so that a term such as "
+        "“Harlan kills himself” is not matched by “Harlan is found dead”, which may be "
+        "the premise.",
+    ),
+    (
+        "cutting a throat",
+        "death",
+        "cut throat, slit throat, slash throat",
+        "A throat cut, by another or oneself.",
     ),
     (
         "surviving",
@@ -34,15 +50,15 @@ STARTER_FAMILIES = [
     (
         "cutting off",
         "injury",
-        "cut off, chop off, hack off, slice off, lop off, sever, amputate, lose",
-        "Losing a body part. “Lose” is here for “loses her hand”; it needs the body part "
-        "of the term beside it to match.",
+        "cut off, chop off, hack off, slice off, lop off, sever, amputate, lose, loss",
+        "Losing a body part. “Lose” and “loss” are here for “loses her hand”; a term "
+        "needs its body part beside them to match.",
     ),
     (
         "wounding",
         "injury",
         "injure, injury, wound, maim, mutilate, mutilation, cripple, disfigure, stab, "
-        "shoot, torture, beat up, attack",
+        "shoot, knife, torture, beat up, attack",
         "Harm short of death. Left out on purpose, as explainers use them otherwise: "
         "“shot” (a camera shot), “hurt” (feelings), “blind” (a blind audition).",
     ),
@@ -95,7 +111,7 @@ STARTER_FAMILIES = [
     (
         "framing",
         "deception",
-        "frame, scapegoat, incriminate, pin on",
+        "frame, scapegoat, incriminate, pin on, set up",
         "Making someone look guilty of what they did not do.",
     ),
     (
@@ -103,6 +119,36 @@ STARTER_FAMILIES = [
         "deception",
         "lie, deceive, deception, trick, dupe, fool, mislead, manipulate, con artist",
         "Deceiving someone.",
+    ),
+    (
+        "hiding",
+        "identity",
+        "hide, hidden, conceal, hole up, live in hiding, in hiding",
+        "Someone or something kept out of sight.",
+    ),
+    (
+        "rescuing",
+        "other",
+        "rescue, save, come to the rescue",
+        "Getting someone out of danger.",
+    ),
+    (
+        "mind control",
+        "deception",
+        "hypnotize, hypnotise, hypnosis, hypnotist, brainwash, mesmerize, trance",
+        "Control over someone's mind.",
+    ),
+    (
+        "inheriting",
+        "other",
+        "inherit, inheritance, heir, heiress, bequeath, leave everything to",
+        "Who gets the money.",
+    ),
+    (
+        "pregnancy",
+        "other",
+        "pregnant, pregnancy, expecting a baby",
+        "A pregnancy, often kept for the last scene.",
     ),
     (
         "culprit",
