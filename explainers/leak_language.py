@@ -92,6 +92,10 @@ TITLES = frozenset(
     """
     )
 )
+# Titles that are no role of their own: "Mr. Park" is Park, "the mister" is nobody.
+HONORIFICS = frozenset(
+    _words("mr mrs ms miss mx dr prof sir dame lord lady st saint det sgt capt lt col")
+)
 # Abbreviations whose full stop ends no sentence ("Dr. Hassan").
 ABBREVIATIONS = frozenset(
     _words("mr mrs ms mx dr prof st sgt capt lt col gen det insp rev jr sr vs no")
@@ -352,7 +356,10 @@ def aliases_of(name):
     parts = [part for part in parts if part]
     while parts and parts[0] in {(word,) for word in DETERMINERS}:
         parts = parts[1:]
+    role = None
     if len(parts) > 1 and len(parts[0]) == 1 and parts[0][0] in TITLES:
+        if parts[0][0] not in HONORIFICS:
+            role = parts[0]  # "Mayor Ruben Castell" is also "the mayor"
         parts = parts[1:]
     words = tuple(word for part in parts for word in part)
     found = []
@@ -361,6 +368,8 @@ def aliases_of(name):
         # "Lizzie of the Chapel" is a name in one piece, not a first name and surname.
         if len(parts) > 1 and not any(word in FUNCTION_WORDS for word in words):
             found += [parts[0], parts[-1]]
+    if role and words:
+        found += [role, (*role, *parts[-1]), (*role, *words)]
     for nickname in nicknames:
         nick = tuple(_name_words(nickname))
         if nick:
@@ -410,7 +419,7 @@ class Names:
             multi[first].sort(key=lambda entry: -len(entry[0]))
         return cls(single, multi)
 
-    def mark(self, tokens):
+    def mark(self, tokens, anycase=False):
         """Give each token naming a character the keys of the characters it may name;
         the words after the first of a full name cost nothing."""
         index = 0
@@ -436,7 +445,7 @@ class Names:
             else:
                 characters = self.single.get(token.word)
                 # "the rose garden" names nobody; "Rose" may.
-                if characters and (token.capital or not _is_common_word(token.word)):
+                if characters and (anycase or token.capital or not _is_common_word(token.word)):
                     token.keys = frozenset(f"c:{c}" for c in characters)
                     token.weight = 1
                 index += 1
@@ -621,7 +630,7 @@ class Matcher:
         """A phrase as a ``Pattern``: a slot for each name, each phrase of a family and
         each other content word."""
         tokens = tokenize(phrase)
-        self.names.mark(tokens)
+        self.names.mark(tokens, anycase=True)  # a term's "the mayor" may be a character
         used = set()
         slots, kinds, positions = [], [], []
 
@@ -681,6 +690,8 @@ class Matcher:
         found = {}
         for pattern in patterns:
             for first, last in self._find_pattern(pattern, tokens, index):
+                while last + 1 < len(tokens) and tokens[last + 1].name_tail:
+                    last += 1  # a name of several words is quoted whole
                 span = (tokens[first].start, tokens[last].end)
                 found.setdefault(span, Match(*span))
         return [found[span] for span in sorted(found)]
