@@ -563,16 +563,19 @@ class Matcher:
         self.names = names
         self._patterns = {}
         self._texts = {}
-        # Every key a compiled pattern asks for: a text is indexed under these only.
-        self.vocabulary = set()
+        # Every key a compiled pattern asks for: a text is indexed under these only, and
+        # read again once the vocabulary has grown (``_grown`` counts its growths).
+        self.vocabulary = frozenset()
+        self._grown = 0
 
     # -- reading a text ---------------------------------------------------------------
 
     def read(self, text):
         """``text``'s tokens, each with its keys, and an index: key → occurrences."""
+        grown = self._grown
         cached = self._texts.get(text)
-        if cached is not None:
-            return cached
+        if cached is not None and cached[0] == grown:
+            return cached[1]
         tokens = tokenize(text)
         self.names.mark(tokens)
         _mark_idioms(tokens)
@@ -608,7 +611,7 @@ class Matcher:
                         )
         if len(self._texts) > 512:
             self._texts.clear()
-        self._texts[text] = (tokens, index)
+        self._texts[text] = (grown, (tokens, index))
         return tokens, index
 
     # -- compiling a term -------------------------------------------------------------
@@ -622,8 +625,8 @@ class Matcher:
             self._patterns[key] = list(unique.values())
             keys = {k for pattern in unique.values() for slot in pattern.slots for k in slot.keys}
             if not keys <= self.vocabulary:
-                self.vocabulary |= keys
-                self._texts.clear()  # read under fewer keys than are now wanted
+                self.vocabulary = self.vocabulary | keys
+                self._grown += 1
         return self._patterns[key]
 
     def compile(self, phrase):
