@@ -146,6 +146,9 @@ IDIOMS = (
     "save money",
     "frame by frame",
     "freeze frame",
+    "drown out",
+    "drowned out",
+    "drowning in",
 )
 # At most this many content words (besides the match's own) inside a match.
 MAX_OTHER_WORDS = 2
@@ -254,40 +257,51 @@ def tokenize(text):
     inline spoiler, a lone comma or dash. Words in an aside (a pair of commas or dashes,
     brackets) belong to the clause around them and cost nothing."""
     folded, origin = _fold(text)
-    tokens, gaps = [], []
+    tokens, kinds = [], []
     previous_end = 0
+    append, mark = tokens.append, kinds.append
     for match in _WORD_RE.finditer(folded):
         word, key, possessive, extra, weight = _reading(match.group())
         if not word:
             continue
         start = match.start()
-        gaps.append(folded[previous_end:start])
+        gap = folded[previous_end:start]
+        mark("" if gap == " " else _gap_kind(gap, tokens[-1] if tokens else None))
         previous_end = match.end()
         original_start = origin[start]
         original_end = origin[start + len(word) - 1] + 1
         capital = text[original_start].isupper()
-        tokens.append(Token(original_start, original_end, word, key, capital, possessive, weight))
+        append(Token(original_start, original_end, word, key, capital, possessive, weight))
         for added, added_key in extra:
-            gaps.append(" ")
-            tokens.append(Token(original_start, original_end, added, added_key, False, False, 0))
-    _mark_clauses(tokens, gaps)
+            mark("")
+            append(Token(original_start, original_end, added, added_key, False, False, 0))
+    _mark_clauses(tokens, kinds)
     return tokens
 
 
 def _gap_kind(gap, previous):
     """What separates two words: "end" (of a clause), "comma", "dash", "open", "close"
     (a bracket) or "" (nothing that matters)."""
+    kind = _gap_class(gap)
+    if kind == "stop":
+        # "Dr. Hassan", "Eric C. Charmelo": an abbreviation's full stop ends nothing.
+        abbreviation = previous is not None and (
+            previous.word in ABBREVIATIONS or len(previous.word) == 1
+        )
+        return "" if abbreviation else "end"
+    return kind
+
+
+@lru_cache(maxsize=4096)
+def _gap_class(gap):
+    """``_gap_kind`` of a gap alone: "stop" for a lone full stop, which may be an
+    abbreviation's."""
     if gap == " " or gap == "":
         return ""
     if "||" in gap:
         return "end"
     if _SENTENCE_END_RE.search(gap):
-        # "Dr. Hassan", "Eric C. Charmelo": an abbreviation's full stop ends nothing.
-        abbreviation = previous is not None and (
-            previous.word in ABBREVIATIONS or len(previous.word) == 1
-        )
-        if not (abbreviation and gap.strip() == "."):
-            return "end"
+        return "stop" if gap.strip() == "." else "end"
     if "(" in gap or "[" in gap:
         return "open"
     if ")" in gap or "]" in gap:
@@ -299,11 +313,8 @@ def _gap_kind(gap, previous):
     return ""
 
 
-def _mark_clauses(tokens, gaps):
-    kinds = [
-        "" if gap == " " else _gap_kind(gap, tokens[index - 1] if index else None)
-        for index, gap in enumerate(gaps)
-    ]
+def _mark_clauses(tokens, kinds):
+    """``kinds``: for each token, what separates it from the one before (``_gap_kind``)."""
     # Asides: between a pair of commas (short, or opened by a typical word) or dashes,
     # or in brackets, all within one sentence.
     aside = [False] * len(tokens)
@@ -331,8 +342,7 @@ def _mark_clauses(tokens, gaps):
         token.clause = clause
         if aside[index]:
             token.weight = 0
-    for index, token in enumerate(tokens):
-        token.aside = aside[index]
+            token.aside = True
 
 
 # --- names --------------------------------------------------------------------------------
@@ -700,6 +710,16 @@ class Matcher:
         return [found[span] for span in sorted(found)]
 
     def _find_pattern(self, pattern, tokens, index):
+        present = [any(key in index for key in slot.keys) for slot in pattern.slots]
+        if not all(present):
+            # Most terms are not in most texts: give up early unless a doer-less or
+            # victim-less form may still be there.
+            if not pattern.doers or not present[pattern.event]:
+                return []
+            without_doers = all(p for i, p in enumerate(present) if i not in pattern.doers)
+            without_victims = all(p for i, p in enumerate(present) if i not in pattern.victims)
+            if not (without_doers or without_victims):
+                return []
         occurrences = [self._occurrences(slot, index) for slot in pattern.slots]
         events = [slot.event for slot in pattern.slots]
         results, done = [], set()

@@ -144,12 +144,21 @@ def phrase_pattern(phrases):
     return re.compile(f"{_START}(?:{'|'.join(alternatives)}){_END}")
 
 
+@lru_cache(maxsize=2048)
+def _phrase_words(phrases):
+    return [fold(phrase)[0].split() for phrase in phrases]
+
+
 def find_phrases(phrases, text):
     """Where any of ``phrases`` occurs in ``text``: a list of (start, end) in ``text``."""
-    pattern = phrase_pattern(tuple(phrases))
+    phrases = tuple(phrases)
+    pattern = phrase_pattern(phrases)
     if pattern is None or not text:
         return []
     folded, origin = _fold_cached(text)
+    # A phrase some word of which is nowhere in the text cannot match: most cannot.
+    if not any(words and all(word in folded for word in words) for words in _phrase_words(phrases)):
+        return []
     return [(origin[m.start()], origin[m.end() - 1] + 1) for m in pattern.finditer(folded)]
 
 

@@ -12,7 +12,8 @@ STARTER_FAMILIES = [
         "killing",
         "death",
         "die, death, dead, kill, killing, killer, murder, murderer, slay, slaughter, "
-        "assassinate, perish, suicide, fatally, strangle, smother, behead, "
+        "assassinate, perish, succumb, demise, suicide, fatally, strangle, smother, "
+        "behead, drown, gun down, bite the dust, "
         "pass away, not survive, not make it, lose her life, lose his life, "
         "lose their life, take her own life, take his own life, take their own life, "
         "meet her end, meet his end, meet their end, end up dead, bump off, "
@@ -71,7 +72,8 @@ STARTER_FAMILIES = [
     (
         "capture",
         "other",
-        "kidnap, abduct, abduction, capture, imprison, take captive, take hostage, "
+        "kidnap, kidnapper, abduct, abduction, capture, captor, imprison, take captive, "
+        "take hostage, "
         "hold captive, hold hostage, lock up",
         "Someone taken or held against their will.",
     ),
@@ -85,7 +87,7 @@ STARTER_FAMILIES = [
         "betrayal",
         "betrayal",
         "betray, betrayal, traitor, treachery, treacherous, double cross, backstab, "
-        "stab in the back, sell out, turn on, turn against, rat out",
+        "stab in the back, sell out, turn on, turn against, rat out, go behind back",
         "Someone trusted turns against their side.",
     ),
     (
