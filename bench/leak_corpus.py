@@ -113,6 +113,27 @@ WORKS = {
             ("Rod rescues Chris", 3),
         ],
     },
+    # The issue's own example, a made-up thriller. Its sentences were written after the
+    # matching was tuned on the five films above, as a check on cases it had not seen.
+    "the-mayor": {
+        "cast": [
+            ("Dana “Dee” Whitfield", "Mara Quill"),
+            ("Mayor Ruben Castell", "Otto Brandt"),
+            ("Nora Vance", "Lia Sun"),
+            ("Felix Ortega", "Sam Reed"),
+            ("Inspector Hal Moreau", "Kit Lowe"),
+        ],
+        "terms": [
+            ("Dana poisons the mayor", 2),
+            ("Nora betrays Felix", 2),
+            ("Felix is killed", 3),
+            ("Moreau is the killer", 3),
+            ("Nora fakes her death", 2),
+            ("the mayor vanishes", 1),
+            ("Felix switches off the alarm", 2),
+            ("Nora hides the letter", 1),
+        ],
+    },
 }
 
 LEAKS = {
@@ -344,6 +365,53 @@ LEAKS = {
         (FAMILY, "Rod saves Chris."),
         (NAMES, "Rod Williams comes to rescue Chris."),
     ],
+    ("the-mayor", "Dana poisons the mayor"): [
+        (FAMILY, "Whitfield slips poison into the mayor's drink."),
+        (PASSIVE, "The mayor has been drugged, and Dana did it."),
+        (BETWEEN, "It was Dana who poisoned Castell."),
+        (NOUN, "Castell's poisoning by Whitfield"),
+        (NAMES, "Dee sedated the mayor before the vote."),
+        (INFLECTION, "Dana has been poisoning the mayor for months."),
+    ],
+    ("the-mayor", "Nora betrays Felix"): [
+        (PARTICLE, "Nora sells out Felix to the gang."),
+        (PASSIVE, "Felix is double-crossed by Nora."),
+        (NAMES, "Vance turns against Ortega."),
+        (NOUN, "Nora's betrayal of Felix"),
+    ],
+    ("the-mayor", "Felix is killed"): [
+        (FAMILY, "Felix dies in the fire."),
+        (NAMES, "Ortega is murdered at the docks."),
+        (FAMILY, "Felix doesn't make it."),
+        (NOUN, "Felix's murder"),
+        (NOUN, "the death of Felix Ortega"),
+        (FAMILY, "Felix is shot dead."),
+        (PARTICLE, "Felix gets killed off."),
+    ],
+    ("the-mayor", "Moreau is the killer"): [
+        (NAMES, "The killer is Inspector Moreau."),
+        (FAMILY, "Moreau murdered them all."),
+        (BETWEEN, "Hal Moreau turns out to be the murderer."),
+    ],
+    ("the-mayor", "Nora fakes her death"): [
+        (INFLECTION, "Nora faked her own death."),
+        (FAMILY, "Nora stages her death."),
+        (PASSIVE, "Nora's death was faked."),
+    ],
+    ("the-mayor", "the mayor vanishes"): [
+        (FAMILY, "The mayor disappears."),
+        (NAMES, "Castell goes missing."),
+        (NOUN, "the disappearance of the mayor"),
+    ],
+    ("the-mayor", "Felix switches off the alarm"): [
+        (PARTICLE, "Felix switches the alarm off."),
+        (PASSIVE, "The alarm was switched off by Felix."),
+    ],
+    ("the-mayor", "Nora hides the letter"): [
+        (INFLECTION, "Nora hid the letter."),
+        (PASSIVE, "The letter is hidden by Nora."),
+        (FAMILY, "Nora conceals the letter."),
+    ],
 }
 
 CLEAN = {
@@ -516,6 +584,34 @@ CLEAN = {
             "Chris is dying for a cigarette after the drive.",
             "Rose keeps a box of old photographs in her closet.",
             "Missy stirs her tea while Chris talks.",
+        ],
+    },
+    "the-mayor": {
+        "names, ordinary verbs": [
+            "Dana runs for office against the mayor.",
+            "Nora and Felix work at the same bank.",
+            "Inspector Moreau investigates a string of thefts.",
+            "Nora writes a letter to her sister.",
+            "Dana and Felix argue over dinner.",
+            "Whitfield loses the election.",
+            "Moreau drinks too much coffee.",
+            "Dana sells her car to Felix.",
+        ],
+        "family word, other sense": [
+            "Felix switches careers after the war.",
+            "The mayor gives a speech about the alarm system.",
+            "Dana takes a dose of courage and speaks up.",
+            "Felix is dying to meet Nora's parents.",
+            "Moreau kills time reading old case files.",
+            "Nora fakes a smile at the party.",
+            "The mayor betrays no emotion.",
+            "Felix saves Nora a seat.",
+            "Castell disappears into his office.",
+        ],
+        "near miss": [
+            "Felix's father died when he was young.",
+            "Nora's death scene in the play is a triumph.",
+            "The mayor's office hides nothing, he insists.",
         ],
     },
 }

@@ -105,6 +105,7 @@ PASSIVE_AUXILIARIES = frozenset(
     {"is", "are", "was", "were", "be", "been", "being", "get", "gets", "got", "gotten", "getting"}
 )
 DETERMINERS = frozenset({"the", "a", "an"})
+COPULAS = frozenset({"is", "are", "was", "were", "be", "been", "being"})
 # Words that open an aside set off by a pair of commas ("Paloma, who ran the academy,
 # is killed"): the aside does not split the clause around it.
 ASIDE_OPENERS = frozenset(
@@ -815,13 +816,18 @@ class Matcher:
             token = tokens[position]
             if not token.possessive:
                 continue
+            start = position
+            while start > 0 and tokens[start].name_tail:
+                start -= 1
+            if start > 0 and tokens[start - 1].word == "at":
+                continue  # "at Ki-taek's hands": the doer, not an owner
             for ahead in range(position + 1, len(tokens)):
                 following = tokens[ahead]
                 if following.clause != token.clause:
                     break
                 if ahead in taken:
                     break
-                if following.weight and not getattr(following, "aside", False):
+                if following.weight and not following.aside:
                     return False
         return True
 
@@ -908,8 +914,9 @@ def _undergoes(tokens, event, victims, taken):
 
 def _named_by_noun(tokens, event, doers, taken):
     """The event is a noun naming the doer: "Dana is the killer", "the real poisoner is
-    Dana" (the event a single word after "the", "a" or "an", and not qualifying a noun
-    after it: "Dana finds the dead man" says nothing of the kind)."""
+    Dana" (the event a single word after "the", "a" or "an", said of the doer with a
+    form of "be", and not qualifying what follows: "Dana finds the dead man" or "Dana
+    takes a dose of courage" say nothing of the kind)."""
     if event.first != event.last:
         return False
     position = event.first - 1
@@ -920,6 +927,9 @@ def _named_by_noun(tokens, event, doers, taken):
     following = event.last + 1
     if following < len(tokens) and tokens[following].clause == tokens[event.last].clause:
         nxt = tokens[following]
-        if nxt.weight and following not in taken and nxt.word not in PARTICLES:
-            return False
-    return True
+        if nxt.word == "of" or (nxt.weight and following not in taken):
+            return False  # "the dead man", "a dose of courage"
+    # Said to be: "Dana is the killer", "the poisoner was Dana", "turns out to be".
+    first = min(o.first for o in (event, *doers))
+    last = max(o.last for o in (event, *doers))
+    return any(tokens[p].word in COPULAS for p in range(first, last + 1))

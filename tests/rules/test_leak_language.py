@@ -139,6 +139,7 @@ def test_passive_noun_forms_words_between_and_other_names_are_leaks(families, ca
         ("cuts off her hand", "Lizzie amputates her hand."),
         ("Charlotte fakes her death", "Willmore stages her own murder."),
         ("Anton is the killer", "The murderer is Anton."),
+        ("Paloma is killed", "Paloma dies at Anton's hands."),
         ("Anton is an impostor", "Anton is posing as someone else."),
     ],
 )
@@ -216,6 +217,7 @@ CLEAN_DEKS = [
     "A handler meets Charlotte at the airport.",
     "Lizzie's hands move faster than anyone's.",
     "The mayor hands Dana a glass of water.",
+    "Dana takes a dose of courage and speaks up.",
     "The Perfection's ending, explained.",
 ]
 
