@@ -118,7 +118,7 @@ ASIDE_OPENERS = frozenset(
     )
 )
 # Set phrases in which a word of a family does not mean what the family means ("dying
-# to play", "killing time"): there the word matches only itself.
+# to play", "killing time"): there the word matches no term at all.
 IDIOMS = (
     "dying to",
     "kill time",
@@ -216,7 +216,7 @@ class Token:
     aside: bool = False  # inside a pair of commas, dashes or brackets
     name_end: int | None = None  # on the first word of a name of several: its last word
     name_tail: bool = False  # a later word of a name of several
-    idiom: bool = False  # its family's sense is not meant here ("dying to")
+    idiom: bool = False  # in a set phrase that means something else ("dying to")
 
 
 def _split_word(word):
@@ -603,16 +603,17 @@ class Matcher:
                 for key in token.keys:
                     if key in wanted:
                         index.setdefault(key, []).append(occurrence)
+            if token.idiom:
+                continue  # "kill the mood" says nothing of killing, in any family
             occurrence = None
             key = "w:" + token.key
             if key in wanted:
                 occurrence = Occurrence(position, position, (position,))
                 index.setdefault(key, []).append(occurrence)
-            if not token.idiom:
-                for key in family_keys(token.key):
-                    if key in wanted:
-                        occurrence = occurrence or Occurrence(position, position, (position,))
-                        index.setdefault(key, []).append(occurrence)
+            for key in family_keys(token.key):
+                if key in wanted:
+                    occurrence = occurrence or Occurrence(position, position, (position,))
+                    index.setdefault(key, []).append(occurrence)
             if token.key in phrases:
                 for family, found in self.lexicon.phrase_at(tokens, position):
                     key = f"f:{family}"

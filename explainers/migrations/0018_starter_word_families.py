@@ -51,7 +51,8 @@ STARTER_FAMILIES = [
     (
         "cutting off",
         "injury",
-        "cut off, chop off, hack off, slice off, lop off, sever, amputate, lose, loss",
+        "cut off, chop off, hack off, slice off, lop off, sever, amputate, lose, loss, "
+        "end up without, be left without",
         "Losing a body part. “Lose” and “loss” are here for “loses her hand”; a term "
         "needs its body part beside them to match.",
     ),
