@@ -368,6 +368,7 @@ LEAKS = {
     ("the-mayor", "Dana poisons the mayor"): [
         (FAMILY, "Whitfield slips poison into the mayor's drink."),
         (PASSIVE, "The mayor has been drugged, and Dana did it."),
+        (PASSIVE, "Poisoned by Dana, the mayor collapses during the vote."),
         (BETWEEN, "It was Dana who poisoned Castell."),
         (NOUN, "Castell's poisoning by Whitfield"),
         (NAMES, "Dee sedated the mayor before the vote."),
@@ -610,6 +611,7 @@ CLEAN = {
         ],
         "near miss": [
             "Felix's father died when he was young.",
+            "Killed in a crash years ago, Felix's father still haunts him.",
             "Nora's death scene in the play is a triumph.",
             "The mayor's office hides nothing, he insists.",
         ],

@@ -56,6 +56,8 @@ FUNCTION_WORDS = frozenset(
     be am is are was were been being get gets got gotten getting have has had having
     do does did done doing will would shall should can could may might must ought
     to of in on at by for with from into onto upon about as than so too very
+    after before since until once during within without through across among between
+    behind beyond toward towards under above below near
     and or but nor yet if then else when while where whereas because though although
     there here now just also even still already soon later eventually finally ultimately
     actually really indeed only quite rather almost
@@ -217,6 +219,7 @@ class Token:
     name_end: int | None = None  # on the first word of a name of several: its last word
     name_tail: bool = False  # a later word of a name of several
     idiom: bool = False  # in a set phrase that means something else ("dying to")
+    soft_start: bool = False  # opens a clause after a lone comma or dash
 
 
 def _split_word(word):
@@ -338,8 +341,11 @@ def _mark_clauses(tokens, kinds):
     clause = 0
     for index, token in enumerate(tokens):
         kind = kinds[index]
-        if index and (kind == "end" or (kind in ("comma", "dash") and index not in paired)):
+        if index and kind == "end":
             clause += 1
+        elif index and kind in ("comma", "dash") and index not in paired:
+            clause += 1
+            token.soft_start = True
         token.clause = clause
         if aside[index]:
             token.weight = 0
@@ -590,6 +596,7 @@ class Matcher:
         tokens = tokenize(text)
         self.names.mark(tokens)
         _mark_idioms(tokens)
+        self._join_opening_participles(tokens)
         index = {}
         wanted = self.vocabulary
         family_keys = self.lexicon.family_keys
@@ -625,6 +632,42 @@ class Matcher:
             self._texts.clear()
         self._texts[text] = (grown, (tokens, index))
         return tokens, index
+
+    def _join_opening_participles(self, tokens):
+        """ "Poisoned by Dana, the mayor collapses": a sentence that opens with an event
+        a family knows, then a comma, says it of the subject after the comma. That
+        subject (up to its first content word) joins the opening clause."""
+        position = 0
+        while position < len(tokens):
+            opening = tokens[position].clause
+            end = position
+            while end < len(tokens) and tokens[end].clause == opening:
+                end += 1
+            starts_sentence = position == 0 or not tokens[position].soft_start
+            if end < len(tokens) and tokens[end].soft_start and starts_sentence:
+                first = next((t for t in tokens[position:end] if t.weight), None)
+                if first is not None and not first.idiom and self.lexicon.families_of(first.key):
+                    subject = end
+                    while subject < len(tokens) and not tokens[subject].weight:
+                        subject += 1
+                    while subject + 1 < len(tokens) and tokens[subject + 1].name_tail:
+                        subject += 1
+                    while subject + 1 < len(tokens) and tokens[subject].possessive:
+                        # "Killed in a crash, Felix's father…": the father is the subject.
+                        subject += 1
+                        while subject + 1 < len(tokens) and not tokens[subject].weight:
+                            subject += 1
+                    following = tokens[end].clause
+                    if subject < len(tokens) and tokens[subject].clause == following:
+                        for joined in tokens[end : subject + 1]:
+                            joined.clause = opening
+                        # The rest of the sentence stays a clause of its own.
+                        rest = subject + 1
+                        while rest < len(tokens) and tokens[rest].clause == following:
+                            tokens[rest].clause = following + 0.5
+                            rest += 1
+                        end = subject + 1
+            position = end
 
     # -- compiling a term -------------------------------------------------------------
 

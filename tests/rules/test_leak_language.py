@@ -114,6 +114,7 @@ def test_a_particle_may_move_but_not_change(families, levels, dek):
         "The mayor was poisoned by Dana.",
         "The mayor is poisoned.",
         "Ruben Castell gets poisoned at the gala.",
+        "Poisoned by Dana, the mayor collapses.",
         "Dana quietly poisons the old mayor.",
         "Dana's poisoning of the mayor.",
         "The mayor's poisoning.",
@@ -218,6 +219,8 @@ CLEAN_DEKS = [
     "Lizzie's hands move faster than anyone's.",
     "The mayor hands Dana a glass of water.",
     "Dana takes a dose of courage and speaks up.",
+    "Killed in a crash years ago, her mother still haunts Charlotte.",
+    "Killed in a crash, Paloma's brother left her the academy.",
     "The Perfection's ending, explained.",
 ]
 
