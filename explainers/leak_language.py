@@ -16,15 +16,20 @@ clause, in any order, with few other words between:
   so the passive (*the mayor was poisoned by Dana*), possessive and noun forms (*Dana's
   poisoning of the mayor*) and moved particles (*switches the alarm off*) all match.
 
-A term with a doer and a victim also matches a text that leaves the doer out, when the
-text says the victim underwent the event: *the mayor is poisoned*, *the mayor's
-poisoning*, *the poisoning of the mayor*.
+A term with a doer and a victim, around an event a family knows, also matches a text
+that leaves the doer out when the text says the victim underwent the event (*the mayor
+is poisoned*, *the mayor's poisoning*, *the poisoning of the mayor*), and one that leaves
+the victim out when it names the doer by the event (*Dana is the poisoner*, *the killer
+is Ransom*). A sentence opening with such an event says it of the subject after its
+comma: *Poisoned by Dana, the mayor collapses*.
 
 Precision comes from the clause: a match never crosses a sentence end, a semicolon or
 colon, a lone comma or dash, or the edge of an inline spoiler; at most a few other
 content words may stand between the slots (words set off in a pair of commas, dashes or
-brackets, "Paloma, who ran the academy, is killed", cost nothing); and a name written as
-the owner of something else (*Paloma's husband dies*) is not the one the event befalls.
+brackets, "Paloma, who ran the academy, is killed", cost nothing); a name written as
+the owner of something else (*Paloma's husband dies*) is not the one the event befalls,
+nor is an event owned by someone else (*her mother's death*); and a family word in a set
+phrase that means something else (*dying to*, *killing time*) matches nothing.
 """
 
 import re
@@ -362,11 +367,13 @@ def _name_words(name):
     return re.findall(r"[^\W_]+(?:'[^\W_]+)*", _fold(name)[0])
 
 
-def aliases_of(name):
+def aliases_of(name, actor=False):
     """The ways a reader may write a credited name, as tuples of folded words: the full
     name, the first name, the surname (a title before it is free: "Dr. Hassan" is found
     as "Hassan"), a nickname in quotes or brackets ("Elizabeth “Lizzie” Wells"). A
-    hyphenated part stays whole: "Kim Ki-taek" gives "Kim" and "Ki-taek"."""
+    hyphenated part stays whole: "Kim Ki-taek" gives "Kim" and "Ki-taek". An actor's
+    name gives its full form and surname only: readers write "Williams's character", not
+    "Allison's"."""
     nicknames = [next(part for part in found if part) for found in _QUOTED_RE.findall(name)]
     plain = _QUOTED_RE.sub(" ", name)
     parts = [tuple(_name_words(part)) for part in plain.split()]
@@ -384,7 +391,7 @@ def aliases_of(name):
         found.append(words)
         # "Lizzie of the Chapel" is a name in one piece, not a first name and surname.
         if len(parts) > 1 and not any(word in FUNCTION_WORDS for word in words):
-            found += [parts[0], parts[-1]]
+            found += [parts[-1]] if actor else [parts[0], parts[-1]]
     if role and words:
         found += [role, (*role, *parts[-1]), (*role, *words)]
     for nickname in nicknames:
@@ -425,8 +432,8 @@ class Names:
             character = " ".join(own[0])
             if len(own[0]) == 1 and own[0] in claimed:
                 continue  # a first name given on its own after its full name
-            for name in names:
-                for alias in aliases_of(name):
+            for number, name in enumerate(names):
+                for alias in aliases_of(name, actor=number > 0):
                     claimed.add(alias)
                     if len(alias) == 1:
                         single.setdefault(alias[0], set()).add(character)
@@ -569,7 +576,6 @@ class Occurrence(NamedTuple):
 class Match:
     start: int  # in the original text
     end: int
-    exact: bool = False
 
 
 class Matcher:
