@@ -25,4 +25,14 @@ class Migration(migrations.Migration):
                 'ordering': ['category', 'name'],
             },
         ),
+        migrations.AlterField(
+            model_name='spoilerterm',
+            name='phrase',
+            field=models.CharField(help_text="Words that give something away, e.g. “cuts off her hand”. Case and accents do not matter; only whole words match (“hand” does not match “handle”). It is also found reworded: other forms of its words (cut, cutting), its words moved or apart (“cuts her hand off”), the characters' other names, and the words of its word families (“amputates her hand”).", max_length=200),
+        ),
+        migrations.AlterField(
+            model_name='spoilerterm',
+            name='variants',
+            field=models.TextField(blank=True, help_text='Other wordings that should count too, one per line or separated by commas. Other forms of the same words (plurals, tenses) need no variant: they are matched anyway.'),
+        ),
     ]

@@ -74,19 +74,24 @@ class SpoilerTerm(models.Model):
     """A phrase that gives the story away below a given level.
 
     The leak check (``explainers.leaks``) looks for it, case- and accent-insensitively
-    and as whole words, in every place an article shows below that level.
+    and as whole words, in every place an article shows below that level: written word
+    for word, and also reworded (other forms of its words, its words moved or apart, the
+    passive, the characters' other names, the words of its ``WordFamily``s).
     """
 
     phrase = models.CharField(
         max_length=200,
         help_text="Words that give something away, e.g. “cuts off her hand”. Case and "
-        "accents do not matter; only whole words match (“hand” does not match “handle”).",
+        "accents do not matter; only whole words match (“hand” does not match “handle”). "
+        "It is also found reworded: other forms of its words (cut, cutting), its words "
+        "moved or apart (“cuts her hand off”), the characters' other names, and the words "
+        "of its word families (“amputates her hand”).",
     )
     variants = models.TextField(
         blank=True,
-        help_text="Other spellings or forms that should count too, one per line or "
-        "separated by commas: “cut off her hand, cuts off her own hand”. Plurals are "
-        "not guessed: add them here.",
+        help_text="Other wordings that should count too, one per line or separated by "
+        "commas. Other forms of the same words (plurals, tenses) need no variant: they "
+        "are matched anyway.",
     )
     work = models.ForeignKey(
         "explainers.Work",
