@@ -12,9 +12,15 @@ a leak, and so is an image shown in a place below its own level (a spoiler hero,
 spoiler still pasted into a lower section). Leaks block publishing, unless a
 moderator overrides the check with a reason.
 
+A term is found however it is written (``leak_language``): in any inflected form, with
+its words moved or apart, in the passive, as a noun, with a character's other names, or
+with another word of the same word family (``WordFamily``, kept by moderators). The
+exact wording stays a match of its own, so what matched before still does; a reworded
+match names the words it was found as.
+
 Separately, sentences that look like they give something away ("in the end", "turns
-out", a character's name next to "dies"…) in the article's lower sections are offered
-as suggestions: worth a second look, never blocking.
+out", a character's name next to "dies"…) in the title, the dek and the article's lower
+sections are offered as suggestions: worth a second look, never blocking.
 
 ``check_article`` works on plain data (what an admin form submitted, or what is saved),
 so the same check runs before anything is written. ``check_saved_article`` loads a
@@ -28,7 +34,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .models import Credit, Image, SpoilerTerm
+from .leak_language import Lexicon, Matcher, Names
+from .models import Credit, Image, SpoilerTerm, WordFamily
 from .models.images import stored_addresses
 from .permissions import can_override
 from .rendering.citations import CITATION_MARKER_RE
@@ -66,6 +73,9 @@ CUE_PHRASES = (
     "twists",
     "killed",
 )
+# Cues that name what an explainer is about rather than give it away ("the twist,
+# explained"): not suggested in a title or dek.
+TOPIC_CUES = frozenset({"twist", "twists", "final scene", "last scene", "in the end"})
 DEATH_OR_REVEAL_VERBS = (
     "dies",
     "died",
@@ -133,12 +143,21 @@ def phrase_pattern(phrases):
     return re.compile(f"{_START}(?:{'|'.join(alternatives)}){_END}")
 
 
+@lru_cache(maxsize=2048)
+def _phrase_words(phrases):
+    return [fold(phrase)[0].split() for phrase in phrases]
+
+
 def find_phrases(phrases, text):
     """Where any of ``phrases`` occurs in ``text``: a list of (start, end) in ``text``."""
-    pattern = phrase_pattern(tuple(phrases))
+    phrases = tuple(phrases)
+    pattern = phrase_pattern(phrases)
     if pattern is None or not text:
         return []
     folded, origin = _fold_cached(text)
+    # A phrase some word of which is nowhere in the text cannot match: most cannot.
+    if not any(words and all(word in folded for word in words) for words in _phrase_words(phrases)):
+        return []
     return [(origin[m.start()], origin[m.end() - 1] + 1) for m in pattern.finditer(folded)]
 
 
@@ -164,27 +183,68 @@ class Term:
     """A spoiler phrase (with its variants) and the level from which it may appear.
 
     ``level`` is anything with ``rank`` and ``name``, usually a ``SpoilerLevel``.
+    ``names`` are the characters of the work it is checked for, each a tuple of the
+    names it is credited by (the role, then the actor), so that a term naming one
+    matches the others ("Lizzie", "Elizabeth Wells", "Wells").
     """
 
     phrase: str
     level: object
     variants: tuple = ()
+    names: tuple = ()
 
     @classmethod
-    def from_model(cls, term):
-        return cls(term.phrase.strip(), term.spoiler_level, tuple(term.variant_list()))
+    def from_model(cls, term, names=()):
+        return cls(
+            term.phrase.strip(), term.spoiler_level, tuple(term.variant_list()), tuple(names)
+        )
 
     @property
     def rank(self):
         return self.level.rank
 
+    @property
+    def phrases(self):
+        return (self.phrase, *self.variants)
+
     def find(self, text):
-        return find_phrases((self.phrase, *self.variants), text)
+        """Where the phrase or a variant is written word for word (the exact match)."""
+        return find_phrases(self.phrases, text)
 
 
 def terms_for_work(work):
     """The work's own spoiler terms and the global ones, as ``Term``s."""
-    return [Term.from_model(term) for term in SpoilerTerm.objects.for_work(work)]
+    names = name_groups_for_work(work)
+    return [Term.from_model(term, names) for term in SpoilerTerm.objects.for_work(work)]
+
+
+def name_groups_for_work(work):
+    """The work's characters, each as (character name, actor's name)."""
+    if work is None:
+        return ()
+    credits = Credit.objects.filter(work=work, role=Credit.Role.CAST).exclude(character_name="")
+    return tuple(credits.values_list("character_name", "person__name"))
+
+
+def word_families():
+    """Every word family, as (id, its words and phrases): what the matching reads."""
+    rows = WordFamily.objects.order_by("pk").values_list("pk", "words")
+    return tuple((pk, tuple(WordFamily(words=words).word_list())) for pk, words in rows)
+
+
+@lru_cache(maxsize=8)
+def _matcher(families, names):
+    return Matcher(Lexicon.build(families), Names.build(names))
+
+
+def matcher_for(terms=(), characters=(), families=None):
+    """The ``Matcher`` for a check: the word families (read from the database unless
+    given) and the names of the characters the terms and ``characters`` know."""
+    if families is None:
+        families = word_families()
+    groups = [group for term in terms for group in term.names]
+    groups += [(name,) for name in characters if name]
+    return _matcher(tuple(families), tuple(dict.fromkeys(groups)))
 
 
 def character_names(credit_names):
@@ -241,6 +301,8 @@ class Leak:
     term: str
     level: object
     place_level: object = None
+    # The words the term was found as, when not written as the term or a variant.
+    matched: str = ""
 
     @property
     def where(self):
@@ -264,10 +326,16 @@ class Leak:
                 "get it folded until they reveal its level; raise the place's level or "
                 "pick another image"
             )
-        message = (
-            f"Leak in {self.where}: “{self.snippet}” — the term “{self.term}” is "
-            f"{_a(self.level.name)} spoiler"
-        )
+        if self.matched:
+            message = (
+                f"Leak in {self.where}: “{self.snippet}” — matches the term “{self.term}” "
+                f"({self.level.name}) as “{self.matched}”"
+            )
+        else:
+            message = (
+                f"Leak in {self.where}: “{self.snippet}” — the term “{self.term}” is "
+                f"{_a(self.level.name)} spoiler"
+            )
         if self.place_level is not None and self.place_level.rank > 0:
             whose = {LeakKind.IMAGE_TEXT: "the image's", LeakKind.SHARED_TEXT: "the note's"}.get(
                 self.kind, "the section's"
@@ -291,9 +359,11 @@ class Suggestion:
     @property
     def message(self):
         cues = ", ".join(self.cues)
+        where = f"{self.place} {self.field}" if self.place else f"the {self.field}"
+        advice = "move it to a higher level or reword it" if self.place else "reword it"
         return (
-            f"Possible spoiler in {self.place} {self.field}: “{self.snippet}” ({cues}). "
-            "If it gives something away, move it to a higher level or reword it."
+            f"Possible spoiler in {where}: “{self.snippet}” ({cues}). "
+            f"If it gives something away, {advice}."
         )
 
     def __str__(self):
@@ -390,10 +460,13 @@ def _inside(spans, start, end):
 
 
 class _Checker:
-    def __init__(self, terms):
+    def __init__(self, terms, characters=()):
         # Most revealing first, then the longest phrase, so that where "hand" sits
         # inside "cuts off her hand" only the longer term is reported.
         self.terms = sorted(terms, key=lambda term: (-term.rank, -len(term.phrase)))
+        self.matcher = matcher_for(self.terms, characters) if self.terms else None
+        for term in self.terms:
+            self.matcher.patterns(term.phrases)  # all the words to look for, before reading
         self.leaks = []
         self._seen = set()
         self._spans = {}
@@ -410,7 +483,7 @@ class _Checker:
         for term in self.terms:
             if term.rank <= level.rank:
                 continue
-            for start, end in term.find(text):
+            for start, end, matched in self._found(term, text):
                 # An inline spoiler is hidden until clicked: at least a Setup spoiler.
                 if _inside(spans, start, end) and term.rank <= max(level.rank, 1):
                     continue
@@ -429,9 +502,20 @@ class _Checker:
                             term=term.phrase,
                             level=term.level,
                             place_level=level,
+                            matched=matched,
                         )
                     )
                 break
+
+    def _found(self, term, text):
+        """(start, end, matched) of the term in ``text``: written word for word first
+        (``matched`` empty), then reworded (``matched``: the words as written)."""
+        exact = term.find(text)
+        yield from ((start, end, "") for start, end in exact)
+        for match in self.matcher.find(term.phrases, text):
+            if any(start <= match.start and match.end <= end for start, end in exact):
+                continue
+            yield match.start, match.end, " ".join(text[match.start : match.end].split())
 
     def image(self, image, *, place, shown_at):
         """An image's alt text, caption and credit, at the lower of its level and its
@@ -482,7 +566,7 @@ def check_article(
     a citation's locator and quotation at the level of the places citing it.
     """
     sections = list(sections)
-    checker = _Checker(terms)
+    checker = _Checker(terms, characters)
     safe = _Level(0, "spoiler-free")
 
     for name, value in (("title", title), ("dek", dek), ("slug", slug)):
@@ -554,7 +638,8 @@ def check_article(
 
     return LeakReport(
         leaks=checker.leaks,
-        suggestions=_suggestions(sections, characters),
+        suggestions=_suggestions_on_safe_fields(title, dek, characters)
+        + _suggestions(sections, characters),
         problems=list(dict.fromkeys(problems)),
     )
 
@@ -736,21 +821,22 @@ def _word_index(word_starts, position):
     return bisect.bisect_right(word_starts, position) - 1
 
 
-def _name_near_verb(sentence, characters):
+def _name_near_verb(sentence, offset, characters, found):
     """(start, end, verb) of a character's name standing within a few words of a death
-    or reveal verb in ``sentence``, or None."""
+    or reveal verb in ``sentence`` (at ``offset`` in the text ``found`` read), or None."""
     if not characters:
+        return None
+    verbs = [(verb, found.within(verb, sentence, offset)) for verb in DEATH_OR_REVEAL_VERBS]
+    if not any(spans for _, spans in verbs):
         return None
     word_starts = [match.start() for match in _WORD_RE.finditer(sentence)]
     verbs = [
         (verb, _word_index(word_starts, start), _word_index(word_starts, end - 1))
-        for verb in DEATH_OR_REVEAL_VERBS
-        for start, end in find_phrases((verb,), sentence)
+        for verb, spans in verbs
+        for start, end in spans
     ]
-    if not verbs:
-        return None
     for name in characters:
-        for start, end in find_phrases((name,), sentence):
+        for start, end in found.within(name, sentence, offset):
             first, last = _word_index(word_starts, start), _word_index(word_starts, end - 1)
             for verb, verb_first, verb_last in verbs:
                 gap = verb_first - last - 1 if verb_first > last else first - verb_last - 1
@@ -759,21 +845,46 @@ def _name_near_verb(sentence, characters):
     return None
 
 
-def _sentence_cues(text, characters):
+class _Phrases:
+    """Where each phrase occurs in a text, found once over the whole text and handed
+    out sentence by sentence (one search a phrase, not one a sentence)."""
+
+    def __init__(self, text):
+        self.text = text
+        self.folded = _fold_cached(text)[0]
+        self._spans = {}
+
+    def within(self, phrase, sentence, offset):
+        """The phrase's spans inside ``sentence`` (at ``offset``), relative to it."""
+        spans = self._spans.get(phrase)
+        if spans is None:
+            words = fold(phrase)[0].split()
+            # Most phrases are not in most texts: a substring test says so quickly.
+            present = words and all(word in self.folded for word in words)
+            spans = find_phrases((phrase,), self.text) if present else []
+            self._spans[phrase] = spans
+        if not spans:
+            return []
+        end = offset + len(sentence)
+        return [(s - offset, e - offset) for s, e in spans if offset <= s and e <= end]
+
+
+def _sentence_cues(text, characters, cue_phrases=CUE_PHRASES):
     """For each suspicious sentence of ``text`` (cues inside inline spoilers do not
     count): (snippet, cues), the snippet taken from the sentence around its first cue."""
     spoilers = _inline_spoilers(text)
     found = []
+    phrases = _Phrases(text)
     for sentence in _SENTENCE_RE.finditer(text):
         offset, words = sentence.start(), sentence.group()
         cues, first = [], None
-        for cue in CUE_PHRASES:
-            for start, end in find_phrases((cue,), words):
+        for cue in cue_phrases:
+            for start, end in phrases.within(cue, words, offset):
                 if not _inside(spoilers, offset + start, offset + end):
                     cues.append(f"“{cue}”")
                     first = first or (start, end)
                     break
-        near = _name_near_verb(words, characters)
+        near = _name_near_verb(words, offset, characters, phrases)
         if near is not None:
             start, end, verb = near
             if not _inside(spoilers, offset + start, offset + end):
@@ -788,6 +899,18 @@ def _shift(words, span):
     """``span`` in ``words`` as a span in ``words.strip()``."""
     lead = len(words) - len(words.lstrip())
     return span[0] - lead, span[1] - lead
+
+
+def _suggestions_on_safe_fields(title, dek, characters):
+    """Suspicious sentences in the title and dek, shown to everyone: cues that give
+    something away ("turns out", a name next to "dies"), not those naming what the
+    article is about ("the twist, explained")."""
+    cues = tuple(cue for cue in CUE_PHRASES if cue not in TOPIC_CUES)
+    suggestions = []
+    for field_name, text in (("title", title), ("dek", dek)):
+        for quoted, found in _sentence_cues(text or "", characters, cues):
+            suggestions.append(Suggestion(field=field_name, place="", snippet=quoted, cues=found))
+    return suggestions
 
 
 def _suggestions(sections, characters):

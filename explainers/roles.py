@@ -35,11 +35,12 @@ ROLES = {
         "permissions": [*_WRITING, "publish_article", "edit_any_article", "view_auditentry"],
     },
     MODERATOR: {
-        "does": "keeps spoiler levels, content warnings and spoiler terms, works the reader "
-        "reports, changes a section's level, safe heading and warnings (not its body, nor "
-        "an article's title or dek), records leak-check overrides",
+        "does": "keeps spoiler levels, content warnings, spoiler terms and the leak check's "
+        "word families, works the reader reports, changes a section's level, safe heading "
+        "and warnings (not its body, nor an article's title or dek), records leak-check "
+        "overrides",
         "permissions": [
-            *_crud("spoilerlevel", "contentwarning", "spoilerterm"),
+            *_crud("spoilerlevel", "contentwarning", "spoilerterm", "wordfamily"),
             "view_article",
             "change_article",
             "moderate_article",

@@ -6,7 +6,7 @@ admin can be read in one place:
   links, presence and bulk workflow actions);
 - ``catalogue``: works with their cast, crew and parts, people, sources;
 - ``images``: the image library;
-- ``ladder``: spoiler levels, content warnings, spoiler terms;
+- ``ladder``: spoiler levels, content warnings, spoiler terms, word families;
 - ``reports``: the reader-report queue, its resolving actions and the dashboard;
 - ``audit``: the audit log.
 
@@ -26,13 +26,14 @@ from ..models import (
     Source,
     SpoilerLevel,
     SpoilerTerm,
+    WordFamily,
     Work,
 )
 from .articles import ArticleAdmin
 from .audit import AuditEntryAdmin
 from .catalogue import PersonAdmin, SourceAdmin, WorkAdmin
 from .images import ImageAdmin
-from .ladder import ContentWarningAdmin, SpoilerLevelAdmin, SpoilerTermAdmin
+from .ladder import ContentWarningAdmin, SpoilerLevelAdmin, SpoilerTermAdmin, WordFamilyAdmin
 from .reports import ReaderReportAdmin
 
 admin.site.register(Article, ArticleAdmin)
@@ -43,5 +44,6 @@ admin.site.register(Image, ImageAdmin)
 admin.site.register(SpoilerLevel, SpoilerLevelAdmin)
 admin.site.register(ContentWarning, ContentWarningAdmin)
 admin.site.register(SpoilerTerm, SpoilerTermAdmin)
+admin.site.register(WordFamily, WordFamilyAdmin)
 admin.site.register(AuditEntry, AuditEntryAdmin)
 admin.site.register(ReaderReport, ReaderReportAdmin)

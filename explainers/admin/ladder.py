@@ -1,4 +1,5 @@
-"""The moderators' lists: the spoiler ladder, content warnings and spoiler terms."""
+"""The moderators' lists: the spoiler ladder, content warnings, spoiler terms and the leak
+check's word families."""
 
 from django.contrib import admin
 
@@ -52,3 +53,23 @@ class SpoilerTermAdmin(RecheckPublishedMixin, EditorialAdmin):
     @admin.display(description="variants")
     def variants_in_short(self, obj):
         return ", ".join(obj.variant_list()) or "—"
+
+
+class WordFamilyAdmin(RecheckPublishedMixin, EditorialAdmin):
+    """Words that say the same thing for the leak check: a term written with one of them
+    matches a text written with another. A change applies to every work's terms, so the
+    live articles are checked again after it."""
+
+    list_display = ["name", "category", "words_in_short"]
+    list_filter = ["category"]
+    search_fields = ["name", "words", "notes"]
+    fields = ["name", "category", "words", "notes"]
+
+    def affected_articles(self, obj):
+        return Article.objects.live_or_scheduled()
+
+    @admin.display(description="words")
+    def words_in_short(self, obj):
+        words = obj.word_list()
+        shown = ", ".join(words[:8])
+        return f"{shown}, … ({len(words)})" if len(words) > 8 else shown

@@ -2,7 +2,14 @@ from .articles import Article, ArticleQuerySet, Citation, RenderReport, Section,
 from .audit import AuditEntry
 from .images import Image, Picture, Rendition
 from .reports import ReaderReport
-from .spoilers import ContentWarning, DismissedSuggestion, LeakOverride, SpoilerLevel, SpoilerTerm
+from .spoilers import (
+    ContentWarning,
+    DismissedSuggestion,
+    LeakOverride,
+    SpoilerLevel,
+    SpoilerTerm,
+    WordFamily,
+)
 from .stored_pages import StoredPage
 from .works import Credit, Person, Work, WorkPart
 
@@ -27,5 +34,6 @@ __all__ = [
     "SpoilerTerm",
     "StoredPage",
     "Work",
+    "WordFamily",
     "WorkPart",
 ]

@@ -74,19 +74,24 @@ class SpoilerTerm(models.Model):
     """A phrase that gives the story away below a given level.
 
     The leak check (``explainers.leaks``) looks for it, case- and accent-insensitively
-    and as whole words, in every place an article shows below that level.
+    and as whole words, in every place an article shows below that level: written word
+    for word, and also reworded (other forms of its words, its words moved or apart, the
+    passive, the characters' other names, the words of its ``WordFamily``s).
     """
 
     phrase = models.CharField(
         max_length=200,
         help_text="Words that give something away, e.g. “cuts off her hand”. Case and "
-        "accents do not matter; only whole words match (“hand” does not match “handle”).",
+        "accents do not matter; only whole words match (“hand” does not match “handle”). "
+        "It is also found reworded: other forms of its words (cut, cutting), its words "
+        "moved or apart (“cuts her hand off”), the characters' other names, and the words "
+        "of its word families (“amputates her hand”).",
     )
     variants = models.TextField(
         blank=True,
-        help_text="Other spellings or forms that should count too, one per line or "
-        "separated by commas: “cut off her hand, cuts off her own hand”. Plurals are "
-        "not guessed: add them here.",
+        help_text="Other wordings that should count too, one per line or separated by "
+        "commas. Other forms of the same words (plurals, tenses) need no variant: they "
+        "are matched anyway.",
     )
     work = models.ForeignKey(
         "explainers.Work",
@@ -129,6 +134,53 @@ class SpoilerTerm(models.Model):
     @property
     def phrases(self):
         return [self.phrase.strip(), *self.variant_list()]
+
+
+class WordFamily(models.Model):
+    """Words and phrases that say the same thing, for the leak check: a spoiler term
+    written with one of them ("Paloma is killed") also matches a text written with
+    another ("Paloma is murdered", "Paloma dies"). Each entry matches all its forms
+    (killed, kills, killing), so only one form needs writing. Moderators extend them."""
+
+    class Category(models.TextChoices):
+        DEATH = "death", "Deaths"
+        INJURY = "injury", "Injuries"
+        BETRAYAL = "betrayal", "Betrayals"
+        IDENTITY = "identity", "Hidden identities"
+        DECEPTION = "deception", "Deceptions"
+        CULPRIT = "culprit", "Who did it"
+        OTHER = "other", "Other"
+
+    name = models.CharField(
+        max_length=80, unique=True, help_text="A short label for moderators, e.g. “killing”."
+    )
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+    words = models.TextField(
+        help_text="Words or phrases meaning the same thing, one per line or separated by "
+        "commas: “kill, murder, die, pass away, does not survive”. One form of each is "
+        "enough (“kill” also matches “killed” and “killing”). A phrase of several words "
+        "matches them in that order with a few words between (“sell out” matches “sells "
+        "her partner out”)."
+    )
+    notes = models.TextField(blank=True, help_text="For moderators: what the family covers.")
+
+    class Meta:
+        ordering = ["category", "name"]
+        verbose_name = "word family"
+        verbose_name_plural = "word families"
+
+    def __str__(self):
+        return self.name
+
+    def word_list(self):
+        """The entries as a list: split on newlines and commas, blanks dropped."""
+        return [word.strip() for word in re.split(r"[\n,]", self.words) if word.strip()]
+
+    def clean(self):
+        if len([word for word in self.word_list() if any(c.isalnum() for c in word)]) < 2:
+            raise ValidationError(
+                {"words": "A family needs at least two words or phrases that mean the same."}
+            )
 
 
 class LeakOverride(models.Model):
