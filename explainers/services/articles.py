@@ -42,6 +42,7 @@ __all__ = [
     "Refused",
     "TransitionRefused",
     "save_article",
+    "check",
     "transition",
     "restore",
     "record_go_lives",
@@ -138,36 +139,10 @@ def save_article(change, *, user):
         if user is not None and not permissions.may_save_article(user, saved or article):
             raise Refused("You may not change this article.")
         move = _move(user, saved, article)
-        sections = _sections(change, article)
-        citations = _citations(change, article)
-        sources = {citation.key: citation.source_id for citation in citations}
-        rendered = render_bodies(
-            [(section.body, section.spoiler_level.rank) for section in sections], sources
-        )
-        problems = _body_problems(sections, rendered)
-        report = leaks.check_article(
-            title=article.title,
-            dek=article.dek,
-            slug=article.slug,
-            hero_image=article.hero_image if article.hero_image_id else None,
-            sections=sections,
-            terms=leaks.terms_for_work(article.work if article.work_id else None),
-            characters=leaks.characters_for_work(article.work if article.work_id else None),
-            work=leaks.SharedWork.of(article.work if article.work_id else None),
-            citations=citations,
-        )
-        _, verdict = leaks.publishing_verdict(
-            article,
-            report=report,
-            publishing=article.status == S.PUBLISHED,
-            user=user,
-            override_reason=change.override_reason,
-        )
-        if verdict.refused:
-            problems += [verdict.problem, *report.problems, *map(_leak_problem, report.leaks)]
-        if problems:
-            raise Refused(*problems)
-
+        examined = _examine(change, user)
+        if examined.problems:
+            raise Refused(*examined.problems)
+        rendered, report, verdict = examined.rendered, examined.report, examined.verdict
         from_state = saved.status if saved else ""
         if move is not None:
             workflow.prepare(article, move)
@@ -201,6 +176,59 @@ def save_article(change, *, user):
         unused_keys=rendering.unused_keys,
         suggestions=[s for s in report.suggestions if s.snippet not in dismissed],
     )
+
+
+@dataclass
+class Examined:
+    """What a save would find: the bodies rendered, the leak report and its verdict, and
+    the problems that would refuse it (each with its place)."""
+
+    rendered: object
+    report: object
+    verdict: leaks.Verdict
+    problems: list
+
+
+def _examine(change, user):
+    """Render each body once and judge the change, without writing anything."""
+    article = change.article
+    sections = _sections(change, article)
+    citations = _citations(change, article)
+    sources = {citation.key: citation.source_id for citation in citations}
+    rendered = render_bodies(
+        [(section.body, section.spoiler_level.rank) for section in sections], sources
+    )
+    problems = _body_problems(sections, rendered)
+    work = article.work if article.work_id else None
+    report = leaks.check_article(
+        title=article.title,
+        dek=article.dek,
+        slug=article.slug,
+        hero_image=article.hero_image if article.hero_image_id else None,
+        sections=sections,
+        terms=leaks.terms_for_work(work),
+        characters=leaks.characters_for_work(work),
+        work=leaks.SharedWork.of(work),
+        citations=citations,
+    )
+    _, verdict = leaks.publishing_verdict(
+        article,
+        report=report,
+        publishing=article.status == S.PUBLISHED,
+        user=user,
+        override_reason=change.override_reason,
+    )
+    if verdict.refused:
+        problems += [verdict.problem, *report.problems, *map(_leak_problem, report.leaks)]
+    return Examined(rendered=rendered, report=report, verdict=verdict, problems=problems)
+
+
+def check(change, *, user):
+    """What saving ``change`` would find, without saving: for checks shown while the
+    editor types. Asks the same policy as a save; takes no lock and writes nothing."""
+    if not permissions.may_save_article(user, change.article):
+        raise Refused("You may not change this article.")
+    return _examine(change, user)
 
 
 def _move(user, saved, article):
