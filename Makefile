@@ -7,20 +7,31 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test run demo serve soak test test-postgres test-browser lint format clean
+.PHONY: install install-test lock run demo serve soak test test-postgres test-browser lint format clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.12 or similar")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# Installs are pinned: requirements.lock (the site) and requirements-test.lock (the site
+# and its test tools), resolved by uv from pyproject.toml (`make lock` after changing it).
+$(VENV)/.installed: requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+$(VENV)/.installed-test: requirements-test.lock $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -r requirements-test.lock
 	@touch $@
+
+# Resolve the lock files again from pyproject.toml (for every platform and Python 3.11+).
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --quiet \
+		--custom-compile-command "make lock" -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --extra test --quiet \
+		--custom-compile-command "make lock" -o requirements-test.lock
 
 install: $(VENV)/.installed
 
