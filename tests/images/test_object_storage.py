@@ -2,8 +2,11 @@
 ``MEDIA_URL`` left at ``/media/``): images are recognised in bodies by the addresses the
 storage gives them, never by ``MEDIA_URL``."""
 
+import contextlib
 import html
 import io
+import os
+import uuid
 
 import pytest
 from django.core.files.base import ContentFile
@@ -139,28 +142,53 @@ def test_a_credit_added_later_reaches_a_body_showing_the_image_by_a_rendition_ad
 @pytest.fixture
 def bucket(settings, monkeypatch):
     """The README's S3 settings (a custom domain, public URLs, MEDIA_URL untouched) on a
-    bucket that moto keeps in memory. Skipped without the ``s3`` and test extras."""
+    bucket that moto keeps in memory, or, with ``S3_TEST_ENDPOINT`` set (CI does), on an S3
+    API server over HTTP (moto's server mode). Skipped without the ``s3`` and test extras."""
     moto = pytest.importorskip("moto")
     boto3 = pytest.importorskip("boto3")
     pytest.importorskip("storages.backends.s3")
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(name, "testing")
-    with moto.mock_aws():
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="unspoiled-media")
+    endpoint = os.environ.get("S3_TEST_ENDPOINT")
+    # A bucket of its own per test: parallel workers share one server.
+    name = f"unspoiled-media-{uuid.uuid4().hex[:12]}"
+    with contextlib.ExitStack() as stack:
+        if not endpoint:
+            stack.enter_context(moto.mock_aws())
+        s3 = boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint)
+        s3.create_bucket(Bucket=name)
+        options = {
+            "bucket_name": name,
+            "region_name": "us-east-1",
+            "custom_domain": "media.example.test",
+            "querystring_auth": False,
+            "file_overwrite": False,
+        }
+        if endpoint:
+            options["endpoint_url"] = endpoint
         settings.STORAGES = {
             **settings.STORAGES,
-            "default": {
-                "BACKEND": "storages.backends.s3.S3Storage",
-                "OPTIONS": {
-                    "bucket_name": "unspoiled-media",
-                    "region_name": "us-east-1",
-                    "custom_domain": "media.example.test",
-                    "querystring_auth": False,
-                    "file_overwrite": False,
-                },
-            },
+            "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
         }
         yield "https://media.example.test/"
+
+
+def test_the_bucket_is_the_server_ci_names(bucket):
+    """When CI names an S3 API server, files really travel to it over HTTP."""
+    endpoint = os.environ.get("S3_TEST_ENDPOINT")
+    if not endpoint:
+        pytest.skip("S3_TEST_ENDPOINT is not set: the bucket is moto's in-memory one")
+    import boto3
+    from django.core.files.storage import default_storage
+
+    stored = default_storage.save("probe.txt", ContentFile(b"over the wire"))
+    bucket_name = default_storage.bucket_name
+    body = (
+        boto3.client("s3", region_name="us-east-1", endpoint_url=endpoint)
+        .get_object(Bucket=bucket_name, Key=stored)["Body"]
+        .read()
+    )
+    assert body == b"over the wire"
 
 
 def test_with_the_readme_s3_recipe_a_pasted_image_gets_its_renditions_credit_and_leak_check(
