@@ -184,25 +184,29 @@ def word_key(word):
     return _STEMMER.stemWord(lemma)
 
 
-def _fold(text):
-    """Lowercase, accents dropped, curly apostrophes straightened; with each folded
-    character's index in ``text`` (as ``leaks.fold``)."""
+def fold(text):
+    """``text`` for matching (NFKD, combining marks dropped, casefolded, curly
+    apostrophes straightened) and, for each folded character, its index in ``text``.
+    The exact match (``leaks``) and the reworded one read text folded alike."""
     text = (text or "").translate(_APOSTROPHES)
     if text.isascii():
+        # Most of what editors write: nothing to decompose, one character for one.
         return text.lower(), range(len(text))
     folded, origin = [], []
     for run in _ASCII_OR_NOT.finditer(text):
-        piece, index = run.group(), run.start()
+        piece, start = run.group(), run.start()
         if piece.isascii():
             folded.append(piece.lower())
-            origin.extend(range(index, index + len(piece)))
+            origin.extend(range(start, start + len(piece)))
             continue
         for part in unicodedata.normalize("NFKD", piece):
+            # Combining marks (accents) and invisible format characters (zero-width
+            # space, soft hyphen) must not split a word a reader sees whole.
             if unicodedata.combining(part) or unicodedata.category(part) == "Cf":
                 continue
             for out in part.casefold():
                 folded.append(out)
-                origin.append(index)
+                origin.append(start)
     return "".join(folded), origin
 
 
@@ -265,7 +269,7 @@ def tokenize(text):
     sentence's end, a semicolon or colon, a blank line or a list item, the edge of an
     inline spoiler, a lone comma or dash. Words in an aside (a pair of commas or dashes,
     brackets) belong to the clause around them and cost nothing."""
-    folded, origin = _fold(text)
+    folded, origin = fold(text)
     tokens, kinds = [], []
     previous_end = 0
     append, mark = tokens.append, kinds.append
@@ -364,7 +368,7 @@ _QUOTED_RE = re.compile(r"[\"“”«»„]([^\"“”«»„]+)[\"“”«»„
 
 
 def _name_words(name):
-    return re.findall(r"[^\W_]+(?:'[^\W_]+)*", _fold(name)[0])
+    return re.findall(r"[^\W_]+(?:'[^\W_]+)*", fold(name)[0])
 
 
 def aliases_of(name, actor=False):
@@ -537,7 +541,7 @@ def _family_keys(lexicon, key):
 
 
 def _entry_words(entry):
-    folded = _fold(entry)[0].replace("-", " ")
+    folded = fold(entry)[0].replace("-", " ")
     return [match.group() for match in _WORD_RE.finditer(folded)]
 
 

@@ -30,11 +30,10 @@ saved article and its work's terms and characters and runs it.
 import bisect
 import html
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .leak_language import Lexicon, Matcher, Names
+from .leak_language import Lexicon, Matcher, Names, fold
 from .models import Credit, Image, SpoilerTerm, WordFamily
 from .models.images import stored_addresses
 from .permissions import can_override
@@ -50,7 +49,6 @@ _SEPARATOR = r"[\s*_~|`\-]+"
 _START = r"(?<![^\W_])"
 _END = r"(?![^\W_])"
 
-_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 
 # Text inside an inline spoiler, on one paragraph (an unclosed one is refused elsewhere).
 _INLINE_SPOILER_RE = re.compile(r"\|\|(?:(?!\n\s*\n).)+?\|\|", re.S)
@@ -96,34 +94,6 @@ _NOT_FIRST_NAMES = {"the", "a", "an", "mr", "mrs", "ms", "miss", "dr", "young", 
 
 
 # --- matching --------------------------------------------------------------------------
-
-
-def fold(text):
-    """``text`` for matching (NFKD, combining marks dropped, casefolded, curly
-    apostrophes straightened) and, for each folded character, its index in ``text``."""
-    text = (text or "").translate(_APOSTROPHES)
-    if text.isascii():
-        # Most of what editors write: nothing to decompose, one character for one.
-        return text.lower(), range(len(text))
-    folded, origin = [], []
-    for run in _ASCII_OR_NOT.finditer(text):
-        piece, start = run.group(), run.start()
-        if piece.isascii():
-            folded.append(piece.lower())
-            origin.extend(range(start, start + len(piece)))
-            continue
-        for part in unicodedata.normalize("NFKD", piece):
-            # Combining marks (accents) and invisible format characters (zero-width
-            # space, soft hyphen) must not split a word a reader sees whole.
-            if unicodedata.combining(part) or unicodedata.category(part) == "Cf":
-                continue
-            for out in part.casefold():
-                folded.append(out)
-                origin.append(start)
-    return "".join(folded), origin
-
-
-_ASCII_OR_NOT = re.compile(r"[\x00-\x7f]+|[^\x00-\x7f]")
 
 
 # Every term is looked for in the same few texts: fold each once.
