@@ -21,6 +21,7 @@ from django.views.decorators.csrf import csrf_protect
 
 from .. import leaks
 from ..models import Citation, Section
+from ..refusal import Problem
 from ..rendering.citations import CITATION_MARKER_RE
 from ..services import Refused
 from ..services.articles import check
@@ -65,6 +66,11 @@ def _field_id(form, name):
     return bound.id_for_label or bound.auto_id or ""
 
 
+def _as_problem(problem):
+    # A refused verdict adds its message and the report's as plain strings.
+    return problem if isinstance(problem, Problem) else Problem(str(problem))
+
+
 class _Places:
     """Where in the form each place the leak check names is edited."""
 
@@ -99,6 +105,11 @@ class _Places:
                 return _field_id(form, field if field in form.fields else "key")
             return _field_id(form, "source")
         return ""
+
+    def problem(self, problem):
+        if problem.section is not None:
+            return self.section(problem.section + 1, problem.field or "body")
+        return _field_id(self.form, problem.field or "")
 
     def missing_details(self, message):
         """An image missing alt text or credit: the field that shows it."""
@@ -257,13 +268,8 @@ class ArticleChecksMixin:
                 for message in report.problems
             ],
             "problems": [
-                {
-                    "message": problem.message,
-                    "target": places.section(problem.section + 1, problem.field or "body")
-                    if problem.section is not None
-                    else _field_id(form, problem.field or ""),
-                }
-                for problem in examined.problems
+                {"message": problem.message, "target": places.problem(problem)}
+                for problem in map(_as_problem, examined.problems)
                 if problem.message not in said
             ],
             "errors": self._errors(form, formsets),

@@ -226,3 +226,16 @@ def test_a_check_costs_the_same_queries_for_3_and_for_12_sections(
         assert len(response.json()["leaks"]) == 1
         counts[n] = len(queries)
     assert counts[3] == counts[12], counts
+
+
+def test_a_published_article_says_publishing_would_be_refused(people, make_article, term):
+    article = make_article(sections=[(0, "Setup", "", "Two cellists meet.")])
+    data = full_post(article, dek=LEAKY_DEK)
+    data["sections-0-body"] = "Two cellists meet. ||Unclosed"
+    response = client_for(people["senior"]).post(checks_url(article), data)
+    assert response.status_code == 200, response.content
+    result = response.json()
+    assert [leak["target"] for leak in result["leaks"]] == ["id_dek"]
+    assert "cannot be published" in result["publishing"]
+    assert [problem["target"] for problem in result["problems"]] == ["id_sections-0-body"]
+    assert "not closed" in result["problems"][0]["message"]
