@@ -211,7 +211,12 @@ function startChecksPanel() {
     // Autocomplete menus (select2) announce a choice through jQuery only.
     window.django.jQuery(form).on("select2:select select2:unselect", schedule);
   }
-  run();
+  if (panel.getAttribute("data-new") === "1") {
+    // A blank add form: nothing to check until something is written.
+    summary.textContent = "The checks run as you write.";
+  } else {
+    run();
+  }
 }
 
 // The admin loads its scripts in <head>, before the panel exists.
