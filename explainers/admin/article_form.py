@@ -25,6 +25,10 @@ CONTENT_FIELDS = ["title", "slug", "dek", "work", "hero_image", "authors", "rela
 SECTION_CONTENT_FIELDS = ["order", "heading", "body", "image", "reveals_through"]
 
 
+# A message made when it is shown (one proxy class for all: ``lazy`` makes a class a call).
+_when_shown = lazy(lambda make: make(), str)
+
+
 class SectionFormSet(LookupsOnceFormSet):
     """Checks each section on its own (a safe heading above Spoiler-free, an image no
     higher than its section, a part of the article's own work). What needs the whole
@@ -38,8 +42,13 @@ class SectionFormSet(LookupsOnceFormSet):
         self._offer_parts_of_the_work(form)
 
     def full_clean(self):
-        # The forms may have been made before the article form took the posted work.
-        if self.is_bound and getattr(self.instance, "work_id", None) != self._parts_of:
+        # The forms may have been made before the article form took the posted work
+        # (made now, they offer its parts already).
+        if (
+            self.is_bound
+            and self.forms
+            and (getattr(self.instance, "work_id", None) != self._parts_of)
+        ):
             for form in self.forms:
                 self._offer_parts_of_the_work(form)
         super().full_clean()
@@ -57,7 +66,7 @@ class SectionFormSet(LookupsOnceFormSet):
             field.help_text = "Lists the parts of the article's work once it is saved with one."
         field.error_messages = {
             **field.error_messages,
-            "invalid_choice": lazy(self._part_refusal, str)(),
+            "invalid_choice": _when_shown(self._part_refusal),
         }
 
     def _part_refusal(self):
