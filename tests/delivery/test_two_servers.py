@@ -168,6 +168,17 @@ def _warm(varnish_port, app_b, path):
 # -- the tests ---------------------------------------------------------------------------
 
 
+def test_varnish_spreads_requests_over_both_servers(stack):
+    """The director is round robin: requests Varnish passes on reach A and B alike (each
+    server's access log counts them)."""
+    path = "/healthz?spread"
+    for _ in range(6):
+        assert get(stack.varnish_port, path).status == 200
+    time.sleep(0.2)  # the access log lines written
+    counts = [stack.log(f"app{n}").count(f"GET {path} ") for n in (1, 2)]
+    assert counts == [3, 3], counts
+
+
 def test_a_retraction_saved_in_a_admin_is_served_by_b_at_once(stack, make_article):
     """A publisher retracts an article through server A's admin (the changelist action);
     server B, which had the page cached, answers 410 on the next request, and so does
@@ -200,7 +211,7 @@ def test_a_retraction_saved_in_a_admin_is_served_by_b_at_once(stack, make_articl
     print(
         f"\nretraction saved on A (its changelist POST took {(answered - started) * 1000:.1f} "
         f"ms, the commit and Varnish purge included): B answered 410 "
-        f"{on_b * 1000:.1f} ms after A's answer; Varnish {on_edge * 1000:.1f} ms after it"
+        f"{on_b * 1000:.1f} ms after A's answer, then Varnish 410 {on_edge * 1000:.1f} ms after it"
     )
     assert on_b < SEEN_LIMIT and on_edge < SEEN_LIMIT
 
@@ -233,7 +244,8 @@ def test_a_commit_is_served_by_b_and_varnish_from_the_commit(stack, make_article
     print(
         f"\nraised level committed (the commit with the purge after it took "
         f"{committed * 1000:.1f} ms): B served the folded section {on_b * 1000:.1f} ms "
-        f"after the commit began, Varnish {on_edge * 1000:.1f} ms, A {on_a * 1000:.1f} ms"
+        f"after the commit began, then (asked in turn) Varnish {on_edge * 1000:.1f} ms, "
+        f"A {on_a * 1000:.1f} ms"
     )
     assert on_b < SEEN_LIMIT and on_edge < SEEN_LIMIT
 

@@ -170,7 +170,8 @@ class Stack:
     logs: dict = field(default_factory=dict)
 
     def log(self, name):
-        return tail(self.logs[name])
+        """All a server has written so far (gunicorn's access log included)."""
+        return Path(self.logs[name]).read_text(errors="replace")
 
 
 def app_env(connection, redis_url, *, site_port, workdir, extra=None):
@@ -237,7 +238,7 @@ def running_stack(connection, redis_url, *, app_servers=1, workers=2, varnish=Tr
                     [
                         *(sys.executable, "-m", "gunicorn", "editorial.wsgi:application"),
                         *("--workers", str(workers), "--bind", f"{HOST}:{port}"),
-                        *("--timeout", "30"),
+                        *("--timeout", "30", "--access-logfile", "-"),  # into its log
                         "--preload",  # the app imported once, before the workers fork
                     ],
                     cwd=ROOT,
