@@ -12,7 +12,19 @@ vcl 4.1;
 
 import xkey;
 
-# The app servers (a director from vmod_directors can spread requests over several).
+# The app server. For several, give each a backend of its own (app1, app2, … with these
+# settings) and put them behind a director from vmod_directors, which ships with Varnish:
+#     import directors;
+#     backend app1 { .host = "10.0.0.11"; .port = "8000"; … }
+#     backend app2 { .host = "10.0.0.12"; .port = "8000"; … }
+#     sub vcl_init {
+#         new apps = directors.round_robin();
+#         apps.add_backend(app1);
+#         apps.add_backend(app2);
+#     }
+#     sub vcl_recv { set req.backend_hint = apps.backend(); }
+# in place of this block (Varnish runs that vcl_recv before the one below). The rules after
+# it stay as they are: tests/support/edge.py writes exactly this for the two-server test.
 backend app {
     .host = "127.0.0.1";
     .port = "8000";

@@ -8,19 +8,8 @@ happens. Skips without varnishd (fails in CI, where CI=true), Redis or PostgreSQ
 Run it alone: pytest -m edge tests/delivery/test_edge_varnish.py
 """
 
-import contextlib
 import os
-import re
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-import urllib.parse
-from http.client import HTTPConnection
-from pathlib import Path
 
 import pytest
 from django.db import connection, transaction
@@ -29,10 +18,8 @@ from explainers import edge_cache
 from explainers.models import Article
 from explainers.previews import make_token
 from explainers.services.articles import transition
+from tests.support.edge import HOST, get, running_stack
 
-ROOT = Path(__file__).resolve().parents[2]
-VCL = ROOT / "docs" / "deploy" / "varnish.vcl"
-HOST = "127.0.0.1"
 REDIS_URL = os.environ.get("EDGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 PURGE_LIMIT = 1.0  # seconds from the commit until Varnish no longer has the old page
 purged_at = []  # when each purge was answered (perf_counter)
@@ -45,152 +32,12 @@ SECTIONS = [
 pytestmark = [pytest.mark.edge, pytest.mark.django_db(transaction=True)]
 
 
-def _missing(what):
-    """Skip locally; in CI (CI=true), where everything is installed, fail instead."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{what} (CI installs it: see .ci/run)")
-    pytest.skip(what)
-
-
-def _free_port():
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for_port(port, process, log, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"exited with {process.returncode}:\n{_tail(log)}")
-        try:
-            with socket.create_connection((HOST, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"not listening on {port} after {seconds} s:\n{_tail(log)}")
-
-
-def _tail(path):
-    try:
-        return Path(path).read_text(errors="replace")[-3000:]
-    except OSError:
-        return ""
-
-
-def _stop(process):
-    """The process and everything it started (its own session), whatever state it is in."""
-    if process is None or process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(5)
-
-
-def _database_url(settings_dict):
-    user = urllib.parse.quote(settings_dict.get("USER") or "")
-    password = settings_dict.get("PASSWORD") or ""
-    auth = f"{user}:{urllib.parse.quote(password)}@" if password else (f"{user}@" if user else "")
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = settings_dict.get("PORT") or "5432"
-    return f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
-
-
-def _redis_answers():
-    parts = urllib.parse.urlsplit(REDIS_URL)
-    try:
-        with socket.create_connection((parts.hostname, parts.port or 6379), timeout=1) as sock:
-            sock.sendall(b"PING\r\n")
-            return sock.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def stack(django_db_setup, django_db_blocker):
     """(varnish port, gunicorn port): Varnish with the project's VCL in front of gunicorn
     (2 workers, production settings) reading the test database."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the Varnish test runs the app on PostgreSQL: set DATABASE_URL")
-    varnishd = shutil.which("varnishd") or (
-        "/usr/sbin/varnishd" if os.path.exists("/usr/sbin/varnishd") else None
-    )
-    if varnishd is None:
-        _missing("varnishd is not installed (apt-get install varnish varnish-modules)")
-    if not _redis_answers():
-        _missing(f"no Redis at {REDIS_URL}: the app servers and this test share its page cache")
-
-    from django.conf import settings
-
-    workdir = Path(tempfile.mkdtemp(prefix="explainers-edge-"))
-    varnish_port, app_port = _free_port(), _free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "editorial.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": settings.SECRET_KEY,  # sessions and preview links made by this test
-        "ALLOWED_HOSTS": HOST,
-        "SITE_ORIGIN": f"http://{HOST}:{varnish_port}",
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "CONN_MAX_AGE": "0",  # nothing left connected when the test database is dropped
-        "REDIS_URL": REDIS_URL,
-        "PAGE_CACHE_SECONDS": "300",
-        "EDGE_PURGER": "varnish",
-        "EDGE_CACHE_URL": f"http://{HOST}:{varnish_port}",
-        "MEDIA_ROOT": str(workdir / "media"),
-        "STATIC_ROOT": str(workdir / "static"),
-        "SECURE_SSL_REDIRECT": "0",
-        "SECURE_COOKIES": "0",
-    }
-    (workdir / "media").mkdir()
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    vcl = workdir / "default.vcl"
-    vcl.write_text(re.sub(r'\.port = "\d+";', f'.port = "{app_port}";', VCL.read_text(), count=1))
-    gunicorn = varnish = None
-    try:
-        app_log = workdir / "gunicorn.log"
-        with open(app_log, "wb") as log:
-            gunicorn = subprocess.Popen(
-                [
-                    *(sys.executable, "-m", "gunicorn", "editorial.wsgi:application"),
-                    *("--workers", "2", "--bind", f"{HOST}:{app_port}", "--timeout", "30"),
-                    "--preload",  # the app imported once, before the workers fork
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        _wait_for_port(app_port, gunicorn, app_log)
-        varnish_log = workdir / "varnishd.log"
-        with open(varnish_log, "wb") as log:
-            varnish = subprocess.Popen(
-                [
-                    *(varnishd, "-F", "-n", str(workdir / "varnish"), "-f", str(vcl)),
-                    *("-a", f"{HOST}:{varnish_port}", "-s", "malloc,64m", "-T", "none"),
-                    *("-j", "none"),
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        _wait_for_port(varnish_port, varnish, varnish_log)
-        yield varnish_port, app_port
-    finally:
-        _stop(varnish)
-        _stop(gunicorn)
-        shutil.rmtree(workdir, ignore_errors=True)
+    with running_stack(connection, REDIS_URL, app_servers=1, workers=2) as running:
+        yield running.varnish_port, running.app_ports[0]
 
 
 @pytest.fixture
@@ -221,35 +68,6 @@ def edge(stack, settings, monkeypatch):
     assert purge.status == 200
     yield varnish_port
     cache.clear()
-
-
-class Response:
-    def __init__(self, status, headers, body):
-        self.status, self.headers, self.body = status, headers, body
-
-    def header(self, name):
-        return self.headers.get(name.lower(), "")
-
-    @property
-    def from_varnish_cache(self):
-        # X-Varnish holds this request's id, and on a hit the id of the request that stored it.
-        return len(self.header("X-Varnish").split()) == 2
-
-    @property
-    def text(self):
-        return self.body.decode(errors="replace")
-
-
-def get(port, path, *, method="GET", headers=None):
-    client = HTTPConnection(HOST, port, timeout=10)
-    try:
-        client.request(method, path, headers={"Host": f"{HOST}:{port}", **(headers or {})})
-        response = client.getresponse()
-        return Response(
-            response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
-        )
-    finally:
-        client.close()
 
 
 def cached_in_varnish(port, path):
