@@ -289,3 +289,32 @@ def test_the_retract_button_posts_with_a_csrf_token(senior_editor, live, work, l
     assert refused.status_code == 403
     live.refresh_from_db()
     assert live.status == Article.Status.PUBLISHED
+
+
+def test_a_word_family_added_in_the_admin_emails_the_authors_of_what_it_now_finds(
+    client,
+    moderator,
+    make_article,
+    author,
+    work,
+    levels,
+    mailoutbox,
+    django_capture_on_commit_callbacks,
+):
+    from explainers import leaks
+
+    article = make_article(dek="On the bus, Charlotte roofies Lizzie.", title="The bus, explained")
+    article.authors.add(author)
+    new_term(work, levels)
+    assert not leaks.check_saved_article(article).leaks
+    client.force_login(moderator)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/explainers/wordfamily/add/",
+            {"name": "Slipping a drug", "category": "other", "words": "drug, roofie", "notes": ""},
+            follow=True,
+        )
+    assert "“The bus, explained” now has a leak" in page_text(response)
+    assert [email.to for email in mailoutbox] == [["ana@example.com"]]
+    assert "the word family “Slipping a drug”" in mailoutbox[0].body
+    assert "roofies" in mailoutbox[0].body
