@@ -601,7 +601,7 @@ class Matcher:
             return cached[1]
         tokens = tokenize(text)
         self.names.mark(tokens)
-        mark_idioms(tokens)
+        _mark_idioms(tokens)
         self._join_opening_participles(tokens)
         index = {}
         wanted = self.vocabulary
@@ -891,7 +891,7 @@ def _idiom_keys():
     return found
 
 
-def mark_idioms(tokens):
+def _mark_idioms(tokens):
     """Mark the words of a family used in a set phrase that means something else: in
     "dying to", the word "dying"; in "the stage", "stage"."""
     idioms = _idiom_keys()

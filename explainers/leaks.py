@@ -43,8 +43,6 @@ from .leak_language import (
     Lexicon,
     Matcher,
     Names,
-    mark_idioms,
-    tokenize,
 )
 from .models import Credit, Image, SpoilerTerm, WordFamily
 from .models.images import stored_addresses
@@ -647,12 +645,11 @@ def check_article(
 
     _check_citations(checker, citations, sections, safe)
 
-    lexicon = checker.matcher.lexicon if checker.matcher is not None else None
     return LeakReport(
         leaks=checker.leaks,
         suggestions=_suggestions_on_safe_fields(title, dek, characters)
         + _suggestions(sections, characters)
-        + _echo_suggestions(title, dek, sections, characters, lexicon),
+        + _echo_suggestions(title, dek, sections, characters, checker.matcher),
         problems=list(dict.fromkeys(problems)),
     )
 
@@ -997,33 +994,66 @@ def _owned_by_another(tokens, index):
     return before >= 0 and tokens[before].possessive and not tokens[before].keys
 
 
-def _facts(text, names, lexicon):
-    """Each character's name with an event word near it in one clause of ``text``, but
-    not inside an inline spoiler (hidden until clicked)."""
+@dataclass(frozen=True)
+class _Reading:
+    """What a text says of the characters: its facts (a name and an event word near it
+    in one clause, outside inline spoilers) and, read more loosely (anywhere in one
+    sentence), the (character, event key) pairs it says openly, so that less passes for
+    a secret."""
+
+    facts: tuple = ()
+    pairs: frozenset = frozenset()
+
+
+def _name_words(names):
+    """Every word of the characters' names: a text without one of them names nobody
+    and is not read further."""
+    words = set(names.single)
+    for entries in names.multi.values():
+        words |= {word for alias, _ in entries for word in alias}
+    return frozenset(words)
+
+
+def _read_echoes(text, matcher, name_words):
     if not text:
-        return []
-    tokens = tokenize(text)
-    names.mark(tokens)
-    mark_idioms(tokens)
+        return _Reading()
+    folded = _fold_cached(text)[0]
+    if not any(word in folded for word in name_words):
+        return _Reading()
+    lexicon = matcher.lexicon
+    tokens, _ = matcher.read(text)  # as the term matching reads it: read once, kept
     named = [(i, token) for i, token in enumerate(tokens) if token.keys and not token.name_tail]
     if not named:
-        return []
+        return _Reading()
     events = []
     for i, token in enumerate(tokens):
         if token.keys or token.name_tail or token.idiom or token.word in _NOT_EVENTS:
             continue
-        if _owned_by_another(tokens, i):
-            continue
         keys = _event_keys(token, lexicon)
         if keys:
             events.append((i, token, keys))
+    if not events:
+        return _Reading()
+    sentence_starts = [match.start() for match in _SENTENCE_RE.finditer(text)]
+
+    def sentence(token):
+        return bisect.bisect_right(sentence_starts, token.start)
+
+    pairs = {
+        (character, key)
+        for _, name in named
+        for _, event, keys in events
+        if sentence(name) == sentence(event)
+        for character in name.keys
+        for key in keys
+    }
     spoilers = _inline_spoilers(text)
     facts = []
     for i, name in named:
         last = name.name_end if name.name_end is not None else i
         name_end = tokens[last].end
         for j, event, keys in events:
-            if event.clause != name.clause:
+            if event.clause != name.clause or _owned_by_another(tokens, j):
                 continue
             between = range(last + 1, j) if j > last else range(j + 1, i)
             # Function words and asides cost nothing: "Harlan (Christopher Plummer), a
@@ -1045,29 +1075,10 @@ def _facts(text, names, lexicon):
                         text[event.start : event.end],
                     )
                 )
-    return facts
+    return _Reading(tuple(facts), frozenset(pairs))
 
 
-def _said_together(text, names, lexicon):
-    """(character, event key) for each character named in a sentence of ``text`` with
-    an event word anywhere in that sentence: what the text says openly, read more loosely
-    than ``_facts`` (no clause or distance), so that less passes for a secret."""
-    pairs = set()
-    for sentence in _SENTENCE_RE.finditer(text or ""):
-        tokens = tokenize(sentence.group())
-        names.mark(tokens)
-        mark_idioms(tokens)
-        characters, events = set(), set()
-        for token in tokens:
-            if token.keys and not token.name_tail:
-                characters |= token.keys
-            elif not (token.name_tail or token.idiom or token.word in _NOT_EVENTS):
-                events |= _event_keys(token, lexicon)
-        pairs |= {(character, event) for character in characters for event in events}
-    return pairs
-
-
-def _echo_suggestions(title, dek, sections, characters, lexicon=None):
+def _echo_suggestions(title, dek, sections, characters, matcher=None):
     """A lower place that repeats what a higher section of the same article says of a
     character (the same character with an event word of the same word, or of the same
     word family): a suggestion naming both places, never a block. The title, the dek and
@@ -1095,23 +1106,23 @@ def _echo_suggestions(title, dek, sections, characters, lexicon=None):
             places.append((0, position, place, "safe heading", safe_heading))
     if not any(level.rank > 0 for level, _, _ in said):
         return []
-    if lexicon is None:
-        lexicon = matcher_for().lexicon
-    names = Names.build([(name,) for name in characters])
-    facts = {}  # text -> its facts, each text read once
-    for _, _, text in said:
-        if text not in facts:
-            facts[text] = _facts(text, names, lexicon)
-    told = [(level, position, fact) for level, position, text in said for fact in facts[text]]
-    together = [
-        (level, position, _said_together(text, names, lexicon)) for level, position, text in said
-    ]
+    if matcher is None:
+        matcher = matcher_for((), characters)
+    name_words = _name_words(matcher.names)
+    readings = {}  # text -> what it says, each text read once
+
+    def read(text):
+        if text not in readings:
+            readings[text] = _read_echoes(text, matcher, name_words)
+        return readings[text]
+
+    told = [(level, position, fact) for level, position, text in said for fact in read(text).facts]
     if not any(level.rank > 0 for level, _, _ in told):
         return []
+    together = [(level, position, read(text).pairs) for level, position, text in said]
     suggestions, seen = [], set()
     for rank, own, place, field_name, text in places:
-        found = facts[text] if text in facts else _facts(text, names, lexicon)
-        for fact in found:
+        for fact in read(text).facts:
             alike = [
                 (level, position)
                 for level, position, source in told
