@@ -168,6 +168,17 @@ if SITE_ORIGIN and not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", SITE_ORIGI
         f"(no path), not {SITE_ORIGIN!r}."
     )
 
+# Email (authors are told when a new spoiler term finds a leak in their live article):
+# printed to the console unless EMAIL_BACKEND names another backend (SMTP in production,
+# with EMAIL_HOST and friends).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Unspoiled <editors@localhost>")
+
 # Fresh (uncached) searches one client may make per window before a friendly 429.
 SEARCHES_PER_CLIENT = int(os.environ.get("SEARCHES_PER_CLIENT", 30))
 SEARCH_WINDOW_SECONDS = int(os.environ.get("SEARCH_WINDOW_SECONDS", 60))

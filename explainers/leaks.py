@@ -20,7 +20,10 @@ match names the words it was found as.
 
 Separately, sentences that look like they give something away ("in the end", "turns
 out", a character's name next to "dies"…) in the title, the dek and the article's lower
-sections are offered as suggestions: worth a second look, never blocking.
+sections are offered as suggestions: worth a second look, never blocking. So is a lower
+place (the title, the dek, a safe heading, a lower section) that says again what one of
+the article's own higher sections says of a character (a name with an event word: "Charlotte
+… poisons"), even where no moderator has entered a term for it.
 
 ``check_article`` works on plain data (what an admin form submitted, or what is saved),
 so the same check runs before anything is written. ``check_saved_article`` loads a
@@ -33,7 +36,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .leak_language import Lexicon, Matcher, Names, fold
+from .leak_language import (
+    FUNCTION_WORDS,
+    MODIFIERS,
+    Lexicon,
+    Matcher,
+    Names,
+    fold,
+)
 from .models import Credit, Image, SpoilerTerm, WordFamily
 from .models.images import stored_addresses
 from .permissions import can_override
@@ -609,7 +619,8 @@ def check_article(
     return LeakReport(
         leaks=checker.leaks,
         suggestions=_suggestions_on_safe_fields(title, dek, characters)
-        + _suggestions(sections, characters),
+        + _suggestions(sections, characters)
+        + _echo_suggestions(title, dek, sections, characters, checker.matcher),
         problems=list(dict.fromkeys(problems)),
     )
 
@@ -905,6 +916,219 @@ def _suggestions(sections, characters):
                         field=field_name, place=f"section {position}", snippet=quoted, cues=cues
                     )
                 )
+    return suggestions
+
+
+# --- what the article's own higher sections say -------------------------------------------
+
+# At most this many content words between a character's name and the event word said
+# of them.
+ECHO_GAP = 5
+_NOT_EVENTS = FUNCTION_WORDS | MODIFIERS
+# Event words besides the word families' (deaths and reveals), as word keys.
+_EVENT_WORDS = tuple(verb for verb in DEATH_OR_REVEAL_VERBS if " " not in verb)
+
+
+@lru_cache(maxsize=1)
+def _built_in_event_keys():
+    from .leak_language import word_key
+
+    return frozenset(word_key(word) for word in _EVENT_WORDS)
+
+
+@dataclass(frozen=True)
+class _Fact:
+    """A character's name and an event word standing together in one clause of a text:
+    the smallest phrase that gives a story away ("Charlotte poisons", "Lizzie's death")."""
+
+    character: str  # the name key ("c:charlotte willmore")
+    events: frozenset  # the event word's keys: its word key and its families
+    start: int
+    end: int
+    name: str  # as written
+    event: str
+
+
+def _event_keys(token, lexicon):
+    families = lexicon.families_of(token.key) if lexicon is not None else frozenset()
+    if not families and token.key not in _built_in_event_keys():
+        return frozenset()
+    return frozenset({f"w:{token.key}", *(f"f:{family}" for family in families)})
+
+
+def _owned_by_another(tokens, index):
+    """Whether the event word at ``index`` belongs to someone not named as a character:
+    "her mother's death" says nothing of the character near it."""
+    before = index - 1
+    while before >= 0 and tokens[before].word in MODIFIERS:
+        before -= 1
+    return before >= 0 and tokens[before].possessive and not tokens[before].keys
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What a text says of the characters: its facts (a name and an event word near it
+    in one clause, outside inline spoilers) and, read more loosely (anywhere in one
+    sentence), the (character, event key) pairs it says openly, so that less passes for
+    a secret."""
+
+    facts: tuple = ()
+    pairs: frozenset = frozenset()
+
+
+def _name_words(names):
+    """Every word of the characters' names: a text without one of them names nobody
+    and is not read further."""
+    words = set(names.single)
+    for entries in names.multi.values():
+        words |= {word for alias, _ in entries for word in alias}
+    return frozenset(words)
+
+
+def _read_echoes(text, matcher, name_words):
+    if not text:
+        return _Reading()
+    folded = _fold_cached(text)[0]
+    if not any(word in folded for word in name_words):
+        return _Reading()
+    lexicon = matcher.lexicon
+    tokens, _ = matcher.read(text)  # as the term matching reads it: read once, kept
+    named = [(i, token) for i, token in enumerate(tokens) if token.keys and not token.name_tail]
+    if not named:
+        return _Reading()
+    events = []
+    for i, token in enumerate(tokens):
+        if token.keys or token.name_tail or token.idiom or token.word in _NOT_EVENTS:
+            continue
+        keys = _event_keys(token, lexicon)
+        if keys:
+            events.append((i, token, keys))
+    if not events:
+        return _Reading()
+    sentence_starts = [match.start() for match in _SENTENCE_RE.finditer(text)]
+
+    def sentence(token):
+        return bisect.bisect_right(sentence_starts, token.start)
+
+    pairs = {
+        (character, key)
+        for _, name in named
+        for _, event, keys in events
+        if sentence(name) == sentence(event)
+        for character in name.keys
+        for key in keys
+    }
+    spoilers = _inline_spoilers(text)
+    facts = []
+    for i, name in named:
+        last = name.name_end if name.name_end is not None else i
+        name_end = tokens[last].end
+        for j, event, keys in events:
+            if event.clause != name.clause or _owned_by_another(tokens, j):
+                continue
+            between = range(last + 1, j) if j > last else range(j + 1, i)
+            # Function words and asides cost nothing: "Harlan (Christopher Plummer), a
+            # novelist, is found dead".
+            gap = sum(1 for k in between if tokens[k].weight and not tokens[k].aside)
+            if gap > ECHO_GAP:
+                continue
+            start, end = min(name.start, event.start), max(name_end, event.end)
+            if _inside(spoilers, start, end):
+                continue
+            for character in name.keys:
+                facts.append(
+                    _Fact(
+                        character,
+                        keys,
+                        start,
+                        end,
+                        " ".join(text[name.start : name_end].split()),
+                        text[event.start : event.end],
+                    )
+                )
+    return _Reading(tuple(facts), frozenset(pairs))
+
+
+def _echo_suggestions(title, dek, sections, characters, matcher=None):
+    """A lower place that repeats what a higher section of the same article says of a
+    character (the same character with an event word of the same word, or of the same
+    word family): a suggestion naming both places, never a block. The title, the dek and
+    safe headings are lower than any spoiler section; a section's heading and body are
+    lower than every section above its level. What another section says at the lower
+    place's level or below ("Harlan is found dead" in the spoiler-free opening) is no
+    secret, so repeating it is fine."""
+    if not characters:
+        return []
+    said = []  # (level, position, text) of each section's heading and body
+    places = [(0, None, "", "title", title or ""), (0, None, "", "dek", dek or "")]
+    for position, section in enumerate(sections, start=1):
+        level = _get(section, "spoiler_level")
+        if level is None:
+            continue
+        place = f"section {position}"
+        for field_name, text in (
+            ("heading", _get(section, "heading", "") or ""),
+            ("body", reader_text(_get(section, "body", "") or "")),
+        ):
+            said.append((level, position, text))
+            places.append((level.rank, position, place, field_name, text))
+        if level.rank > 0:
+            safe_heading = _get(section, "safe_heading", "") or ""
+            places.append((0, position, place, "safe heading", safe_heading))
+    if not any(level.rank > 0 for level, _, _ in said):
+        return []
+    if matcher is None:
+        matcher = matcher_for((), characters)
+    name_words = _name_words(matcher.names)
+    readings = {}  # text -> what it says, each text read once
+
+    def read(text):
+        if text not in readings:
+            readings[text] = _read_echoes(text, matcher, name_words)
+        return readings[text]
+
+    told = [(level, position, fact) for level, position, text in said for fact in read(text).facts]
+    if not any(level.rank > 0 for level, _, _ in told):
+        return []
+    together = [(level, position, read(text).pairs) for level, position, text in said]
+    suggestions, seen = [], set()
+    for rank, own, place, field_name, text in places:
+        for fact in read(text).facts:
+            alike = [
+                (level, position)
+                for level, position, source in told
+                if source.character == fact.character and source.events & fact.events
+            ]
+            if any(
+                level.rank <= rank and position != own and (fact.character, event) in pairs
+                for level, position, pairs in together
+                for event in fact.events
+            ):
+                continue  # said openly elsewhere in the article
+            higher = [(level, position) for level, position in alike if level.rank > rank]
+            if not higher:
+                continue
+            level, position = max(higher, key=lambda found: (found[0].rank, -found[1]))
+            key = (place, field_name, position)  # once a place and higher section
+            if key in seen:
+                continue
+            seen.add(key)
+            source = next(
+                source
+                for source_level, source_position, source in told
+                if source_position == position
+                and source.character == fact.character
+                and source.events & fact.events
+            )
+            cue = f"repeats “{source.name} … {source.event}” of section {position} ({level.name})"
+            suggestions.append(
+                Suggestion(
+                    field=field_name,
+                    place=place,
+                    snippet=snippet(text, fact.start, fact.end),
+                    cues=(cue,),
+                )
+            )
     return suggestions
 
 

@@ -117,6 +117,14 @@ def may_resolve_reports(user, kind=None):
 # --- preview links ---------------------------------------------------------------------
 
 
+def may_see_live_leaks(user):
+    """The list of live articles with leaks: the newsroom (staff who may change articles:
+    editors are emailed a link to it about their own articles) and moderators."""
+    return _active_staff(user) and (
+        user.has_perm("explainers.change_article") or user.has_perm("explainers.view_readerreport")
+    )
+
+
 def may_share_preview(user, article):
     """A public link to an unpublished article: its authors and senior editors."""
     if not may_preview(user):

@@ -74,25 +74,46 @@ class RecheckPublishedMixin:
     source), run the leak check on them again and tell whoever made the change where the
     leaks now stand. Runs once the inlines are saved too (a work's cast)."""
 
+    # Whether the articles' authors are emailed about the leaks (``leaks_to_tell``) too:
+    # for the leak check's own data, spoiler terms and word families.
+    notify_authors = False
+
     def affected_articles(self, obj):
         raise NotImplementedError
+
+    def leaks_to_tell(self, obj, found):
+        """Of the leaks ``found`` in an article, those its authors are emailed about."""
+        return found
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         obj = form.instance
         articles = self.affected_articles(obj).select_related("work", "hero_image__spoiler_level")
         now = timezone.now()
+        to_tell = {}
         for article in articles.distinct():
             state = (
                 "Scheduled" if article.published_at and article.published_at > now else "Published"
             )
-            for message in leaks.check_saved_article(article).messages:
+            found = leaks.check_saved_article(article).leaks
+            for leak in found:
                 self.message_user(
                     request,
-                    f"{state} article “{article.title}” now has a leak. {message}. "
+                    f"{state} article “{article.title}” now has a leak. {leak.message}. "
                     "Ask its editor to fix it.",
                     level=messages.WARNING,
                 )
+            if self.notify_authors and found:
+                to_tell[article] = self.leaks_to_tell(obj, found)
+        if to_tell:
+            from ..services import notifications
+
+            name = self.model._meta.verbose_name
+            told = notifications.tell_authors(
+                to_tell, cause=f"the {name} “{obj}”", actor=request.user
+            )
+            if told:
+                self.message_user(request, notifications.told_message(told), messages.INFO)
 
 
 class PublicTextForm(forms.ModelForm):

@@ -45,6 +45,11 @@ class SpoilerTermAdmin(RecheckPublishedMixin, EditorialAdmin):
     autocomplete_fields = ["work"]
     fields = ["phrase", "variants", "work", "spoiler_level", "notes"]
     list_select_related = ["work", "spoiler_level"]
+    notify_authors = True
+
+    def leaks_to_tell(self, obj, found):
+        # The authors hear of what this term finds, not of the leaks other terms found.
+        return [leak for leak in found if leak.term == obj.phrase.strip()]
 
     def affected_articles(self, obj):
         articles = Article.objects.live_or_scheduled()
@@ -64,6 +69,7 @@ class WordFamilyAdmin(RecheckPublishedMixin, EditorialAdmin):
     list_filter = ["category"]
     search_fields = ["name", "words", "notes"]
     fields = ["name", "category", "words", "notes"]
+    notify_authors = True
 
     def affected_articles(self, obj):
         return Article.objects.live_or_scheduled()

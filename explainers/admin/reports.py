@@ -21,8 +21,10 @@ from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
 from .. import leaks, permissions
-from ..models import ContentWarning, ReaderReport, SpoilerLevel
-from ..services import moderation
+from ..models import Article, ContentWarning, ReaderReport, SpoilerLevel
+from ..refusal import Refused
+from ..services import articles as article_service
+from ..services import moderation, notifications
 
 # --- the queue -----------------------------------------------------------------------
 
@@ -285,6 +287,16 @@ class ReaderReportAdmin(admin.ModelAdmin):
                 wrap(self.dashboard_view),
                 name="explainers_readerreport_dashboard",
             ),
+            path(
+                "live-leaks/",
+                wrap(self.live_leaks_view),
+                name="explainers_readerreport_live_leaks",
+            ),
+            path(
+                "live-leaks/<int:pk>/retract/",
+                wrap(self.retract_view),
+                name="explainers_readerreport_retract",
+            ),
             *super().get_urls(),
         ]
 
@@ -452,9 +464,94 @@ class ReaderReportAdmin(admin.ModelAdmin):
             ],
             "weeks": weekly_counts(reports, now=now, weeks=12),
             "changelist": changelist,
+            **self._live_leaks_context(request, back="dashboard"),
         }
         context["chart"] = bar_chart(context["weeks"])
         return TemplateResponse(request, "admin/explainers/readerreport/dashboard.html", context)
+
+    # -- live articles with leaks -----------------------------------------------------
+
+    def _live_leaks_context(self, request, *, back):
+        """The live articles in which the leak check now finds leaks (after a new term, a
+        word family, a changed work...), each leak with its place and a link to it on the
+        change form. Costs what ``moderation.live_leaks`` says: a fixed handful of queries
+        for each of at most ``LIVE_LEAK_LIMIT`` live articles."""
+        rows = []
+        for live in moderation.live_leaks(limit=moderation.LIVE_LEAK_LIMIT):
+            article = live.article
+            rows.append(
+                {
+                    "article": article,
+                    "state": "Scheduled" if live.scheduled else "Published",
+                    "authors": ", ".join(
+                        a.get_full_name() or a.get_username() for a in article.authors.all()
+                    ),
+                    "edit_url": notifications.change_url(article),
+                    "retract_url": reverse(
+                        "admin:explainers_readerreport_retract", kwargs={"pk": article.pk}
+                    ),
+                    "leaks": [
+                        {
+                            "where": leak.where,
+                            "message": leak.message,
+                            "url": notifications.change_url(article, leak),
+                        }
+                        for leak in live.leaks
+                    ],
+                }
+            )
+        return {
+            "live_leaks": rows,
+            "live_leak_limit": moderation.LIVE_LEAK_LIMIT,
+            "may_fix": permissions.is_publisher(request.user),
+            "back": back,
+        }
+
+    def _may_see_live_leaks(self, request):
+        return self.has_view_permission(request) or permissions.may_see_live_leaks(request.user)
+
+    def live_leaks_view(self, request):
+        """The dashboard's list of live articles with leaks on a page of its own, for the
+        senior editors who fix or retract them as well as the moderators."""
+        if not self._may_see_live_leaks(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Live articles with leaks",
+            "changelist": reverse("admin:explainers_readerreport_changelist"),
+            **self._live_leaks_context(request, back="list"),
+        }
+        return TemplateResponse(request, "admin/explainers/readerreport/live_leaks.html", context)
+
+    def retract_view(self, request, pk):
+        """Retract a live article from the list (a POST with the CSRF token): a
+        publisher's move, checked again by the workflow."""
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:explainers_readerreport_live_leaks"))
+        if not permissions.is_publisher(request.user):
+            raise PermissionDenied
+        article = Article.objects.filter(pk=pk).first()
+        if article is None:
+            messages.error(request, "That article no longer exists.")
+        else:
+            try:
+                article_service.transition(
+                    article,
+                    Article.Status.RETRACTED,
+                    user=request.user,
+                    comment="Retracted from the list of live articles with leaks.",
+                )
+            except Refused as error:
+                messages.error(request, f"“{article.title}” was not retracted: {error}")
+            else:
+                self.message_user(
+                    request,
+                    f"Retracted “{article.title}”: readers now get a short notice instead.",
+                    messages.SUCCESS,
+                )
+        name = "dashboard" if request.POST.get("back") == "dashboard" else "live_leaks"
+        return HttpResponseRedirect(reverse(f"admin:explainers_readerreport_{name}"))
 
 
 def weekly_counts(reports, *, now, weeks):

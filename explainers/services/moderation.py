@@ -7,12 +7,17 @@ The admin (``explainers.admin.reports``) checks who may do this (with
 change live here.
 """
 
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from .. import leaks, locking, permissions
 from ..models import Article, AuditEntry, ReaderReport, Section, SpoilerTerm
 from ..refusal import Refused
+from . import notifications
 
 
 class ModerationError(Refused):
@@ -237,12 +242,66 @@ def add_spoiler_term(reports, *, phrase, variants, level, note, actor):
             phrase=term.phrase,
             level=level.name,
         )
-    found = {}
-    for published in Article.objects.live_or_scheduled().filter(work=article.work_id):
-        messages = leaks.check_saved_article(published).messages
-        if messages:
-            found[published] = messages
-    return term, found
+    found = {
+        live.article: live.leaks
+        for live in live_leaks(Article.objects.filter(work=article.work_id), limit=None)
+    }
+    # The authors hear of the leaks this term finds, not of older ones.
+    notifications.tell_authors(
+        {
+            live: [leak for leak in found_leaks if leak.term == term.phrase]
+            for live, found_leaks in found.items()
+        },
+        cause=f"the new spoiler term “{term.phrase}”",
+        actor=actor,
+    )
+    return term, {
+        live: [leak.message for leak in found_leaks] for live, found_leaks in found.items()
+    }
+
+
+# --- live articles with leaks ---------------------------------------------------------
+
+# The dashboard looks at this many live articles, the most recently published first.
+LIVE_LEAK_LIMIT = 50
+
+
+@dataclass
+class LiveLeaks:
+    """A live article (published, or scheduled to be) and the leaks the check finds in it."""
+
+    article: Article
+    leaks: list
+
+    @property
+    def scheduled(self):
+        return self.article.published_at is not None and self.article.published_at > timezone.now()
+
+
+def live_leaks(articles=None, *, limit=LIVE_LEAK_LIMIT):
+    """The live articles among ``articles`` (every article by default) in which the leak
+    check finds leaks, newest first, looking at no more than ``limit`` articles.
+
+    Cost: one query for the articles with their work and hero image, one for their authors,
+    then ``leaks.check_saved_article`` on each, a fixed handful of queries an article (its
+    sections, citations, the work's terms, cast, credits and parts, the word families, the
+    images its bodies show): bounded by ``limit``, not by the number of live articles.
+    """
+    articles = Article.objects.all() if articles is None else articles
+    articles = (
+        articles.live_or_scheduled()
+        .select_related("work__poster__spoiler_level", "hero_image__spoiler_level")
+        .prefetch_related("authors")
+        .order_by(F("published_at").desc(nulls_last=True), "-pk")
+    )
+    if limit is not None:
+        articles = articles[:limit]
+    found = []
+    for article in articles:
+        report = leaks.check_saved_article(article)
+        if report.leaks:
+            found.append(LiveLeaks(article, list(report.leaks)))
+    return found
 
 
 def dismiss(reports, *, note, actor):
