@@ -18,16 +18,11 @@ from explainers import edge_cache
 from explainers.models import Article
 from explainers.previews import make_token
 from explainers.services.articles import transition
-from tests.support.edge import HOST, get, running_stack
+from tests.support.edge import HOST, SECTIONS, get, running_stack
 
 REDIS_URL = os.environ.get("EDGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 PURGE_LIMIT = 1.0  # seconds from the commit until Varnish no longer has the old page
 purged_at = []  # when each purge was answered (perf_counter)
-
-SECTIONS = [
-    (0, "What kind of film this is", "", "A thriller about a cello prodigy."),
-    (2, "Charlotte drugged Lizzie", "What happened on the trip", "She drugged her."),
-]
 
 pytestmark = [pytest.mark.edge, pytest.mark.django_db(transaction=True)]
 

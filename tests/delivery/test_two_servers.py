@@ -23,17 +23,12 @@ import pytest
 from django.db import connection, transaction
 
 from explainers.models import Article
-from tests.support.edge import HOST, get, running_stack
+from tests.support.edge import HOST, SECTIONS, get, running_stack
 
 REDIS_URL = os.environ.get("TWO_SERVERS_TEST_REDIS_URL", "redis://127.0.0.1:6379/12")
 SEARCHES_PER_CLIENT = 4  # the servers' search limit here, low so the test stays short
 SEEN_LIMIT = 1.0  # seconds from a save until the other server (and Varnish) serve it
 PASSWORD = "a long enough password for the test"
-
-SECTIONS = [
-    (0, "What kind of film this is", "", "A thriller about a cello prodigy."),
-    (2, "Charlotte drugged Lizzie", "What happened on the trip", "She drugged her."),
-]
 
 pytestmark = [pytest.mark.edge, pytest.mark.django_db(transaction=True)]
 

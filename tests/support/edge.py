@@ -27,6 +27,12 @@ ROOT = Path(__file__).resolve().parents[2]
 VCL = ROOT / "docs" / "deploy" / "varnish.vcl"
 HOST = "127.0.0.1"
 
+# An article with a spoiler-free section and a Twist section: what the edge tests change.
+SECTIONS = [
+    (0, "What kind of film this is", "", "A thriller about a cello prodigy."),
+    (2, "Charlotte drugged Lizzie", "What happened on the trip", "She drugged her."),
+]
+
 
 class RecordingPurger(Purger):
     enabled = True
