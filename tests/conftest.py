@@ -174,3 +174,16 @@ def cdn(settings):
     }
     assert settings.MEDIA_URL == "/media/"
     return CDN
+
+
+@pytest.fixture
+def still_clock(monkeypatch):
+    """Stops the clock that the page cache and the published() gate read.
+
+    A stored page lives until the next line of a fixed grid (multiples of
+    PAGE_CACHE_SECONDS), so two reads that happen to straddle a line see a miss where a
+    test expects a hit: about once in three hundred runs with a 300-second grid. Tests that
+    expect a hit hold the clock at the moment they start."""
+    moment = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    return moment

@@ -76,7 +76,9 @@ def test_readyz_checks_the_database_the_cache_and_storage(client):
 
 
 @every_database
-def test_with_the_database_down_readyz_says_so_though_cached_pages_still_answer(client, settings):
+def test_with_the_database_down_readyz_says_so_though_cached_pages_still_answer(
+    client, settings, still_clock
+):
     settings.PAGE_CACHE_SECONDS = 300
     cache.clear()
     assert client.get("/")["X-Page-Cache"] == "miss"

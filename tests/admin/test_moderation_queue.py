@@ -613,7 +613,14 @@ def test_a_fix_from_a_report_is_kept_in_the_articles_history(
 
 
 def test_filing_a_report_keeps_cached_pages_and_a_fix_renews_them(
-    client, settings, article, file_report, levels, moderator, django_capture_on_commit_callbacks
+    client,
+    settings,
+    article,
+    file_report,
+    levels,
+    moderator,
+    django_capture_on_commit_callbacks,
+    still_clock,
 ):
     from django.core.cache import cache
 

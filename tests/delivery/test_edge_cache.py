@@ -22,7 +22,7 @@ SECTIONS = [
 
 
 @pytest.fixture
-def purged(settings):
+def purged(settings, still_clock):
     settings.PAGE_CACHE_SECONDS = 300
     settings.EDGE_PURGER = "tests.support.edge.RecordingPurger"
     settings.EDGE_REPURGE_SECONDS = 0

@@ -18,7 +18,7 @@ SECTIONS = [
 
 
 @pytest.fixture(autouse=True)
-def page_cache(settings):
+def page_cache(settings, still_clock):
     settings.PAGE_CACHE_SECONDS = 300
     cache.clear()
     yield
