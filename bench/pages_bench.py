@@ -63,6 +63,7 @@ REFERENCE_WAGTAIL_MS = 9.0
 os.environ.setdefault("MEDIA_ROOT", str(WORK_DIR / "media"))
 os.environ.setdefault("STATIC_ROOT", str(WORK_DIR / "static"))
 
+import anchor  # noqa: E402
 from search_bench import (  # noqa: E402 - after the environment above
     PREFIX,
     TextModel,
@@ -485,19 +486,9 @@ http {{
 
 
 def run_anchor():
-    """The Wagtail anchor, by its own scripts, from a copy (its folder stays untouched)."""
-    source = ROOT.parent / "shared" / "bench" / "anchor_wagtail"
-    copy = WORK_DIR / "anchor_wagtail"
-    shutil.rmtree(copy, ignore_errors=True)
-    shutil.copytree(source, copy)
-    data = WORK_DIR / "anchor_data"
-    env = {**os.environ, "ANCHOR_DATA_DIR": str(data)}
-    for key in [k for k in env if k.startswith(("DJANGO_", "DATABASE_", "PAGE_CACHE"))]:
-        env.pop(key)
-    venv = Path(env.get("ANCHOR_VENV", "/tmp/anchor_wagtail_venv"))
-    if not (venv / "bin" / "wagtail").exists() or not (data / "db.sqlite3").exists():
-        env.setdefault("ANCHOR_PIP_SPEC", "wagtail==8.0.1 gunicorn==27.0.1")
-        subprocess.run(["bash", "setup.sh"], cwd=copy, env=env, check=True, capture_output=True)
+    """The Wagtail anchor, by its own scripts (bench/anchor.py): load tests and queries."""
+    copy, env = anchor.prepare(WORK_DIR)
+    data = Path(env["ANCHOR_DATA_DIR"])
     subprocess.run(["bash", "run.sh"], cwd=copy, env=env, check=True, capture_output=True)
     results = sorted((data / "results").iterdir())[-1]
     figures = {
@@ -506,21 +497,9 @@ def run_anchor():
     }
     queries = json.loads((results / "queries.json").read_text())
     # The warm page's figures (its first, cold requests make more queries).
-    figures["queries"] = _find_key(queries.get("warm", queries), ("queries", "num_queries"))
-    figures["render_ms"] = _find_key(queries, ("warm_inprocess_median_ms", "warm_median_ms"))
+    figures["queries"] = anchor.find_key(queries.get("warm", queries), ("queries", "num_queries"))
+    figures["render_ms"] = anchor.find_key(queries, ("warm_inprocess_median_ms", "warm_median_ms"))
     return figures
-
-
-def _find_key(data, names):
-    if isinstance(data, dict):
-        for name in names:
-            if name in data and isinstance(data[name], int | float):
-                return data[name]
-        for value in data.values():
-            found = _find_key(value, names)
-            if found is not None:
-                return found
-    return None
 
 
 def settle(connection):
