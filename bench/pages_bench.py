@@ -24,12 +24,15 @@ It prints figures and asserts nothing: benchmarks are not tests.
 """
 
 import argparse
+import atexit
+import contextlib
 import json
 import os
 import random
 import re
 import secrets
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -342,6 +345,59 @@ def free_port():
         return s.getsockname()[1]
 
 
+# Every server the bench starts, stopped at exit whatever happens (an error, Ctrl-C, a
+# SIGTERM): nothing is left listening after the bench ends.
+STARTED = []
+
+
+def started(process):
+    STARTED.append(process)
+    return process
+
+
+def stop_all():
+    for process in reversed(STARTED):
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(10)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait(5)
+    STARTED.clear()
+
+
+atexit.register(stop_all)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
+def require_tools(skip_anchor):
+    """What the bench needs on this machine, named before anything starts."""
+    needed = {
+        "wrk": "apt-get install wrk",
+        "nginx": "apt-get install nginx-light",
+        "curl": "apt-get install curl",
+    }
+    missing = [
+        f"{tool} ({hint})"
+        for tool, hint in needed.items()
+        if not (shutil.which(tool) or os.path.exists(f"/usr/sbin/{tool}"))
+    ]
+    if missing:
+        raise SystemExit("bench/pages_bench.py needs: " + ", ".join(missing))
+    if not varnishd_path():
+        print("varnishd not found (apt-get install varnish varnish-modules): no Varnish row")
+    if not skip_anchor and not (ROOT.parent / "shared" / "bench" / "anchor_wagtail").is_dir():
+        raise SystemExit("no ../shared/bench/anchor_wagtail beside the project: --skip-anchor")
+
+
+def varnishd_path():
+    found = shutil.which("varnishd")
+    return found or ("/usr/sbin/varnishd" if os.path.exists("/usr/sbin/varnishd") else None)
+
+
 def wait_http(port, path="/", seconds=30):
     import http.client
 
@@ -361,30 +417,32 @@ class Gunicorn:
     def __init__(self, env, settings="editorial.settings"):
         self.port = free_port()
         self.log = open(WORK_DIR / f"gunicorn-{self.port}.log", "wb")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "editorial.wsgi:application",
-                "--workers",
-                "2",
-                "--worker-class",
-                "sync",
-                "--bind",
-                f"{HOST}:{self.port}",
-                "--pythonpath",
-                str(BENCH),
-                "--access-logfile",
-                "/dev/null",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env={**env, "DJANGO_SETTINGS_MODULE": settings},
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        self.process = started(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "editorial.wsgi:application",
+                    "--workers",
+                    "2",
+                    "--worker-class",
+                    "sync",
+                    "--bind",
+                    f"{HOST}:{self.port}",
+                    "--pythonpath",
+                    str(BENCH),
+                    "--access-logfile",
+                    "/dev/null",
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env={**env, "DJANGO_SETTINGS_MODULE": settings},
+                stdout=self.log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         )
         wait_http(self.port)
 
@@ -471,11 +529,13 @@ http {{
 }}
 """
     )
-    process = subprocess.Popen(
-        [nginx, "-p", str(home), "-c", str(home / "nginx.conf")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    process = started(
+        subprocess.Popen(
+            [nginx, "-p", str(home), "-c", str(home / "nginx.conf")],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     )
     try:
         wait_http(port, "/article.html")
@@ -483,6 +543,35 @@ http {{
     finally:
         process.send_signal(3)  # QUIT: graceful
         process.wait(10)
+
+
+def through_varnish(app_port):
+    """varnishd with docs/deploy/varnish.vcl (its backend pointed at ``app_port``) in front
+    of a running gunicorn: wrk figures for the article page, served from Varnish's cache
+    after the first request. (its port, its process), or None when varnishd is not installed."""
+    from tests.support.edge import vcl_for
+
+    varnishd = varnishd_path()
+    if not varnishd:
+        return None
+    home = WORK_DIR / "varnish"
+    shutil.rmtree(home, ignore_errors=True)
+    home.mkdir(parents=True)
+    (home / "default.vcl").write_text(vcl_for([app_port]))
+    port = free_port()
+    process = started(
+        subprocess.Popen(
+            [
+                *(varnishd, "-F", "-n", str(home / "state"), "-f", str(home / "default.vcl")),
+                *("-a", f"{HOST}:{port}", "-s", "malloc,64m", "-T", "none", "-j", "none"),
+            ],
+            stdout=open(home / "varnishd.log", "wb"),  # noqa: SIM115 - closed with the process
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    )
+    wait_http(port)
+    return port, process
 
 
 def run_anchor():
@@ -535,6 +624,7 @@ def main():
         "--save-only", action="store_true", help="only the admin save, on the small site"
     )
     args = parser.parse_args()
+    require_tools(args.skip_anchor)
 
     WORK_DIR.mkdir(parents=True, exist_ok=True)
     config = ensure_database()
@@ -601,6 +691,12 @@ def main():
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
     server = Gunicorn({**cached_env, "REDIS_URL": redis_url})
     cached_redis = wrk(server.url(path))
+    edge = through_varnish(server.port)
+    varnished = None
+    if edge:
+        varnished = wrk(f"http://{HOST}:{edge[0]}{path}")
+        edge[1].terminate()
+        edge[1].wait(10)
     server.stop()
     static_close = nginx_static(html, keepalive=0)
     static_keep = nginx_static(html, keepalive=65)
@@ -646,6 +742,8 @@ def main():
     print(fmt_row("ours, uncached (stored page)", ours, page_queries))
     print(fmt_row("ours, page cache (local memory)", cached, 0))
     print(fmt_row("ours, page cache (Redis)", cached_redis, 0))
+    if varnished:
+        print(fmt_row("ours, through Varnish (docs/deploy/varnish.vcl)", varnished, 0))
     print(fmt_row("our stack's floor (same HTML from memory)", floor, 0))
     print(fmt_row("static file, nginx, keep-alive off", static_close))
     print(fmt_row("static file, nginx, keep-alive on", static_keep))
@@ -658,6 +756,9 @@ def main():
         print(f"  ours cached / anchor's floor     {cached['rps'] / anchor['floor']['rps']:.0%}")
     print(f"  ours cached / our floor          {cached['rps'] / floor['rps']:.0%}")
     print(f"  ours cached (Redis) / our floor  {cached_redis['rps'] / floor['rps']:.0%}")
+    if varnished:
+        print(f"  Varnish / static (keep-alive on) {varnished['rps'] / static_keep['rps']:.0%}")
+        print(f"  Varnish / static (no k-a)        {varnished['rps'] / static_close['rps']:.0%}")
     print(f"  ours uncached / static (no k-a)  {ours['rps'] / static_close['rps']:.1%}")
     print(f"  ours cached / static (no k-a)    {cached['rps'] / static_close['rps']:.0%}")
     print("\nconcurrency 16")
