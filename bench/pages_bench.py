@@ -545,10 +545,11 @@ http {{
         process.wait(10)
 
 
-def through_varnish(app_port):
+def through_varnish(app_port, port):
     """varnishd with docs/deploy/varnish.vcl (its backend pointed at ``app_port``) in front
-    of a running gunicorn: wrk figures for the article page, served from Varnish's cache
-    after the first request. (its port, its process), or None when varnishd is not installed."""
+    of a running gunicorn, listening on ``port`` (the app was told to purge it there and to
+    name its pages' keys, without which the VCL keeps nothing). Returns (port, process),
+    or None when varnishd is not installed."""
     from tests.support.edge import vcl_for
 
     varnishd = varnishd_path()
@@ -558,7 +559,6 @@ def through_varnish(app_port):
     shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True)
     (home / "default.vcl").write_text(vcl_for([app_port]))
-    port = free_port()
     process = started(
         subprocess.Popen(
             [
@@ -691,13 +691,20 @@ def main():
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
     server = Gunicorn({**cached_env, "REDIS_URL": redis_url})
     cached_redis = wrk(server.url(path))
-    edge = through_varnish(server.port)
-    varnished = None
-    if edge:
-        varnished = wrk(f"http://{HOST}:{edge[0]}{path}")
-        edge[1].terminate()
-        edge[1].wait(10)
     server.stop()
+    varnished = None
+    if varnishd_path():
+        edge_port = free_port()
+        # SITE_ORIGIN as a deployment sets it: without it, a Host naming Varnish's port
+        # (not the app's) marks the page as not to be stored anywhere.
+        origin = f"http://{HOST}:{edge_port}"
+        edge_env = {"EDGE_PURGER": "varnish", "EDGE_CACHE_URL": origin, "SITE_ORIGIN": origin}
+        server = Gunicorn({**cached_env, "REDIS_URL": redis_url, **edge_env})
+        _, varnish = through_varnish(server.port, edge_port)
+        varnished = wrk(f"http://{HOST}:{edge_port}{path}")
+        varnish.terminate()
+        varnish.wait(10)
+        server.stop()
     static_close = nginx_static(html, keepalive=0)
     static_keep = nginx_static(html, keepalive=65)
 
