@@ -299,11 +299,17 @@ def valid_until(article):
 
 def head_for(stored, origin):
     """The stored <head> tags and JSON-LD with this request's origin in their URLs."""
-    data = json.loads(stored.linked_data)
+    return head_with(stored.head, json.loads(stored.linked_data), origin)
+
+
+def head_with(head, data, origin):
+    """<head> tags and linked data (as ``render_page`` gives them) with ``origin`` in
+    their URLs."""
+    data = dict(data)
     for key in ("url", "image"):
         if key in data:
             data[key] = origin + data[key]
-    head = stored.head.replace(ORIGIN, origin)
+    head = head.replace(ORIGIN, origin)
     return mark_safe(head + f'\n  <script type="application/ld+json">{json_ld(data)}</script>')  # noqa: S308
 
 

@@ -21,6 +21,7 @@ from .article_form import (
     CitationInline,
     SectionInline,
 )
+from .article_preview import ArticlePreviewMixin
 from .article_views import ArticleViewsMixin
 from .base import EditorialAdmin, live_forms
 
@@ -46,12 +47,13 @@ def name_rows_written(formset):
     ]
 
 
-class ArticleAdmin(ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
+class ArticleAdmin(ArticlePreviewMixin, ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
     list_display = ["title", "work", "state", "is_published", "published_at", "updated_at"]
     list_filter = ["status", "work", "sections__spoiler_level"]
     search_fields = ["title", "dek", "slug", "sections__heading", "work__title"]
-    autocomplete_fields = ["work", "hero_image"]
-    filter_horizontal = ["authors", "related"]
+    # The related articles by searching their titles; the authors ticked by name
+    # (article_form.AuthorsField): both fit a phone, unlike the two-box pickers.
+    autocomplete_fields = ["work", "hero_image", "related"]
     date_hierarchy = "published_at"
     inlines = [SectionInline, CitationInline]
     form = ArticleAdminForm
@@ -72,8 +74,15 @@ class ArticleAdmin(ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
             "explainers/admin/editor-uploads.js",
             "explainers/admin/presence.js",
             "explainers/admin/checks-panel.js",
+            "explainers/admin/preview.js",
+            "explainers/admin/error-summary.js",
         ]
-        css = {"all": ["explainers/admin/checks-panel.css"]}
+        css = {
+            "all": [
+                "explainers/admin/checks-panel.css",
+                "explainers/admin/article-form.css",
+            ]
+        }
 
     # -- who may do what (every rule here is checked on the server) ---------------------
 
@@ -234,7 +243,28 @@ class ArticleAdmin(ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
         context["can_share_preview"] = obj is not None and permissions.may_share_preview(
             request.user, obj
         )
+        context["error_summary"] = self.error_summary(context)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def error_summary(self, context):
+        """Every error the form shows (its own fields, each section and citation, the
+        service's refusal), once each, with the id of the field it is about; a message
+        said by its field is not repeated without one."""
+        adminform = context.get("adminform")
+        form = adminform.form if adminform is not None else None
+        if form is None or not form.is_bound:
+            return []
+        formsets = [inline.formset for inline in context.get("inline_admin_formsets", [])]
+        found = self._errors(form, formsets)
+        placed = {error["message"] for error in found if error["target"]}
+        summary, seen = [], set()
+        for error in found:
+            key = (error["message"], error["target"])
+            if key in seen or (not error["target"] and error["message"] in placed):
+                continue
+            seen.add(key)
+            summary.append(error)
+        return summary
 
     def save_model(self, request, obj, form, change):
         """Nothing is written here: ``save_related`` saves the article with its sections
