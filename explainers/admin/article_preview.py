@@ -155,7 +155,11 @@ class ArticlePreviewMixin:
             "complete": complete,
             "read_as": kind,
             "levels": [{"rank": level.rank, "name": level.name} for level in levels],
-            "parts": [{"position": part.position, "label": part.label} for part in data.parts],
+            # Also what "Reveals through" may offer once the work changes, unsaved.
+            "parts": [
+                {"id": part.pk, "position": part.position, "label": part.label, "name": str(part)}
+                for part in data.parts
+            ],
         }
 
     def _page_data(self, request, change, rendered):

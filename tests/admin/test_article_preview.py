@@ -185,7 +185,10 @@ def test_read_as_a_reader_up_to_a_part_opens_through_that_part_only(people, draf
     work.parts.create(position=1, label="Chapter one")
     data = {**full_post(draft), "preview_read_as": "part:1"}
     result = client_for(people["editor"]).post(preview_url(draft), data).json()
-    assert result["parts"] == [{"position": 1, "label": "Chapter one"}]
+    part = work.parts.get()
+    assert result["parts"] == [
+        {"id": part.pk, "position": 1, "label": "Chapter one", "name": str(part)}
+    ]
     meta = re.search(r'name="unspoiled-preview-shield" content="([^"]*)"', result["html"])
     shield = json.loads(meta.group(1).replace("&quot;", '"'))
     assert shield == {"tolerance": 3, "progress": 1, "progressLabel": "Chapter one"}

@@ -90,9 +90,10 @@ def test_a_sections_preview_equals_its_html_on_the_readers_page_after_publishing
         page.click("input[name=_continue]")
         page.wait_for_selector(".messagelist")
         article.refresh_from_db()
-        assert article.is_published() and "Only the bow" in article.sections.get(
-            pk=spoiler_free.pk
-        ).body
+        assert (
+            article.is_published()
+            and "Only the bow" in article.sections.get(pk=spoiler_free.pk).body
+        )
 
         reader = context.new_page()
         reader.goto(f"{demo_site.url}/articles/{SLUG}/")
@@ -104,9 +105,7 @@ def test_a_sections_preview_equals_its_html_on_the_readers_page_after_publishing
         context.close()
 
 
-def test_read_as_a_reader_who_chose_the_highest_level_opens_every_section(
-    browser, demo_site, ada
-):
+def test_read_as_a_reader_who_chose_the_highest_level_opens_every_section(browser, demo_site, ada):
     from explainers.models import Article
 
     article = Article.objects.get(slug=SLUG)

@@ -76,6 +76,29 @@ function startArticlePreview() {
     }
   }
 
+  // "Reveals through" offers the parts of the article's work: when the editor picks
+  // another work, the sections' menus follow before anything is saved.
+  var workField = form.querySelector("#id_work");
+  var partsOf = workField ? workField.value : "";
+  function offerParts(result) {
+    if (!workField || workField.value === partsOf) {
+      return;
+    }
+    partsOf = workField.value;
+    form.querySelectorAll("select[id$='-reveals_through']").forEach(function (select) {
+      var chosen = select.value;
+      select.textContent = "";
+      select.appendChild(option("", "---------"));
+      result.parts.forEach(function (part) {
+        select.appendChild(option(String(part.id), part.name));
+      });
+      select.value = chosen;
+      if (select.value !== chosen) {
+        select.value = "";
+      }
+    });
+  }
+
   function say(message, failed) {
     status.textContent = message;
     panel.classList.toggle("preview-panel--failed", !!failed);
@@ -125,6 +148,7 @@ function startArticlePreview() {
         }
         var result = answer.result;
         offer(result);
+        offerParts(result);
         frame.srcdoc = result.html;
         var time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
         say(
