@@ -290,3 +290,32 @@ def test_authors_are_picked_by_full_name(people, draft):
     assert editor.get_full_name() and editor.get_full_name() in authors
     assert f">{editor.get_username()}<" not in authors
     assert "checked" in authors
+
+
+def test_the_previews_queries_do_not_grow_with_the_sections(make_article, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (2, 8):
+        article = make_article(
+            status=Article.Status.DRAFT,
+            sections=[(i % 3, f"Part {i}", f"Safe {i}", f"Body {i} [@k]") for i in range(size)],
+            citations=["k"],
+        )
+        article.authors.add(people["editor"])
+        data = full_post(article)
+        editor = client_for(people["editor"])
+        with CaptureQueriesContext(connection) as queries:
+            assert editor.post(preview_url(article), data).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_a_form_with_errors_is_still_previewed_and_says_so(people, draft):
+    data = full_post(draft, title="")
+    data["sections-1-safe_heading"] = ""
+    data["sections-0-body"] = "Still shown ||while the form has errors||."
+    result = client_for(people["editor"]).post(preview_url(draft), data).json()
+    assert result["complete"] is False
+    assert "while the form has errors" in result["html"]
