@@ -14,7 +14,7 @@ from ..models import Article, Citation, Section
 from ..models.articles import HERO_IMAGE_MESSAGE
 from ..services import Refused
 from ..services.articles import ArticleChange, SectionChange, save_article
-from .article_checks import ArticleChecksMixin
+from .article_checks import ArticleChecksMixin, _field_id
 from .article_form import (
     CONTENT_FIELDS,
     ArticleAdminForm,
@@ -248,22 +248,28 @@ class ArticleAdmin(ArticlePreviewMixin, ArticleChecksMixin, ArticleViewsMixin, E
 
     def error_summary(self, context):
         """Every error the form shows (its own fields, each section and citation, the
-        service's refusal), once each, with the id of the field it is about; a message
-        said by its field is not repeated without one."""
+        service's refusal), once each, named by its field and with the id of the field
+        to go to; a message said by its field is not repeated without one."""
         adminform = context.get("adminform")
         form = adminform.form if adminform is not None else None
         if form is None or not form.is_bound:
             return []
-        formsets = [inline.formset for inline in context.get("inline_admin_formsets", [])]
-        found = self._errors(form, formsets)
-        placed = {error["message"] for error in found if error["target"]}
+        found = list(_named_errors(form, ""))
+        for inline in context.get("inline_admin_formsets", []):
+            formset = inline.formset
+            name = str(formset.model._meta.verbose_name).capitalize()
+            for number, row in enumerate(formset.forms, start=1):
+                found += _named_errors(row, f"{name} {number}, ")
+            found += [{"message": str(m), "target": ""} for m in formset.non_form_errors()]
+        placed = {error.get("said") for error in found if error["target"]}
         summary, seen = [], set()
         for error in found:
-            key = (error["message"], error["target"])
-            if key in seen or (not error["target"] and error["message"] in placed):
+            said = error.get("said", error["message"])
+            key = (said, error["target"])
+            if key in seen or (not error["target"] and said in placed):
                 continue
             seen.add(key)
-            summary.append(error)
+            summary.append({"message": error["message"], "target": error["target"]})
         return summary
 
     def save_model(self, request, obj, form, change):
@@ -437,3 +443,16 @@ class ArticleAdmin(ArticlePreviewMixin, ArticleChecksMixin, ArticleViewsMixin, E
                 {"added": {"name": "leak-check override", "object": override.reason}}
             )
         return change_message
+
+
+def _named_errors(form, place):
+    """``form``'s errors as the list at the top of the page says them: a message that
+    does not name its place is preceded by it ("Title: This field is required.")."""
+    for name, said in form.errors.items():
+        field = form.fields.get(name) if name != "__all__" else None
+        target = _field_id(form, name) if field is not None else ""
+        label = f"{place}{field.label or name}" if field is not None else place.rstrip(", ")
+        for message in map(str, said):
+            named = message.startswith(("Section ", "The image in section", "Citation "))
+            shown = message if named or not label else f"{label}: {message}"
+            yield {"message": shown, "target": target, "said": message}

@@ -261,7 +261,7 @@ def test_every_error_is_listed_at_the_top_with_a_link_to_its_field(people, draft
     page = page_text(response)
     summary = re.search(r'<div id="error-summary".*?</div>', page, re.S).group()
     assert 'href="#id_title"' in summary
-    assert "This field is required." in summary
+    assert "Title: This field is required." in summary
     assert 'href="#id_sections-1-safe_heading"' in summary
     assert "has no safe heading" in summary
     # Each message once: the safe heading's is not repeated without its link.

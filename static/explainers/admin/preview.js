@@ -111,6 +111,10 @@ function startArticlePreview() {
       return;
     }
     stale = false;
+    if (workField && !workField.value) {
+      say("Choose the work this explainer is about to see the preview.", false);
+      return;
+    }
     var ticket = ++latest;
     if (inFlight) {
       inFlight.abort();
