@@ -194,3 +194,19 @@ def test_the_error_list_at_the_top_takes_the_editor_to_each_field(browser, demo_
         assert article.title  # nothing was saved
     finally:
         context.close()
+
+
+def test_the_add_form_starts_at_the_title_and_previews_once_a_work_is_chosen(
+    browser, demo_site, ada
+):
+    context, page = sign_in(browser, demo_site.url, 1280)
+    requests = []
+    page.on("request", lambda r: r.url.endswith("/preview/") and requests.append(r.url))
+    try:
+        page.goto(f"{demo_site.url}/admin/explainers/article/add/")
+        status = page.locator(".preview-panel__status")
+        status.filter(has_text="Choose the work").wait_for()
+        assert page.evaluate("document.activeElement.id") == "id_title"
+        assert requests == []
+    finally:
+        context.close()
