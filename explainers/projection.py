@@ -95,10 +95,14 @@ class WarningSummary:
 
 
 def summarize_warnings(sections):
+    return summarize(warning for section in sections for warning in section.content_warnings.all())
+
+
+def summarize(warnings):
+    """The summary of these content warnings (repeats counted once)."""
     seen = {}
-    for section in sections:
-        for warning in section.content_warnings.all():
-            seen.setdefault(warning.pk, warning)
+    for warning in warnings:
+        seen.setdefault(warning.pk, warning)
     ordered = sorted(seen.values(), key=lambda warning: warning.name)
     return WarningSummary(
         named=[warning for warning in ordered if not warning.is_spoiler],

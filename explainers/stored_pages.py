@@ -24,6 +24,7 @@ A page is also out of date when the templates or the code that renders it change
 
 import hashlib
 import json
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -43,7 +44,7 @@ from .projection import (
     project_article,
     spoiler_map,
     strongest_section,
-    summarize_warnings,
+    summarize,
 )
 
 # Stands for "scheme://host" in stored <head> tags. Escaped text can never hold a bare "<".
@@ -112,33 +113,68 @@ def with_page_data(articles):
     )
 
 
+@dataclass
+class PageData:
+    """What an article's page shows: the article (with its work and hero image), its
+    sections in reading order with their bodies rendered, the content warnings of each
+    (in the same order), its numbered citations (by number) with their sources, its
+    authors, the work's makers' credits and its parts. Read from the database for a
+    stored page; taken from the unsaved change form for the editor's preview."""
+
+    article: object
+    sections: list
+    warnings: list
+    citations: list
+    authors: list
+    makers: list
+    parts: list
+
+
 def render(article):
     """(head, linked data, body) of an article loaded through ``with_page_data``."""
     sections = list(article.sections.all())
-    for section in sections:
-        section.warning_summary = summarize_warnings([section])
+    return render_page(
+        PageData(
+            article=article,
+            sections=sections,
+            warnings=[section.content_warnings.all() for section in sections],
+            citations=list(article.citations.all()),
+            authors=list(article.authors.all()),
+            makers=article.work.maker_credits,
+            parts=list(article.work.parts.all()),
+        )
+    )
+
+
+def render_page(data):
+    """(head, linked data, body) of the page ``data`` (a ``PageData``) describes."""
+    article, sections = data.article, data.sections
+    for section, warnings in zip(sections, data.warnings, strict=True):
+        section.warning_summary = summarize(warnings)
     safe = project_article(article)
-    makers = group_makers(article.work.maker_credits)
+    makers = group_makers(data.makers)
     context = {
         "article": article,
         "safe": safe,
         "origin": mark_safe(ORIGIN),  # noqa: S308 - a fixed marker, replaced on read
         "sections": sections,
-        "warnings": summarize_warnings(sections),
+        "warnings": summarize(w for warnings in data.warnings for w in warnings),
         "spoiler_map": spoiler_map(sections),
         "strongest": strongest_section(sections),
-        "notes": group_notes(article.citations.all(), sections),
+        "notes": group_notes(data.citations, sections),
         "makers": makers,
+        "authors": data.authors,
+        "parts": data.parts,
     }
-    data = linked_data(
+    linked = linked_data(
         safe,
-        authors=[a.get_full_name() or a.get_username() for a in article.authors.all()],
+        authors=[a.get_full_name() or a.get_username() for a in data.authors],
         makers=[(label, [person.name for person in people]) for label, people in makers],
         work=article.work,
     )
     head = render_to_string("explainers/includes/article_head.html", context)
     body = render_to_string("explainers/includes/article_body.html", context)
-    return head, data, body
+    return head, linked, body
 
 
 def build(article_id):
@@ -263,11 +299,17 @@ def valid_until(article):
 
 def head_for(stored, origin):
     """The stored <head> tags and JSON-LD with this request's origin in their URLs."""
-    data = json.loads(stored.linked_data)
+    return head_with(stored.head, json.loads(stored.linked_data), origin)
+
+
+def head_with(head, data, origin):
+    """<head> tags and linked data (as ``render_page`` gives them) with ``origin`` in
+    their URLs."""
+    data = dict(data)
     for key in ("url", "image"):
         if key in data:
             data[key] = origin + data[key]
-    head = stored.head.replace(ORIGIN, origin)
+    head = head.replace(ORIGIN, origin)
     return mark_safe(head + f'\n  <script type="application/ld+json">{json_ld(data)}</script>')  # noqa: S308
 
 

@@ -3,6 +3,8 @@ bodies rendered once for validation, and the leak check over what a reader will 
 
 from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.functional import lazy
 from django.utils.html import format_html
 from markdownx.models import MarkdownxField
@@ -192,9 +194,13 @@ class SectionInline(LookupsOnceInline, admin.StackedInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class CitationInline(LookupsOnceInline, admin.TabularInline):
+class CitationInline(LookupsOnceInline, admin.StackedInline):
+    """Stacked, each citation's fields labelled and wrapping: a table of five columns
+    ran off the screen (issue 16)."""
+
     model = Citation
     extra = 1
+    classes = ["citations-stacked"]
 
     def has_add_permission(self, request, obj=None):
         return super().has_add_permission(request, obj) and permissions.can_edit_content(
@@ -209,7 +215,7 @@ class CitationInline(LookupsOnceInline, admin.TabularInline):
     def has_delete_permission(self, request, obj=None):
         return self.has_change_permission(request, obj)
 
-    fields = ["key", "source", "locator", "quotation", "number"]
+    fields = [("key", "number"), "source", "locator", "quotation"]
     readonly_fields = ["number"]
     autocomplete_fields = ["source"]
     formfield_overrides = {
@@ -217,6 +223,11 @@ class CitationInline(LookupsOnceInline, admin.TabularInline):
             "widget": forms.Textarea(attrs={"rows": 2, "cols": 40})
         }
     }
+
+
+def author_name(user):
+    """A user as a byline names them."""
+    return user.get_full_name() or user.get_username()
 
 
 class SuggestionsWidget(forms.CheckboxSelectMultiple):
@@ -272,8 +283,22 @@ class ArticleAdminForm(forms.ModelForm):
         # The suggestions come from a leak check of the saved article: run it only when the
         # field is shown or a dismissal is posted, not on every save.
         self.fields["dismiss_suggestions"].choices = self._outstanding_suggestions
+        self._pick_authors_by_name()
 
     _suggestions = None
+
+    def _pick_authors_by_name(self):
+        """Authors ticked by their full names: the staff who write, and whoever already
+        wrote this article (a former colleague stays listed until unticked)."""
+        field = self.fields.get("authors")
+        if field is None:
+            return  # shown read-only to this user
+        field.widget = forms.CheckboxSelectMultiple(attrs={"class": "authors-choices"})
+        field.label_from_instance = author_name
+        current = Q(pk__in=self.instance.authors.all()) if self.instance.pk else Q()
+        users = get_user_model().objects.filter(Q(is_staff=True, is_active=True) | current)
+        field.queryset = users.distinct().order_by("first_name", "last_name", "username")
+        field.help_text = "Shown in the byline by their full names."
 
     def _outstanding_suggestions(self):
         """(snippet, message) of the saved article's suggestions not yet dismissed."""

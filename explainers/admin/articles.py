@@ -14,13 +14,14 @@ from ..models import Article, Citation, Section
 from ..models.articles import HERO_IMAGE_MESSAGE
 from ..services import Refused
 from ..services.articles import ArticleChange, SectionChange, save_article
-from .article_checks import ArticleChecksMixin
+from .article_checks import ArticleChecksMixin, _field_id
 from .article_form import (
     CONTENT_FIELDS,
     ArticleAdminForm,
     CitationInline,
     SectionInline,
 )
+from .article_preview import ArticlePreviewMixin
 from .article_views import ArticleViewsMixin
 from .base import EditorialAdmin, live_forms
 
@@ -46,12 +47,13 @@ def name_rows_written(formset):
     ]
 
 
-class ArticleAdmin(ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
+class ArticleAdmin(ArticlePreviewMixin, ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
     list_display = ["title", "work", "state", "is_published", "published_at", "updated_at"]
     list_filter = ["status", "work", "sections__spoiler_level"]
     search_fields = ["title", "dek", "slug", "sections__heading", "work__title"]
-    autocomplete_fields = ["work", "hero_image"]
-    filter_horizontal = ["authors", "related"]
+    # The related articles by searching their titles; the authors ticked by name
+    # (article_form.AuthorsField): both fit a phone, unlike the two-box pickers.
+    autocomplete_fields = ["work", "hero_image", "related"]
     date_hierarchy = "published_at"
     inlines = [SectionInline, CitationInline]
     form = ArticleAdminForm
@@ -72,8 +74,15 @@ class ArticleAdmin(ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
             "explainers/admin/editor-uploads.js",
             "explainers/admin/presence.js",
             "explainers/admin/checks-panel.js",
+            "explainers/admin/preview.js",
+            "explainers/admin/error-summary.js",
         ]
-        css = {"all": ["explainers/admin/checks-panel.css"]}
+        css = {
+            "all": [
+                "explainers/admin/checks-panel.css",
+                "explainers/admin/article-form.css",
+            ]
+        }
 
     # -- who may do what (every rule here is checked on the server) ---------------------
 
@@ -234,7 +243,34 @@ class ArticleAdmin(ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
         context["can_share_preview"] = obj is not None and permissions.may_share_preview(
             request.user, obj
         )
+        context["error_summary"] = self.error_summary(context)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def error_summary(self, context):
+        """Every error the form shows (its own fields, each section and citation, the
+        service's refusal), once each, named by its field and with the id of the field
+        to go to; a message said by its field is not repeated without one."""
+        adminform = context.get("adminform")
+        form = adminform.form if adminform is not None else None
+        if form is None or not form.is_bound:
+            return []
+        found = list(_named_errors(form, ""))
+        for inline in context.get("inline_admin_formsets", []):
+            formset = inline.formset
+            name = str(formset.model._meta.verbose_name).capitalize()
+            for number, row in enumerate(formset.forms, start=1):
+                found += _named_errors(row, f"{name} {number}, ")
+            found += [{"message": str(m), "target": ""} for m in formset.non_form_errors()]
+        placed = {error.get("said") for error in found if error["target"]}
+        summary, seen = [], set()
+        for error in found:
+            said = error.get("said", error["message"])
+            key = (said, error["target"])
+            if key in seen or (not error["target"] and said in placed):
+                continue
+            seen.add(key)
+            summary.append({"message": error["message"], "target": error["target"]})
+        return summary
 
     def save_model(self, request, obj, form, change):
         """Nothing is written here: ``save_related`` saves the article with its sections
@@ -407,3 +443,16 @@ class ArticleAdmin(ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
                 {"added": {"name": "leak-check override", "object": override.reason}}
             )
         return change_message
+
+
+def _named_errors(form, place):
+    """``form``'s errors as the list at the top of the page says them: a message that
+    does not name its place is preceded by it ("Title: This field is required.")."""
+    for name, said in form.errors.items():
+        field = form.fields.get(name) if name != "__all__" else None
+        target = _field_id(form, name) if field is not None else ""
+        label = f"{place}{field.label or name}" if field is not None else place.rstrip(", ")
+        for message in map(str, said):
+            named = message.startswith(("Section ", "The image in section", "Citation "))
+            shown = message if named or not label else f"{label}: {message}"
+            yield {"message": shown, "target": target, "said": message}

@@ -283,35 +283,44 @@ class Article(models.Model):
         """
         sections = list(self.sections.select_related("spoiler_level").order_by("order", "id"))
         citations = list(self.citations.all())
-        # Citations of one source share a note (and its number).
-        sources = {citation.key: citation.source_id for citation in citations}
-        bodies = [(section.body, section.spoiler_level.rank) for section in sections]
-        if prepared is None or not prepared.made_from(bodies, sources):
-            prepared = render_bodies(bodies, sources)
-        report = RenderReport()
-        ranks = {}
-        for position, (section, rendered) in enumerate(
-            zip(sections, prepared.rendered, strict=True), start=1
-        ):
-            section.body_html = rendered.html
-            if rendered.unknown_keys:
-                report.unknown_keys[position] = rendered.unknown_keys
-            for key in rendered.citation_keys:
-                rank = section.spoiler_level.rank
-                if key in rendered.keys_in_spoilers:
-                    rank = max(rank, 1)
-                # A note is as much a spoiler as the most revealing place citing it.
-                ranks[key] = max(rank, ranks.get(key, 0))
-        numbering = prepared.numbering
-        for citation in citations:
-            citation.number = numbering.numbers.get(citation.key)
-            citation.spoiler_rank = ranks.get(citation.key)
-        report.unused_keys = numbering.unused()
+        report = apply_render(sections, citations, prepared)
         with transaction.atomic():
             Section.objects.bulk_update(sections, ["body_html"])
             Citation.objects.bulk_update(citations, ["number", "spoiler_rank"])
             sections_rendered.send(sender=Article, article=self)
         return report
+
+
+def apply_render(sections, citations, prepared=None):
+    """Put each body's HTML on its section and each citation's note number and level on
+    the citation, in memory: what ``render_sections`` stores, and what the change form's
+    preview shows without storing anything. ``sections`` in reading order; ``prepared``
+    is used if it was made from exactly these bodies and citations."""
+    # Citations of one source share a note (and its number).
+    sources = {citation.key: citation.source_id for citation in citations}
+    bodies = [(section.body, section.spoiler_level.rank) for section in sections]
+    if prepared is None or not prepared.made_from(bodies, sources):
+        prepared = render_bodies(bodies, sources)
+    report = RenderReport()
+    ranks = {}
+    for position, (section, rendered) in enumerate(
+        zip(sections, prepared.rendered, strict=True), start=1
+    ):
+        section.body_html = rendered.html
+        if rendered.unknown_keys:
+            report.unknown_keys[position] = rendered.unknown_keys
+        for key in rendered.citation_keys:
+            rank = section.spoiler_level.rank
+            if key in rendered.keys_in_spoilers:
+                rank = max(rank, 1)
+            # A note is as much a spoiler as the most revealing place citing it.
+            ranks[key] = max(rank, ranks.get(key, 0))
+    numbering = prepared.numbering
+    for citation in citations:
+        citation.number = numbering.numbers.get(citation.key)
+        citation.spoiler_rank = ranks.get(citation.key)
+    report.unused_keys = numbering.unused()
+    return report
 
 
 @dataclass

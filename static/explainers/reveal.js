@@ -36,9 +36,14 @@
     return (value || "").split(/\s+/).filter(Boolean);
   }
 
+  // The editor's preview frame has no storage: it gives the shield a store in memory.
+  function storage() {
+    return window.unspoiledStorage || window.localStorage;
+  }
+
   function readJSON(key) {
     try {
-      var raw = window.localStorage.getItem(key);
+      var raw = storage().getItem(key);
       return raw ? JSON.parse(raw) : null;
     } catch (error) {
       return null; // storage blocked or garbled: behave as a first visit
@@ -48,9 +53,9 @@
   function writeJSON(key, value) {
     try {
       if (value === null) {
-        window.localStorage.removeItem(key);
+        storage().removeItem(key);
       } else {
-        window.localStorage.setItem(key, JSON.stringify(value));
+        storage().setItem(key, JSON.stringify(value));
       }
     } catch (error) {
       // Storage blocked: the choice still applies to this page.

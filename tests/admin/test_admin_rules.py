@@ -162,8 +162,9 @@ def test_missing_safe_heading_is_reported_once_with_the_section_number(senior_cl
     response = senior_client.post(ADD_URL, article_post(work, sections=rows))
     text = page_text(response)
     field_errors = re.findall(r"is marked Twist but has no safe heading", text)
-    # Once at the field and once in the summary above the inline: never the model's
-    # unnumbered twin as well.
-    assert len(field_errors) == 2, field_errors
+    # Once at the field, once in the summary above the inline and once in the list at
+    # the top of the form (a link to the field): never the model's unnumbered twin.
+    assert len(field_errors) == 3, field_errors
+    assert 'href="#id_sections-1-safe_heading"' in text
     assert "Section 2 (“The bus”) is marked Twist" in text
     assert "This section is marked Twist" not in text

@@ -203,7 +203,10 @@ def test_the_form_shows_a_leak_by_its_field_and_at_the_top(
     assert response.status_code == 200
     text = page_text(response)
     message = "Leak in section 1 body"
-    assert text.count(message) == 2  # in the list at the top, and under section 1's body
+    # In the admin's list at the top, in the error list above the form (a link to the
+    # field), and under section 1's body.
+    assert text.count(message) == 3
+    assert 'href="#id_sections-0-body"' in text
     section_form = response.context["inline_admin_formsets"][0].formset.forms[0]
     assert any(message in error for error in section_form.errors["body"])
     assert Article.objects.get(pk=article.pk).status == Article.Status.DRAFT
