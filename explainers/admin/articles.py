@@ -23,6 +23,7 @@ from .article_form import (
 )
 from .article_views import ArticleViewsMixin
 from .base import EditorialAdmin, live_forms
+from .image_chooser import chooser_widget
 
 
 class ShownAgain(Exception):
@@ -50,7 +51,7 @@ class ArticleAdmin(ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
     list_display = ["title", "work", "state", "is_published", "published_at", "updated_at"]
     list_filter = ["status", "work", "sections__spoiler_level"]
     search_fields = ["title", "dek", "slug", "sections__heading", "work__title"]
-    autocomplete_fields = ["work", "hero_image"]
+    autocomplete_fields = ["work"]
     filter_horizontal = ["authors", "related"]
     date_hierarchy = "published_at"
     inlines = [SectionInline, CitationInline]
@@ -305,6 +306,9 @@ class ArticleAdmin(ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
         )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "hero_image":
+            # Thumbnails, search and filters in a dialog; the number box without JS.
+            kwargs["widget"] = chooser_widget(db_field, self.admin_site, max_rank=0)
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "hero_image":
             # Only level-0 images are choices; say why when another one is posted.

@@ -14,6 +14,7 @@ from ..models import (
 )
 from ..services import images as services
 from .base import RecheckPublishedMixin, SharedObjectAdmin
+from .image_chooser import chooser_view
 
 
 class ImageForm(forms.ModelForm):
@@ -65,6 +66,16 @@ class ImageAdmin(RecheckPublishedMixin, SharedObjectAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("spoiler_level")
+
+    def get_urls(self):
+        from django.urls import path
+
+        chooser = path(
+            "choose/",
+            self.admin_site.admin_view(chooser_view),
+            name="explainers_image_chooser",
+        )
+        return [chooser, *super().get_urls()]
 
     def has_add_permission(self, request):
         return permissions.may_add_images(request.user)  # as the editor's upload endpoint

@@ -70,6 +70,9 @@ class CleanImageFieldFile(ImageFieldFile):
         super().save(f"image.{checked.extension}", ContentFile(data), save=False)
         # Recorded now, from the clean bytes: the field never opens the file again.
         self.instance.width, self.instance.height = checked.width, checked.height
+        # From the upload's pixels (the stored copy of a JPEG is encoded again, so its
+        # pixels differ a little): the next upload of the same picture finds this one.
+        self.instance.pixel_hash = checked.pixel_hash
         if save:
             self.instance.save()
 
@@ -129,6 +132,13 @@ MIME_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
 class ImageQuerySet(models.QuerySet):
+    def same_pixels(self, pixel_hash):
+        """The images already holding this picture (``imaging.pixel_hash``), oldest
+        first: the one to offer instead of a duplicate."""
+        if not pixel_hash:
+            return self.none()
+        return self.filter(pixel_hash=pixel_hash).order_by("created_at", "pk")
+
     def in_markdown(self, *texts):
         """The images that Markdown ``texts`` show by a stored address: the URL storage
         gives their original or one of their renditions (an image pasted or dropped into
@@ -304,6 +314,14 @@ class Image(models.Model):
         "until it is revealed.",
     )
     renditions_made_from = models.CharField(max_length=300, blank=True, editable=False)
+    pixel_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="SHA-256 of the decoded pixels (imaging.pixel_hash): an upload of the "
+        "same picture, whatever its format or metadata, is offered this image instead.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ImageQuerySet.as_manager()
