@@ -47,10 +47,12 @@ def thumbnail_url(image):
 def images_of(works):
     """The images ``works`` show: their posters, their articles' heroes and section
     images."""
+    heroes = Article.objects.filter(work__in=works).exclude(hero_image=None)
+    stills = Section.objects.filter(article__work__in=works).exclude(image=None)
     return (
         Q(pk__in=works.exclude(poster=None).values("poster"))
-        | Q(pk__in=Article.objects.filter(work__in=works).exclude(hero_image=None).values("hero_image"))
-        | Q(pk__in=Section.objects.filter(article__work__in=works).exclude(image=None).values("image"))
+        | Q(pk__in=heroes.values("hero_image"))
+        | Q(pk__in=stills.values("image"))
     )
 
 
@@ -70,7 +72,10 @@ def matching(queryset, text):
 class ChooserQuery(forms.Form):
     q = forms.CharField(label="Search", required=False, max_length=200)
     work = forms.ModelChoiceField(
-        Work.objects.only("pk", "title"), label="Work", required=False, empty_label="All works"
+        Work.objects.only("pk", "title", "year"),
+        label="Work",
+        required=False,
+        empty_label="All works",
     )
     level = forms.ModelChoiceField(
         SpoilerLevel.objects.order_by("rank"),
@@ -198,7 +203,8 @@ class ImageChooserWidget(ForeignKeyRawIdWidget):
         wanted -= set(self.known)
         if not wanted:
             return
-        found = {str(image.pk): image for image in with_thumbnails(Image.objects.filter(pk__in=wanted))}
+        images = with_thumbnails(Image.objects.filter(pk__in=wanted))
+        found = {str(image.pk): image for image in images}
         for value in wanted:
             self.known[value] = found.get(value)
 
@@ -220,9 +226,7 @@ class ImageChooserWidget(ForeignKeyRawIdWidget):
         context.update(
             chosen=image,
             thumbnail=thumbnail_url(image) if image else "",
-            change_url=(
-                reverse("admin:explainers_image_change", args=[image.pk]) if image else ""
-            ),
+            change_url=(reverse("admin:explainers_image_change", args=[image.pk]) if image else ""),
             chooser_url=chooser_url,
             unknown=bool(context["widget"]["value"]) and image is None,
         )
