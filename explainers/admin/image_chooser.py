@@ -115,7 +115,7 @@ class ChooserQuery(forms.Form):
 def as_json(image):
     return {
         "id": image.pk,
-        "label": str(image),
+        "label": image.alt_text or str(image),
         "alt_text": image.alt_text,
         "credit": image.credit,
         "caption": image.caption,
