@@ -45,7 +45,8 @@ class CheckedImage:
     extension: str
     width: int
     height: int
-    pixel_hash: str = ""
+    pixel_hash: str = ""  # of the pixels as uploaded
+    stored_pixel_hash: str = ""  # of the stored copy's (a JPEG's differ: encoded again)
 
 
 def check_image_upload(upload):
@@ -244,7 +245,8 @@ def clean_image_bytes(upload):
     data = out.getvalue()
     with PILImage.open(io.BytesIO(data)) as stored:
         width, height = stored.size
-    return data, CheckedImage(fmt, ALLOWED_FORMATS[fmt], width, height, digest)
+        stored_digest = digest if fmt == "PNG" else _pixel_digest(stored)  # PNG: lossless
+    return data, CheckedImage(fmt, ALLOWED_FORMATS[fmt], width, height, digest, stored_digest)
 
 
 # --- the same picture ------------------------------------------------------------------

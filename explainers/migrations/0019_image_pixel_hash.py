@@ -1,8 +1,8 @@
 """Images remember the hash of their pixels, so that an upload of the same picture is
-offered the image already there. Existing images get the hash of their stored file's
-pixels: a copy downloaded from the site (or re-saved from it) matches; the original upload
-of a JPEG may not, since the stored copy was encoded again. An image whose file cannot be
-read keeps an empty hash and matches nothing."""
+offered the image already there: of the pixels as uploaded, and of the stored copy's
+(which differ for a JPEG or WebP, encoded again when stored). Existing images get their
+stored file's hash in both: a copy saved from the site matches; the original upload of a
+JPEG may not. An image whose file cannot be read keeps empty hashes and matches nothing."""
 
 import logging
 
@@ -26,7 +26,7 @@ def fill_pixel_hashes(apps, schema_editor):
             logger.warning("Could not read image %s to hash its pixels", image.pk)
             continue
         Image.objects.using(schema_editor.connection.alias).filter(pk=image.pk).update(
-            pixel_hash=found
+            pixel_hash=found, stored_pixel_hash=found
         )
 
 
@@ -43,9 +43,21 @@ class Migration(migrations.Migration):
                 blank=True,
                 db_index=True,
                 editable=False,
-                help_text="SHA-256 of the decoded pixels (imaging.pixel_hash): an upload of "
-                "the same picture, whatever its format or metadata, is offered this image "
-                "instead.",
+                help_text="SHA-256 of the decoded pixels as uploaded (imaging.pixel_hash): an "
+                "upload of the same picture, whatever its format or metadata, is offered this "
+                "image instead.",
+                max_length=64,
+            ),
+        ),
+        migrations.AddField(
+            model_name="image",
+            name="stored_pixel_hash",
+            field=models.CharField(
+                blank=True,
+                db_index=True,
+                editable=False,
+                help_text="The same of the stored file, whose pixels differ from the upload's "
+                "when it was encoded again (JPEG, WebP): a copy saved from the site matches too.",
                 max_length=64,
             ),
         ),

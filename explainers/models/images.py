@@ -72,7 +72,9 @@ class CleanImageFieldFile(ImageFieldFile):
         self.instance.width, self.instance.height = checked.width, checked.height
         # From the upload's pixels (the stored copy of a JPEG is encoded again, so its
         # pixels differ a little): the next upload of the same picture finds this one.
+        # A copy saved from the site (the stored file) is the same picture too.
         self.instance.pixel_hash = checked.pixel_hash
+        self.instance.stored_pixel_hash = checked.stored_pixel_hash
         if save:
             self.instance.save()
 
@@ -137,7 +139,8 @@ class ImageQuerySet(models.QuerySet):
         first: the one to offer instead of a duplicate."""
         if not pixel_hash:
             return self.none()
-        return self.filter(pixel_hash=pixel_hash).order_by("created_at", "pk")
+        same = models.Q(pixel_hash=pixel_hash) | models.Q(stored_pixel_hash=pixel_hash)
+        return self.filter(same).order_by("created_at", "pk")
 
     def in_markdown(self, *texts):
         """The images that Markdown ``texts`` show by a stored address: the URL storage
@@ -319,8 +322,17 @@ class Image(models.Model):
         blank=True,
         editable=False,
         db_index=True,
-        help_text="SHA-256 of the decoded pixels (imaging.pixel_hash): an upload of the "
-        "same picture, whatever its format or metadata, is offered this image instead.",
+        help_text="SHA-256 of the decoded pixels as uploaded (imaging.pixel_hash): an "
+        "upload of the same picture, whatever its format or metadata, is offered this image "
+        "instead.",
+    )
+    stored_pixel_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="The same of the stored file, whose pixels differ from the upload's when "
+        "it was encoded again (JPEG, WebP): a copy saved from the site matches too.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
