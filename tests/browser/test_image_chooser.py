@@ -69,7 +69,8 @@ def test_search_and_pick_a_hero_image_with_the_keyboard(demo_site, admin_page):
     assert page.evaluate("document.activeElement.classList.contains('image-chooser-open')")
 
     page.locator("input[name=_continue]").click()
-    page.wait_for_load_state()
+    # Every request the saved page makes (checks, presence) done before the test ends.
+    page.wait_for_load_state("networkidle")
     assert explainer().hero_image == steps
 
 
@@ -164,7 +165,33 @@ def test_clicking_on_the_picture_sets_the_focal_point_and_moves_the_crops(demo_s
     assert float(page.locator("#id_focal_y").input_value()) == pytest.approx(down + 0.1)
 
     page.locator("input[name=_continue]").click()
-    page.wait_for_load_state()
+    # Every request the saved page makes (checks, presence) done before the test ends.
+    page.wait_for_load_state("networkidle")
     image.refresh_from_db()
     assert image.focal_x == pytest.approx(across + 0.01)
     assert image.focal_y == pytest.approx(down + 0.1)
+
+
+def test_dropping_a_picture_already_in_the_library_uses_that_image(demo_site, admin_page):
+    from tests.browser.test_editor_uploads import drop
+
+    page = admin_page
+    page.goto(f"{demo_site.url}/admin/explainers/article/{explainer().pk}/change/")
+    existing = Image.objects.filter(spoiler_level__rank=0).order_by("pk").first()
+    with existing.file.open("rb") as handle:
+        stored = handle.read()  # the file as the site serves it, saved by an editor
+    count = Image.objects.count()
+    editor = page.locator("textarea.markdownx-editor").first
+    with page.expect_response(lambda response: "/markdownx/upload/" in response.url):
+        drop(page, editor, "saved-from-the-site.jpg", "image/jpeg", stored)
+    page.wait_for_function(
+        "([el, url]) => el.value.includes('![](' + url + ')')",
+        arg=[editor.element_handle(), existing.file.url],
+    )
+    note = page.locator(".editor-upload-note").first
+    assert "already in the library" in note.inner_text()
+    assert note.locator("a").get_attribute("href") == (
+        f"/admin/explainers/image/{existing.pk}/change/"
+    )
+    assert Image.objects.count() == count
+    page.wait_for_load_state("networkidle")
