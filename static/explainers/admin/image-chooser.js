@@ -130,7 +130,12 @@
     if (!image) {
       thumb.hidden = true;
       thumb.removeAttribute("src");
-      label.textContent = fieldOf(chooser).value ? "No image has this number." : "No image chosen.";
+      var spoilerFreeOnly = /[?&]max_rank=0(&|$)/.test(chooser.getAttribute("data-chooser-url"));
+      label.textContent = !fieldOf(chooser).value
+        ? "No image chosen."
+        : spoilerFreeOnly
+          ? "No spoiler-free image has this number (only a level-0 image can be here)."
+          : "No image has this number.";
       return;
     }
     if (image.thumbnail) {
