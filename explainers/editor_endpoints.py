@@ -62,7 +62,7 @@ class UploadView(EditorOnlyMixin, ImageUploadView):
 
     def form_valid(self, form):
         try:
-            image = upload_image(form.cleaned_data["image"], user=self.request.user)
+            image, created = upload_image(form.cleaned_data["image"], user=self.request.user)
         except Refused as refusal:
             return JsonResponse({"image": refusal.messages}, status=400)
         # The alt text and credit live on the image (shown wherever it is used), not in
@@ -73,6 +73,9 @@ class UploadView(EditorOnlyMixin, ImageUploadView):
                 "image_id": image.pk,
                 "change_url": reverse("admin:explainers_image_change", args=[image.pk]),
                 "needs": image.missing_details(),
+                # The same picture was already in the library: this is that image.
+                "existing": not created,
+                "label": str(image),
             }
         )
 

@@ -13,6 +13,7 @@ text chunks), so nothing served carries what the camera or the editor's machine 
 """
 
 import base64
+import hashlib
 import io
 import re
 import time
@@ -44,6 +45,8 @@ class CheckedImage:
     extension: str
     width: int
     height: int
+    pixel_hash: str = ""  # of the pixels as uploaded
+    stored_pixel_hash: str = ""  # of the stored copy's (a JPEG's differ: encoded again)
 
 
 def check_image_upload(upload):
@@ -215,6 +218,8 @@ def clean_image_bytes(upload):
     out = io.BytesIO()
     with PILImage.open(upload) as source:
         fmt = source.format
+        digest = _pixel_digest(source)
+        source.seek(0)
         options = dict(_SAVE_OPTIONS[fmt])
         if is_animated(source):
             # Cameras do not write animations: nothing to turn, only metadata to drop.
@@ -240,7 +245,43 @@ def clean_image_bytes(upload):
     data = out.getvalue()
     with PILImage.open(io.BytesIO(data)) as stored:
         width, height = stored.size
-    return data, CheckedImage(fmt, ALLOWED_FORMATS[fmt], width, height)
+        stored_digest = digest if fmt == "PNG" else _pixel_digest(stored)  # PNG: lossless
+    return data, CheckedImage(fmt, ALLOWED_FORMATS[fmt], width, height, digest, stored_digest)
+
+
+# --- the same picture ------------------------------------------------------------------
+
+
+def pixel_hash(upload):
+    """What an upload looks like, as a hash: the same for every file of the same pixels
+    (a JPEG and a PNG of what it decodes to, a copy with its metadata stripped, a photo
+    turned upright by its EXIF tag and one saved upright), different when one pixel
+    differs. ``upload`` is checked first (``check_image_upload``)."""
+    check_image_upload(upload)
+    position = upload.tell() if hasattr(upload, "tell") else 0
+    try:
+        upload.seek(0)
+        with PILImage.open(upload) as source:
+            return _pixel_digest(source)
+    finally:
+        upload.seek(position)
+
+
+def _pixel_digest(source):
+    """SHA-256 of the decoded pixels as 8-bit RGBA (so an opaque PNG with an alpha
+    channel, a palette PNG and an RGB JPEG of the same picture agree), with the size;
+    every frame of an animation, in order. Not of the file's bytes: the encoder, its
+    settings and the metadata change those, never what a reader sees."""
+    digest = hashlib.sha256()
+    if is_animated(source):
+        frames = (source for _ in frames_within_limits(source))
+    else:
+        frames = [ImageOps.exif_transpose(source)]
+    for frame in frames:
+        rgba = frame.convert("RGBA")
+        digest.update(f"{rgba.width}x{rgba.height};".encode())
+        digest.update(rgba.tobytes())
+    return digest.hexdigest()
 
 
 # --- renditions ------------------------------------------------------------------------

@@ -76,6 +76,21 @@ class LookupsOnceFormSet(forms.BaseInlineFormSet):
                     if name not in self._menus:
                         self._menus[name] = _Menu(field)
                     field.choices = self._menus[name]
+        self._prime_widgets(made)
+
+    @staticmethod
+    def _prime_widgets(made):
+        """A widget that shows its chosen object (the image chooser's thumbnail) is
+        told every form's value at once, to look them all up in one query."""
+        values = {}  # widget's shared store -> (widget, [values])
+        for form in made:
+            for name, field in form.fields.items():
+                widget = getattr(field.widget, "widget", field.widget)  # unwrap + and ✎
+                if hasattr(widget, "prime"):
+                    entry = values.setdefault(id(widget.known), (widget, []))
+                    entry[1].append(form[name].value())
+        for widget, found in values.values():
+            widget.prime(found)
 
     def full_clean(self):
         if self.is_bound:

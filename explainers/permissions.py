@@ -92,6 +92,13 @@ def may_add_images(user):
     return _active_staff(user) and user.has_perm("explainers.add_image")
 
 
+def may_browse_images(user):
+    """The image chooser (thumbnails, search): staff who may view or change images."""
+    return _active_staff(user) and (
+        user.has_perm("explainers.view_image") or user.has_perm("explainers.change_image")
+    )
+
+
 # --- reader reports --------------------------------------------------------------------
 
 

@@ -21,6 +21,7 @@ from ..models import (
     WorkPart,
 )
 from .base import hold_saved_rows, live_forms
+from .image_chooser import chooser_widget
 
 # Read-only for whoever may not write the article's content (permissions.can_edit_content).
 CONTENT_FIELDS = ["title", "slug", "dek", "work", "hero_image", "authors", "related"]
@@ -148,7 +149,6 @@ class SectionInline(LookupsOnceInline, admin.StackedInline):
         "content_warnings",
     ]
     formfield_overrides = {MarkdownxField: {"widget": AdminMarkdownxWidget}}
-    autocomplete_fields = ["image"]
 
     def get_queryset(self, request):
         # Each form's warnings (to show, and to tell what changed) and its level (its
@@ -191,6 +191,7 @@ class SectionInline(LookupsOnceInline, admin.StackedInline):
         if db_field.name == "image":
             # Its level is checked against the section's.
             kwargs.setdefault("queryset", Image.objects.select_related("spoiler_level"))
+            kwargs["widget"] = chooser_widget(db_field, self.admin_site)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 

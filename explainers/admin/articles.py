@@ -24,6 +24,7 @@ from .article_form import (
 from .article_preview import ArticlePreviewMixin
 from .article_views import ArticleViewsMixin
 from .base import EditorialAdmin, live_forms
+from .image_chooser import chooser_widget
 
 
 class ShownAgain(Exception):
@@ -52,8 +53,9 @@ class ArticleAdmin(ArticlePreviewMixin, ArticleChecksMixin, ArticleViewsMixin, E
     list_filter = ["status", "work", "sections__spoiler_level"]
     search_fields = ["title", "dek", "slug", "sections__heading", "work__title"]
     # The related articles by searching their titles; the authors ticked by name
-    # (article_form.AuthorsField): both fit a phone, unlike the two-box pickers.
-    autocomplete_fields = ["work", "hero_image", "related"]
+    # (article_form.AuthorsField): both fit a phone, unlike the two-box pickers. The hero
+    # image has its own chooser (formfield_for_foreignkey).
+    autocomplete_fields = ["work", "related"]
     date_hierarchy = "published_at"
     inlines = [SectionInline, CitationInline]
     form = ArticleAdminForm
@@ -341,6 +343,9 @@ class ArticleAdmin(ArticlePreviewMixin, ArticleChecksMixin, ArticleViewsMixin, E
         )
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "hero_image":
+            # Thumbnails, search and filters in a dialog; the number box without JS.
+            kwargs["widget"] = chooser_widget(db_field, self.admin_site, max_rank=0)
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         if db_field.name == "hero_image":
             # Only level-0 images are choices; say why when another one is posted.

@@ -70,6 +70,11 @@ class CleanImageFieldFile(ImageFieldFile):
         super().save(f"image.{checked.extension}", ContentFile(data), save=False)
         # Recorded now, from the clean bytes: the field never opens the file again.
         self.instance.width, self.instance.height = checked.width, checked.height
+        # From the upload's pixels (the stored copy of a JPEG is encoded again, so its
+        # pixels differ a little): the next upload of the same picture finds this one.
+        # A copy saved from the site (the stored file) is the same picture too.
+        self.instance.pixel_hash = checked.pixel_hash
+        self.instance.stored_pixel_hash = checked.stored_pixel_hash
         if save:
             self.instance.save()
 
@@ -129,6 +134,14 @@ MIME_TYPES = {"jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
 class ImageQuerySet(models.QuerySet):
+    def same_pixels(self, pixel_hash):
+        """The images already holding this picture (``imaging.pixel_hash``), oldest
+        first: the one to offer instead of a duplicate."""
+        if not pixel_hash:
+            return self.none()
+        same = models.Q(pixel_hash=pixel_hash) | models.Q(stored_pixel_hash=pixel_hash)
+        return self.filter(same).order_by("created_at", "pk")
+
     def in_markdown(self, *texts):
         """The images that Markdown ``texts`` show by a stored address: the URL storage
         gives their original or one of their renditions (an image pasted or dropped into
@@ -304,6 +317,23 @@ class Image(models.Model):
         "until it is revealed.",
     )
     renditions_made_from = models.CharField(max_length=300, blank=True, editable=False)
+    pixel_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="SHA-256 of the decoded pixels as uploaded (imaging.pixel_hash): an "
+        "upload of the same picture, whatever its format or metadata, is offered this image "
+        "instead.",
+    )
+    stored_pixel_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="The same of the stored file, whose pixels differ from the upload's when "
+        "it was encoded again (JPEG, WebP): a copy saved from the site matches too.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ImageQuerySet.as_manager()

@@ -11,21 +11,28 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .. import locking, permissions
-from ..imaging import check_image_upload
+from ..imaging import pixel_hash
 from ..models import Article, AuditEntry, Image, SpoilerLevel
 from ..refusal import Problem, Refused
 
 
 def upload_image(upload, *, user):
-    """A new image from the editor, with no alt text or credit yet and at the highest
-    spoiler level until someone says otherwise: it cannot be a hero by accident, and the
-    article showing it cannot be published until it is described and credited."""
+    """An image from the editor, as ``(image, created)``.
+
+    A picture already in the library (the same pixels, whatever the file's format or
+    metadata: ``imaging.pixel_hash``) is that image, not a second copy. A new one comes
+    with no alt text or credit yet and at the highest spoiler level until someone says
+    otherwise: it cannot be a hero by accident, and the article showing it cannot be
+    published until it is described and credited."""
     if not permissions.may_add_images(user):
         raise Refused("Only those who may add images may upload one.")
     try:
-        check_image_upload(upload)
+        found = pixel_hash(upload)  # checks the upload first
     except ValidationError as error:
         raise Refused(*(Problem(m, field="image") for m in error.messages)) from error
+    existing = Image.objects.same_pixels(found).first()
+    if existing is not None:
+        return existing, False
     upload.seek(0)
     with transaction.atomic():
         image = Image(spoiler_level=SpoilerLevel.objects.order_by("-rank").first())
@@ -35,7 +42,7 @@ def upload_image(upload, *, user):
         AuditEntry.record(
             "explainers.image.uploaded", actor=user, subject=str(image), image=image.pk
         )
-    return image
+    return image, True
 
 
 def save_image(image, *, user, creating):

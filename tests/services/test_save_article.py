@@ -134,7 +134,8 @@ def test_an_upload_goes_through_the_image_checks_and_the_policy(editor, moderato
     assert refused.value.problems[0].field == "image"
     assert not Image.objects.exists()
 
-    image = upload_image(SimpleUploadedFile("a.jpg", jpeg_bytes), user=editor)
+    image, created = upload_image(SimpleUploadedFile("a.jpg", jpeg_bytes), user=editor)
+    assert created
     assert image.spoiler_level == levels[3]  # the top of the ladder until someone says
     assert AuditEntry.objects.get().action == "explainers.image.uploaded"
 

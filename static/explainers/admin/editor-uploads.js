@@ -71,15 +71,27 @@
     "markdownx.fileUploadEnd",
     function (event) {
       var response = event.detail && event.detail[0];
-      if (!response || !response.change_url || !(response.needs || []).length) return;
+      if (!response || !response.change_url) return;
+      var needs = response.needs || [];
+      if (!response.existing && !needs.length) return;
       show(event.target, "info", function (note) {
-        note.appendChild(document.createTextNode("Image added. It needs " + response.needs.join(" and ") + " before the article can be published: "));
-        var link = document.createElement("a");
-        link.href = response.change_url;
-        link.target = "_blank";
-        link.rel = "noopener";
-        link.textContent = "describe and credit it";
-        note.appendChild(link);
+        function link(text) {
+          var a = document.createElement("a");
+          a.href = response.change_url;
+          a.target = "_blank";
+          a.rel = "noopener";
+          a.textContent = text;
+          return a;
+        }
+        if (response.existing) {
+          // The server found the same pixels in the library and answered with that image.
+          note.appendChild(document.createTextNode("This picture is already in the library, so that image is used instead of a copy: "));
+          note.appendChild(link(response.label || "the existing image"));
+          note.appendChild(document.createTextNode(needs.length ? ". It still needs " + needs.join(" and ") + " before the article can be published." : "."));
+          return;
+        }
+        note.appendChild(document.createTextNode("Image added. It needs " + needs.join(" and ") + " before the article can be published: "));
+        note.appendChild(link("describe and credit it"));
         note.appendChild(document.createTextNode("."));
       });
     },
