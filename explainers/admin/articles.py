@@ -14,6 +14,7 @@ from ..models import Article, Citation, Section
 from ..models.articles import HERO_IMAGE_MESSAGE
 from ..services import Refused
 from ..services.articles import ArticleChange, SectionChange, save_article
+from .article_autosave import ArticleAutosaveMixin
 from .article_checks import ArticleChecksMixin
 from .article_form import (
     CONTENT_FIELDS,
@@ -46,7 +47,7 @@ def name_rows_written(formset):
     ]
 
 
-class ArticleAdmin(ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
+class ArticleAdmin(ArticleAutosaveMixin, ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
     list_display = ["title", "work", "state", "is_published", "published_at", "updated_at"]
     list_filter = ["status", "work", "sections__spoiler_level"]
     search_fields = ["title", "dek", "slug", "sections__heading", "work__title"]
@@ -72,8 +73,9 @@ class ArticleAdmin(ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
             "explainers/admin/editor-uploads.js",
             "explainers/admin/presence.js",
             "explainers/admin/checks-panel.js",
+            "explainers/admin/autosave.js",
         ]
-        css = {"all": ["explainers/admin/checks-panel.css"]}
+        css = {"all": ["explainers/admin/checks-panel.css", "explainers/admin/autosave.css"]}
 
     # -- who may do what (every rule here is checked on the server) ---------------------
 

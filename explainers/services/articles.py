@@ -32,6 +32,7 @@ from ..models import (
 from ..models.articles import render_bodies
 from ..refusal import Problem, Refused
 from ..workflow import TransitionRefused
+from . import autosave
 
 S = Article.Status
 
@@ -147,6 +148,7 @@ def save_article(change, *, user):
         if move is not None:
             workflow.prepare(article, move)
         _write(change, article, user, creating=saved is None)
+        autosave.clear_after_save(user, article, created=saved is None)
         rendering = article.render_sections(prepared=rendered)
         override = _record_override(change, article, report, verdict, user)
         for snippet in change.dismissed:
