@@ -53,16 +53,64 @@ function startAutosave() {
 
   // --- the form as data ------------------------------------------------------------
 
+  // Multiple choices are read from their selects, sorted: the admin's two-box picker
+  // (SelectFilter) holds the chosen ones unselected in a "_to" box until the form is
+  // submitted, and renames the original box "<name>_old".
+  function multiples() {
+    var found = {};
+    form.querySelectorAll("select[multiple]").forEach(function (select) {
+      if (!select.name || select.name.indexOf("__prefix__") !== -1 ||
+          /_from$/.test(select.id)) {
+        return;
+      }
+      var chosen = /_to$/.test(select.id) ? select.options : select.selectedOptions;
+      found[select.name] = Array.prototype.map.call(chosen, function (option) {
+        return option.value;
+      }).sort();
+    });
+    return found;
+  }
+
   function pairs() {
     var found = [];
+    var several = multiples();
+    var skipped = {};
+    form.querySelectorAll('select[id$="_from"]').forEach(function (select) {
+      skipped[select.name] = 1;
+    });
     new FormData(form).forEach(function (value, name) {
-      if (typeof value !== "string" || SKIPPED[name] || name.indexOf("__prefix__") !== -1 ||
-          name.indexOf("merge-choice-") === 0) {
+      if (typeof value !== "string" || SKIPPED[name] || skipped[name] || several[name] ||
+          name.indexOf("__prefix__") !== -1 || name.indexOf("merge-choice-") === 0) {
         return;
       }
       found.push([name, value]);
     });
+    Object.keys(several).sort().forEach(function (name) {
+      several[name].forEach(function (value) { found.push([name, value]); });
+    });
     return found;
+  }
+
+  // The two-box picker: move the wanted choices into the chosen box, the rest out.
+  function choose(toBox, wanted) {
+    var fromBox = document.getElementById(toBox.id.replace(/_to$/, "_from"));
+    if (!fromBox) {
+      return;
+    }
+    Array.prototype.slice.call(fromBox.options).forEach(function (option) {
+      if (wanted.indexOf(option.value) !== -1) {
+        toBox.appendChild(option);
+      }
+    });
+    Array.prototype.slice.call(toBox.options).forEach(function (option) {
+      if (wanted.indexOf(option.value) === -1) {
+        fromBox.appendChild(option);
+      }
+    });
+    if (window.SelectBox) {
+      window.SelectBox.init(fromBox.id);
+      window.SelectBox.init(toBox.id);
+    }
   }
 
   function labels() {
@@ -299,6 +347,10 @@ function startAutosave() {
         }
         if (el.type === "checkbox" || el.type === "radio") {
           el.checked = wanted.indexOf(el.value) !== -1;
+        } else if (el.tagName === "SELECT" && /_to$/.test(el.id)) {
+          choose(el, wanted);
+        } else if (el.tagName === "SELECT" && /_from$/.test(el.id)) {
+          return;
         } else if (el.tagName === "SELECT") {
           wanted.forEach(function (value) { optionFor(el, value, shown); });
           Array.prototype.forEach.call(el.options, function (option) {
