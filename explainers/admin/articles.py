@@ -16,6 +16,7 @@ from ..services import Refused
 from ..services.articles import ArticleChange, SectionChange, save_article
 from .article_autosave import ArticleAutosaveMixin
 from .article_checks import ArticleChecksMixin
+from .article_merge import ArticleMergeMixin
 from .article_form import (
     CONTENT_FIELDS,
     ArticleAdminForm,
@@ -47,7 +48,9 @@ def name_rows_written(formset):
     ]
 
 
-class ArticleAdmin(ArticleAutosaveMixin, ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
+class ArticleAdmin(
+    ArticleAutosaveMixin, ArticleMergeMixin, ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin
+):
     list_display = ["title", "work", "state", "is_published", "published_at", "updated_at"]
     list_filter = ["status", "work", "sections__spoiler_level"]
     search_fields = ["title", "dek", "slug", "sections__heading", "work__title"]
@@ -185,6 +188,11 @@ class ArticleAdmin(ArticleAutosaveMixin, ArticleChecksMixin, ArticleViewsMixin, 
         """The form again, as Django shows a form with errors, with the service's
         problems at the top and each by its field where it has one."""
         form, formsets, refusal = refused.form, refused.formsets, refused.refusal
+        merge = None
+        if refusal.conflict is not None and refusal.conflict.merge is not None:
+            form, formsets, merge = self.merged_forms(
+                request, form, formsets, refusal.conflict, object_id
+            )
         sections = next((fs for fs in formsets if fs.model is Section), None)
         live = sorted(live_forms(sections), key=lambda f: f.instance.order) if sections else []
         for problem in refusal.problems:
@@ -226,6 +234,7 @@ class ArticleAdmin(ArticleAutosaveMixin, ArticleChecksMixin, ArticleViewsMixin, 
             "errors": helpers.AdminErrorList(form, formsets),
             "preserved_filters": self.get_preserved_filters(request),
             "conflict": refusal.conflict,
+            "merge": merge,
             **(extra_context or {}),
         }
         return self.render_change_form(

@@ -11,6 +11,73 @@
 
    A second part shows the merge after a stale save: each place where both editors
    changed the same thing has a choice of "theirs" or "yours", which fills the field. */
+
+// The two-box picker: move the wanted choices into the chosen box, the rest out.
+function choose(toBox, wanted) {
+  "use strict";
+  var fromBox = document.getElementById(toBox.id.replace(/_to$/, "_from"));
+  if (!fromBox) {
+    return;
+  }
+  Array.prototype.slice.call(fromBox.options).forEach(function (option) {
+    if (wanted.indexOf(option.value) !== -1) {
+      toBox.appendChild(option);
+    }
+  });
+  Array.prototype.slice.call(toBox.options).forEach(function (option) {
+    if (wanted.indexOf(option.value) === -1) {
+      fromBox.appendChild(option);
+    }
+  });
+  if (window.SelectBox) {
+    window.SelectBox.init(fromBox.id);
+    window.SelectBox.init(toBox.id);
+  }
+}
+
+function optionFor(select, value, shown) {
+  "use strict";
+  var existing = Array.prototype.find.call(select.options, function (option) {
+    return option.value === value;
+  });
+  if (existing || !value) {
+    return existing;
+  }
+  var option = new Option(shown[select.name + "=" + value] || value, value);
+  select.appendChild(option);
+  return option;
+}
+
+// Give the form's field ``name`` the ``wanted`` values (a list of strings), as a browser
+// would post them; ``shown`` names choices an autocomplete does not list yet.
+function setField(form, name, wanted, shown) {
+  "use strict";
+  form.querySelectorAll('[name="' + name.replace(/"/g, '\\"') + '"]').forEach(function (el) {
+    if (el.type === "file" || el.type === "submit") {
+      return;
+    }
+    if (el.type === "checkbox" || el.type === "radio") {
+      el.checked = wanted.indexOf(el.value) !== -1;
+    } else if (el.tagName === "SELECT" && /_to$/.test(el.id)) {
+      choose(el, wanted);
+    } else if (el.tagName === "SELECT" && /_from$/.test(el.id)) {
+      return;
+    } else if (el.tagName === "SELECT") {
+      wanted.forEach(function (value) { optionFor(el, value, shown); });
+      Array.prototype.forEach.call(el.options, function (option) {
+        option.selected = wanted.indexOf(option.value) !== -1;
+      });
+    } else {
+      el.value = wanted.length ? wanted[0] : "";
+    }
+    el.dispatchEvent(new Event("input", { bubbles: true }));
+    el.dispatchEvent(new Event("change", { bubbles: true }));
+    if (el.tagName === "SELECT" && window.django && window.django.jQuery) {
+      window.django.jQuery(el).trigger("change.select2");
+    }
+  });
+}
+
 function startAutosave() {
   "use strict";
   var box = document.getElementById("autosave");
@@ -89,28 +156,6 @@ function startAutosave() {
       several[name].forEach(function (value) { found.push([name, value]); });
     });
     return found;
-  }
-
-  // The two-box picker: move the wanted choices into the chosen box, the rest out.
-  function choose(toBox, wanted) {
-    var fromBox = document.getElementById(toBox.id.replace(/_to$/, "_from"));
-    if (!fromBox) {
-      return;
-    }
-    Array.prototype.slice.call(fromBox.options).forEach(function (option) {
-      if (wanted.indexOf(option.value) !== -1) {
-        toBox.appendChild(option);
-      }
-    });
-    Array.prototype.slice.call(toBox.options).forEach(function (option) {
-      if (wanted.indexOf(option.value) === -1) {
-        fromBox.appendChild(option);
-      }
-    });
-    if (window.SelectBox) {
-      window.SelectBox.init(fromBox.id);
-      window.SelectBox.init(toBox.id);
-    }
   }
 
   function labels() {
@@ -319,18 +364,6 @@ function startAutosave() {
     });
   }
 
-  function optionFor(select, value, shown) {
-    var existing = Array.prototype.find.call(select.options, function (option) {
-      return option.value === value;
-    });
-    if (existing || !value) {
-      return existing;
-    }
-    var option = new Option(shown[select.name + "=" + value] || value, value);
-    select.appendChild(option);
-    return option;
-  }
-
   function fill(data, shown) {
     addRows(data);
     var values = {};
@@ -340,31 +373,7 @@ function startAutosave() {
       }
     });
     Object.keys(values).forEach(function (name) {
-      var wanted = values[name];
-      form.querySelectorAll('[name="' + name.replace(/"/g, '\\"') + '"]').forEach(function (el) {
-        if (el.type === "file" || el.type === "submit") {
-          return;
-        }
-        if (el.type === "checkbox" || el.type === "radio") {
-          el.checked = wanted.indexOf(el.value) !== -1;
-        } else if (el.tagName === "SELECT" && /_to$/.test(el.id)) {
-          choose(el, wanted);
-        } else if (el.tagName === "SELECT" && /_from$/.test(el.id)) {
-          return;
-        } else if (el.tagName === "SELECT") {
-          wanted.forEach(function (value) { optionFor(el, value, shown); });
-          Array.prototype.forEach.call(el.options, function (option) {
-            option.selected = wanted.indexOf(option.value) !== -1;
-          });
-        } else {
-          el.value = wanted[0];
-        }
-        el.dispatchEvent(new Event("input", { bubbles: true }));
-        el.dispatchEvent(new Event("change", { bubbles: true }));
-        if (el.tagName === "SELECT" && window.django && window.django.jQuery) {
-          window.django.jQuery(el).trigger("change.select2");
-        }
-      });
+      setField(form, name, values[name], shown);
     });
     // Unticked boxes are not posted: a box ticked now and not then is cleared.
     form.querySelectorAll("input[type=checkbox]").forEach(function (el) {
@@ -528,40 +537,18 @@ function startAutosave() {
 function startMergeChoices() {
   "use strict";
   var merge = document.getElementById("merge-choices");
-  if (!merge) {
+  var form = merge && merge.closest("form");
+  if (!form) {
     return;
   }
   merge.addEventListener("change", function (event) {
     var choice = event.target;
-    if (!choice.matches("input[type=radio][data-target]")) {
+    if (!choice.matches("input[type=radio][data-name]")) {
       return;
     }
-    var target = document.getElementById(choice.getAttribute("data-target"));
-    if (!target) {
-      return;
-    }
-    if (choice.hasAttribute("data-delete")) {
-      target.checked = choice.getAttribute("data-delete") === "1";
-    } else if (target.tagName === "SELECT" && target.multiple) {
-      var wanted = JSON.parse(choice.getAttribute("data-value") || "[]").map(String);
-      Array.prototype.forEach.call(target.options, function (option) {
-        option.selected = wanted.indexOf(option.value) !== -1;
-      });
-    } else if (target.type === "checkbox") {
-      target.checked = choice.getAttribute("data-value") === "1";
-    } else {
-      var value = choice.getAttribute("data-value");
-      if (target.tagName === "SELECT" && value &&
-          !Array.prototype.some.call(target.options, function (o) { return o.value === value; })) {
-        target.appendChild(new Option(choice.getAttribute("data-label") || value, value));
-      }
-      target.value = value;
-    }
-    target.dispatchEvent(new Event("input", { bubbles: true }));
-    target.dispatchEvent(new Event("change", { bubbles: true }));
-    if (target.tagName === "SELECT" && window.django && window.django.jQuery) {
-      window.django.jQuery(target).trigger("change.select2");
-    }
+    setField(form, choice.getAttribute("data-name"),
+      JSON.parse(choice.getAttribute("data-values") || "[]"),
+      JSON.parse(choice.getAttribute("data-labels") || "{}"));
   });
 }
 
