@@ -23,6 +23,7 @@ __all__ = ["MAX_BYTES", "MayNot", "store", "latest", "discard", "clear_after_sav
 class MayNot(Refused):
     """Whoever asks may not save this article, so may not keep a copy of its form."""
 
+
 # A 12-section article with long bodies posts some 100 kB; ten times that is not a form.
 MAX_BYTES = getattr(settings, "AUTOSAVE_MAX_BYTES", 1_000_000)
 MAX_FIELDS = 5_000

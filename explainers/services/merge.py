@@ -155,7 +155,13 @@ def _rows(part, names, base, theirs, yours, merged):
                 added.append(Row(key, dict(y), saved=False))
                 merged.clashes.append(Clash(part, key, None, b, None, y))
         # in the base only: both deleted it
-    return saved + added
+    return sorted(saved, key=_reading_order) + sorted(added, key=_reading_order)
+
+
+def _reading_order(row):
+    order = row.values.get("order")
+    order = order if isinstance(order, int) else 0
+    return (order, 0, row.key, "") if isinstance(row.key, int) else (order, 1, 0, str(row.key))
 
 
 def _unchanged(names, before, after):
@@ -286,8 +292,11 @@ def conflict_message(conflict):
         )
     else:
         choose = "you did not change the same things, so there is nothing to choose"
+    what = ""
+    if conflict.comparison:
+        what = " They changed: " + ", ".join(conflict.comparison.summary()) + "."
     return (
-        f"This article was saved by {who} after you opened it. Nothing was saved and "
-        "nothing was overwritten. Their changes and yours are merged in the form below; "
+        f"This article was saved by {who} after you opened it.{what} Your changes were not "
+        "saved yet and nothing was overwritten. Their changes and yours are merged in the form below; "
         f"{choose}. Check the form, then save again."
     )

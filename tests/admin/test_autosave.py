@@ -198,9 +198,7 @@ def test_an_autosave_does_not_count_the_articles_page_out_of_date(people, draft)
 # --- the merged form after a stale save -------------------------------------------------
 
 
-def test_after_a_stale_save_the_form_holds_both_changes_and_saves_on_the_next_try(
-    people, draft
-):
+def test_after_a_stale_save_the_form_holds_both_changes_and_saves_on_the_next_try(people, draft):
     senior, editor = client_for(people["senior"]), client_for(people["editor"])
     editor.get(change_url(draft))  # the first revision: the version Eda opens
     editor_form = full_post(draft)

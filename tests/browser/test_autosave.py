@@ -168,3 +168,58 @@ def test_a_dropped_connection_is_said_and_the_autosave_lands_when_it_is_back(ada
         )
         is None
     )
+
+
+def test_two_editors_and_a_merge_that_ends_with_a_save(browser, demo_site, django_user_model):
+    from django.contrib.auth.models import Group
+
+    from explainers import roles
+
+    roles.sync_roles()  # an earlier transactional test may have flushed the groups
+    sol = django_user_model.objects.create_user(
+        "senior", password="senior-pass", is_staff=True, first_name="Sol", last_name="Okafor"
+    )
+    sol.groups.add(Group.objects.get(name=roles.SENIOR_EDITOR))
+    django_user_model.objects.create_superuser("ada", password="ada-pass", first_name="Ada")
+    article, url = change_url(demo_site.url)
+    first_heading = article.sections.order_by("order").first().heading
+    senior_context, senior = sign_in(browser, demo_site.url, "senior", "senior-pass")
+    admin_context, admin = sign_in(browser, demo_site.url, "ada", "ada-pass")
+    try:
+        admin.goto(url)
+        senior.goto(url)
+        # Sol changes the dek and the first section's body, and saves.
+        senior.fill("#id_dek", "Sol's dek.")
+        senior.fill("#id_sections-0-body", "Sol's first section.")
+        senior.click("input[name=_continue]")
+        senior.wait_for_selector(".messagelist .success")
+
+        # Ada, on the form she opened before, changes the title and the dek, and saves.
+        admin.fill("#id_title", "Ada's title")
+        admin.fill("#id_dek", "Ada's dek.")
+        admin.click("input[name=_continue]")
+        admin.wait_for_selector(".errornote")
+        assert "merged in the form below" in admin.content()
+        assert admin.input_value("#id_title") == "Ada's title"  # yours, nothing retyped
+        assert admin.input_value("#id_sections-0-body") == "Sol's first section."  # theirs
+        choices = admin.locator("#merge-choices fieldset")
+        assert choices.count() == 1  # only the dek was changed by both
+        assert "Dek" in choices.first.locator("legend").inner_text()
+        assert "Sol's dek." in choices.first.inner_text()
+        assert "Ada's dek." in choices.first.inner_text()
+        shots = os.environ.get("AUTOSAVE_SCREENSHOTS")
+        if shots:
+            admin.locator("#merge-choices").screenshot(path=f"{shots}/merge.png")
+        choices.first.locator("input[value=theirs]").check()
+        assert admin.input_value("#id_dek") == "Sol's dek."
+
+        admin.click("input[name=_continue]")
+        admin.wait_for_selector(".messagelist .success")
+        article.refresh_from_db()
+        assert article.title == "Ada's title"
+        assert article.dek == "Sol's dek."
+        first = article.sections.order_by("order").first()
+        assert (first.heading, first.body) == (first_heading, "Sol's first section.")
+    finally:
+        senior_context.close()
+        admin_context.close()

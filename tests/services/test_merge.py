@@ -107,6 +107,12 @@ def test_sections_added_on_either_side_are_all_kept_theirs_saved_yours_new():
     assert merged.clashes == []
 
 
+def test_rows_come_in_reading_order_whatever_order_the_revisions_list_them():
+    rows = {12: section(order=3), 9: section(order=1), 30: section(order=2)}
+    merged = merge(side(sections=rows), side(sections=rows), side(sections=rows))
+    assert [row.key for row in merged.sections] == [9, 30, 12]
+
+
 def test_a_section_you_deleted_that_they_left_alone_stays_deleted():
     base = side(sections={7: section(), 8: section(order=2)})
     merged = merge(base, base, side(sections={7: section()}))
