@@ -91,16 +91,19 @@ class MergeChoices:
         self.merged, self.rows, self.saved_by = merged, rows, saved_by
         self.names = revisions._Names()
 
+    def _rows_of(self, part):
+        return self.merged.sections if part == "section" else self.merged.citations
+
     def _place(self, clash):
         if clash.part == "article":
             return "", ""
         index = self.rows[(clash.part, clash.key)]
         prefix = "sections" if clash.part == "section" else "citations"
-        values = clash.yours or clash.theirs or clash.base or {}
+        row = next(r for r in self._rows_of(clash.part) if r.key == clash.key)
         if clash.part == "section":
-            name = f"Section {index + 1} (“{values.get('heading', '') if isinstance(values, dict) else ''}”)"
+            name = f"Section {index + 1} (“{row.values.get('heading', '')}”)"
         else:
-            name = f"Citation [@{values.get('key', '') if isinstance(values, dict) else ''}]"
+            name = f"Citation [@{row.values.get('key', '')}]"
         return f"{prefix}-{index}-", name
 
     def _field_side(self, title, prefix, clash, value, picked):

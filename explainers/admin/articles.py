@@ -16,13 +16,13 @@ from ..services import Refused
 from ..services.articles import ArticleChange, SectionChange, save_article
 from .article_autosave import ArticleAutosaveMixin
 from .article_checks import ArticleChecksMixin
-from .article_merge import ArticleMergeMixin
 from .article_form import (
     CONTENT_FIELDS,
     ArticleAdminForm,
     CitationInline,
     SectionInline,
 )
+from .article_merge import ArticleMergeMixin
 from .article_views import ArticleViewsMixin
 from .base import EditorialAdmin, live_forms
 

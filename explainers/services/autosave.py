@@ -10,7 +10,6 @@ editorial row, and a busy editor stores one every few seconds.
 """
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from .. import permissions
@@ -82,17 +81,16 @@ def store(user, article, *, data, labels=None, opened_version=None):
     ):
         raise Refused("The version the form was opened at is a whole number.")
     pairs, shown = _pairs(data), _labels(labels)
-    with transaction.atomic():
-        row, _ = ArticleAutosave.objects.update_or_create(
-            user=user,
-            article=article,
-            defaults={
-                "data": pairs,
-                "labels": shown,
-                "opened_version": opened_version,
-                "updated_at": timezone.now(),
-            },
-        )
+    row, _ = ArticleAutosave.objects.update_or_create(  # one transaction of its own
+        user=user,
+        article=article,
+        defaults={
+            "data": pairs,
+            "labels": shown,
+            "opened_version": opened_version,
+            "updated_at": timezone.now(),
+        },
+    )
     return row
 
 

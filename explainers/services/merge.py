@@ -297,6 +297,6 @@ def conflict_message(conflict):
         what = " They changed: " + ", ".join(conflict.comparison.summary()) + "."
     return (
         f"This article was saved by {who} after you opened it.{what} Your changes were not "
-        "saved yet and nothing was overwritten. Their changes and yours are merged in the form below; "
-        f"{choose}. Check the form, then save again."
+        "saved yet and nothing was overwritten. Their changes and yours are merged in the "
+        f"form below; {choose}. Check the form, then save again."
     )
