@@ -260,3 +260,18 @@ def test_sections_added_by_both_editors_are_both_in_the_merged_form(people, draf
     formsets = {fs.formset.prefix: fs.formset for fs in response.context["inline_admin_formsets"]}
     headings = [f["heading"].value() for f in formsets["sections"].forms]
     assert "Sol's section" in headings and "Eda's section" in headings
+
+
+def test_a_clash_on_a_sections_level_names_the_levels(people, draft, levels):
+    senior, editor = client_for(people["senior"]), client_for(people["editor"])
+    editor.get(change_url(draft))
+    editor_form, senior_form = full_post(draft), full_post(draft)
+    senior_form["sections-1-spoiler_level"] = levels[3].pk
+    senior.post(change_url(draft), senior_form)
+    editor_form["sections-1-spoiler_level"] = levels[1].pk
+    response = editor.post(change_url(draft), editor_form)
+    page = page_text(response)
+    assert "Section 2 (“Charlotte drugged Lizzie”): spoiler level" in page
+    assert levels[3].name in page and levels[1].name in page
+    raw = response.content.decode()
+    assert f'data-name="sections-1-spoiler_level" data-values="[&quot;{levels[3].pk}&quot;]"' in raw
