@@ -187,6 +187,7 @@ function startAutosave() {
   }
 
   var pageState = JSON.stringify(pairs());
+  var lastSeen = pageState; // the form as the last change left it
 
   function dirty() {
     return refusedPage || JSON.stringify(pairs()) !== pageState;
@@ -228,11 +229,9 @@ function startAutosave() {
   // --- sending -------------------------------------------------------------------------
 
   function schedule() {
+    lastSeen = JSON.stringify(pairs());
     if (offering || submitting) {
-      if (!submitting) {
-        keepLocal();
-      }
-      return;
+      return; // the copy kept in this browser may be the one on offer: leave it
     }
     keepLocal();
     window.clearTimeout(timer);
@@ -474,10 +473,8 @@ function startAutosave() {
   document.addEventListener("formset:removed", schedule);
   // Widgets that change a field without an event (select2's choices): look now and then.
   window.setInterval(function () {
-    if (!offering && !submitting && JSON.stringify(pairs()) !== (acked || pageState)) {
-      if (!timer || failures === 0) {
-        schedule();
-      }
+    if (!offering && !submitting && JSON.stringify(pairs()) !== lastSeen) {
+      schedule();
     }
   }, 5000);
 
