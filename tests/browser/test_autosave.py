@@ -65,6 +65,10 @@ def test_an_autosave_survives_a_reload_and_restores_with_an_added_section(ada, d
     offer = ada.locator(".autosave-offer")
     offer.wait_for()
     assert "Title" in offer.inner_text()
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(ada, context="#autosave").response["violations"]
+    assert [v["id"] for v in found] == []  # axe, on the status and the offer
     assert ada.input_value("#id_title") == title
     shots = os.environ.get("AUTOSAVE_SCREENSHOTS")
     if shots:
@@ -210,6 +214,10 @@ def test_two_editors_and_a_merge_that_ends_with_a_save(browser, demo_site, djang
         shots = os.environ.get("AUTOSAVE_SCREENSHOTS")
         if shots:
             admin.locator("#merge-choices").screenshot(path=f"{shots}/merge.png")
+        from axe_playwright_python.sync_playwright import Axe
+
+        found = Axe().run(admin, context="#merge-choices").response["violations"]
+        assert [v["id"] for v in found] == []  # axe, on the choices this work added
         choices.first.locator("input[value=theirs]").check()
         assert admin.input_value("#id_dek") == "Sol's dek."
 
