@@ -52,6 +52,7 @@ def not_shown():
 
     return (
         m.AuditEntry,
+        m.ArticleAutosave,  # an editor's unsaved form, shown to them alone
         m.ReaderReport,
         m.StoredPage,
         m.LeakOverride,

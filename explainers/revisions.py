@@ -304,6 +304,7 @@ class Conflict:
     message: str
     comparison: Comparison | None = None
     savers: list = field(default_factory=list)
+    merge: object = None  # services.merge.Merged: theirs and yours, merged for the form
 
 
 def describe_conflict(article, opened):

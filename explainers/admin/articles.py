@@ -14,6 +14,7 @@ from ..models import Article, Citation, Section
 from ..models.articles import HERO_IMAGE_MESSAGE
 from ..services import Refused
 from ..services.articles import ArticleChange, SectionChange, save_article
+from .article_autosave import ArticleAutosaveMixin
 from .article_checks import ArticleChecksMixin, _field_id
 from .article_form import (
     CONTENT_FIELDS,
@@ -21,6 +22,7 @@ from .article_form import (
     CitationInline,
     SectionInline,
 )
+from .article_merge import ArticleMergeMixin
 from .article_preview import ArticlePreviewMixin
 from .article_views import ArticleViewsMixin
 from .base import EditorialAdmin, live_forms
@@ -48,7 +50,14 @@ def name_rows_written(formset):
     ]
 
 
-class ArticleAdmin(ArticlePreviewMixin, ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
+class ArticleAdmin(
+    ArticleAutosaveMixin,
+    ArticleMergeMixin,
+    ArticlePreviewMixin,
+    ArticleChecksMixin,
+    ArticleViewsMixin,
+    EditorialAdmin,
+):
     list_display = ["title", "work", "state", "is_published", "published_at", "updated_at"]
     list_filter = ["status", "work", "sections__spoiler_level"]
     search_fields = ["title", "dek", "slug", "sections__heading", "work__title"]
@@ -78,11 +87,13 @@ class ArticleAdmin(ArticlePreviewMixin, ArticleChecksMixin, ArticleViewsMixin, E
             "explainers/admin/checks-panel.js",
             "explainers/admin/preview.js",
             "explainers/admin/error-summary.js",
+            "explainers/admin/autosave.js",
         ]
         css = {
             "all": [
                 "explainers/admin/checks-panel.css",
                 "explainers/admin/article-form.css",
+                "explainers/admin/autosave.css",
             ]
         }
 
@@ -194,6 +205,11 @@ class ArticleAdmin(ArticlePreviewMixin, ArticleChecksMixin, ArticleViewsMixin, E
         """The form again, as Django shows a form with errors, with the service's
         problems at the top and each by its field where it has one."""
         form, formsets, refusal = refused.form, refused.formsets, refused.refusal
+        merge = None
+        if refusal.conflict is not None and refusal.conflict.merge is not None:
+            form, formsets, merge = self.merged_forms(
+                request, form, formsets, refusal.conflict, object_id
+            )
         sections = next((fs for fs in formsets if fs.model is Section), None)
         live = sorted(live_forms(sections), key=lambda f: f.instance.order) if sections else []
         for problem in refusal.problems:
@@ -235,6 +251,7 @@ class ArticleAdmin(ArticlePreviewMixin, ArticleChecksMixin, ArticleViewsMixin, E
             "errors": helpers.AdminErrorList(form, formsets),
             "preserved_filters": self.get_preserved_filters(request),
             "conflict": refusal.conflict,
+            "merge": merge,
             **(extra_context or {}),
         }
         return self.render_change_form(

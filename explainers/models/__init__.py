@@ -1,5 +1,6 @@
 from .articles import Article, ArticleQuerySet, Citation, RenderReport, Section, Source
 from .audit import AuditEntry
+from .autosave import ArticleAutosave
 from .images import Image, Picture, Rendition
 from .reports import ReaderReport
 from .spoilers import (
@@ -15,6 +16,7 @@ from .works import Credit, Person, Work, WorkPart
 
 __all__ = [
     "Article",
+    "ArticleAutosave",
     "AuditEntry",
     "ArticleQuerySet",
     "Citation",

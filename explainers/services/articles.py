@@ -32,6 +32,7 @@ from ..models import (
 from ..models.articles import render_bodies
 from ..refusal import Problem, Refused
 from ..workflow import TransitionRefused
+from . import autosave, merge
 
 S = Article.Status
 
@@ -113,11 +114,16 @@ def _revision(user):
         yield
 
 
-def _locked_saved(article, opened_version):
-    """The article's saved row, locked, after checking the change was made on it."""
-    saved = Article.objects.select_for_update().get(pk=article.pk)
+def _locked_saved(change):
+    """The article's saved row, locked, after checking the change was made on it. A
+    stale change is refused with the merge of it and what was saved since."""
+    opened_version = change.opened_version
+    saved = Article.objects.select_for_update().get(pk=change.article.pk)
     if opened_version is None or opened_version != saved.version:
         conflict = revisions.describe_conflict(saved, opened_version)
+        conflict.merge = merge.for_stale_change(change, saved)
+        if conflict.merge is not None:
+            conflict.message = merge.conflict_message(conflict)
         raise Refused(conflict.message, conflict=conflict)
     return saved
 
@@ -135,7 +141,7 @@ def save_article(change, *, user):
     article = change.article
     with transaction.atomic(), _revision(user):
         locking.hold_editorial_lock()
-        saved = _locked_saved(article, change.opened_version) if article.pk else None
+        saved = _locked_saved(change) if article.pk else None
         if user is not None and not permissions.may_save_article(user, saved or article):
             raise Refused("You may not change this article.")
         move = _move(user, saved, article)
@@ -147,6 +153,7 @@ def save_article(change, *, user):
         if move is not None:
             workflow.prepare(article, move)
         _write(change, article, user, creating=saved is None)
+        autosave.clear_after_save(user, article, created=saved is None)
         rendering = article.render_sections(prepared=rendered)
         override = _record_override(change, article, report, verdict, user)
         for snippet in change.dismissed:
