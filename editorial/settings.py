@@ -84,9 +84,9 @@ TASKS = {
         else f"{TASKS_MODULE}.backends.immediate.ImmediateBackend"
     }
 }
-# /readyz answers 503 once the oldest queued task has waited this long (no worker running,
-# or too few for the work).
-TASKS_BACKLOG_SECONDS = int(os.environ.get("TASKS_BACKLOG_SECONDS", 120))
+# /readyz answers 503 once the oldest queued task has waited this many seconds (no worker
+# running, or too few for the work); 0 reports the backlog without ever failing on it.
+TASKS_BACKLOG_SECONDS = int(os.environ.get("TASKS_BACKLOG_SECONDS", 300))
 
 MIDDLEWARE = [
     # First, so its headers are on every response: static files (which whitenoise answers
