@@ -404,6 +404,7 @@ class Image(models.Model):
         made, placeholder = [], ""
         try:
             with self.file.open("rb") as handle, PILImage.open(handle) as source:
+                source.draft(source.mode, imaging.decode_size_for_renditions(source.size))
                 source.load()
                 placeholder = imaging.placeholder_data_uri(source)
                 if not imaging.is_animated(source):
