@@ -89,13 +89,14 @@ def retrying(function, args, attempt):
 def _make_renditions(image_id, key):
     from .models import Image
 
-    image = Image.objects.filter(pk=image_id).first()
-    if image is None or not image.file:
-        return "gone"
-    if image.rendition_source_key() != key:
-        return "superseded"  # changed since: the task its change queued makes them
-    if image.renditions_made_from == key:
-        return "done already"
+    with transaction.atomic():  # read on the primary: a replica may not have the change yet
+        image = Image.objects.filter(pk=image_id).first()
+        if image is None or not image.file:
+            return "gone"
+        if image.rendition_source_key() != key:
+            return "superseded"  # changed since: the task its change queued makes them
+        if image.renditions_made_from == key:
+            return "done already"
     return "made" if image.make_renditions(key=key) else "made elsewhere"
 
 
@@ -143,6 +144,11 @@ RECHECKED = "explainers.leaks.rechecked"
 
 
 def _recheck_live_articles(article_ids, cause, actor_id, term, token):
+    with transaction.atomic():  # read on the primary (the new term), writing nothing
+        return _recheck_on_primary(article_ids, cause, actor_id, term, token)
+
+
+def _recheck_on_primary(article_ids, cause, actor_id, term, token):
     from django.contrib.auth import get_user_model
 
     from . import leaks
