@@ -120,7 +120,7 @@ class RecheckPublishedMixin:
                 request,
                 f"The leak check will look at the {count} live or scheduled article"
                 f"{'s' if count != 1 else ''} this {name} applies to again, in the "
-                "background, within a minute: their authors are emailed about any leak it "
+                "background: their authors are emailed about any leak it "
                 "finds, and the live-leaks list shows them.",
                 messages.INFO,
             )
@@ -128,15 +128,15 @@ class RecheckPublishedMixin:
         for found in outcome["found"]:
             for message in found["leaks"]:
                 self.tell_leak(request, found["title"], found["scheduled"], message)
+        from ..services import notifications
+
         told = [
-            f"“{found['title']}” ({', '.join(outcome['told'][str(found['article'])])})"
+            (found["title"], outcome["told"][str(found["article"])])
             for found in outcome["found"]
             if str(found["article"]) in outcome["told"]
         ]
         if told:
-            self.message_user(
-                request, "Emailed the authors of " + "; ".join(told) + ".", messages.INFO
-            )
+            self.message_user(request, notifications.told_message(told), messages.INFO)
 
     def term_of(self, obj):
         """The phrase whose leaks the authors are told of; "" for every leak found."""
