@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-test lock run demo serve soak test test-postgres test-browser lint format clean
+.PHONY: install install-test lock run demo serve worker soak test test-postgres test-browser lint format clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.12 or similar")'
@@ -41,16 +41,29 @@ demo: install
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py demo
 
+# The development server and, beside it, the background worker (renditions, page rebuilds,
+# leak re-checks: explainers/tasks.py). Ctrl-C stops both.
 run: demo
-	@echo "Serving http://$(HOST):$(PORT)/ (admin at http://$(HOST):$(PORT)/admin/). Ctrl-C stops."
+	@echo "Serving http://$(HOST):$(PORT)/ (admin at http://$(HOST):$(PORT)/admin/), with a background worker. Ctrl-C stops both."
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	DEBUG=1 $(BIN)/python manage.py db_worker --no-startup-delay & worker=$$!; \
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# The production server: gunicorn with 2 workers, DEBUG off, hashed compressed static files.
+# The production server: gunicorn with 2 workers, DEBUG off, hashed compressed static files,
+# and one background worker beside it (`make worker` runs a worker alone, e.g. on a machine
+# or in a service of its own; TASK_WORKER=0 leaves it out here). Ctrl-C stops both.
 # Needs SECRET_KEY and ALLOWED_HOSTS (and DATABASE_URL for PostgreSQL) in the environment.
 serve: install
 	$(BIN)/python manage.py collectstatic --noinput
 	$(BIN)/python manage.py migrate --noinput
+	@trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	if [ "$${TASK_WORKER:-1}" != 0 ]; then $(BIN)/python manage.py db_worker --no-reload & worker=$$!; fi; \
 	$(BIN)/python -m gunicorn editorial.wsgi:application --workers $${WORKERS:-2} --bind $(HOST):$(PORT)
+
+# One background worker (explainers/tasks.py): run as many as the work needs, anywhere that
+# reaches the database and the media storage.
+worker: install
+	$(BIN)/python manage.py db_worker --no-reload
 
 # Several minutes of load against the production server on PostgreSQL, with a restart of the
 # database in the middle (see bench/soak.py): make soak SOAK_ARGS="--seconds 240"

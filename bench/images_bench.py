@@ -26,6 +26,7 @@ os.environ.update(
     DEBUG="1",
     DATABASE_URL=f"sqlite:///{WORK}/bench.sqlite3",
     MEDIA_ROOT=f"{WORK}/media",
+    TASKS_BACKEND="immediate",  # the demo's renditions made as it loads (no worker here)
 )
 
 import django  # noqa: E402

@@ -3,7 +3,10 @@
 - ``/healthz``: the process answers (liveness). Touches nothing: no database, no cache, so a
   database outage never gets every app server restarted.
 - ``/readyz``: this server can serve readers now (readiness): each database it reads
-  (the primary and any replica), the cache (Redis in production), and the media storage.
+  (the primary and any replica), the cache (Redis in production), the media storage, and,
+  with the database task backend, the task backlog: how many tasks wait for a worker and
+  how long the oldest has waited (not ready past ``TASKS_BACKLOG_SECONDS``: no worker runs,
+  or too few keep up, and renditions and page rebuilds wait; 0 only reports it).
   200 with ``{"status": "ready", ...}``, or 503 naming what failed (``"failed":
   ["database"]``): a load balancer then sends readers to a server that can answer them.
 
@@ -57,21 +60,62 @@ def check_storage():
     storage.exists("readyz-probe")
 
 
+class Backlogged(RuntimeError):
+    pass
+
+
+def check_tasks():
+    """The queue of background tasks (explainers/tasks.py): how many are ready to run and
+    the age in seconds of the one that has waited longest. One query (the ready tasks are
+    an index of their own)."""
+    from django.conf import settings
+    from django.db.models import Count, Min, Q
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    now = timezone.now()
+    never = get_date_max()
+    found = DBTaskResult.objects.ready().aggregate(
+        queued=Count("pk"),
+        enqueued=Min("enqueued_at", filter=Q(run_after=never)),
+        due=Min("run_after", filter=~Q(run_after=never)),  # retries, due since
+    )
+    waiting = [time for time in (found["enqueued"], found["due"]) if time is not None]
+    oldest = round((now - min(waiting)).total_seconds(), 1) if waiting else 0
+    details = {"queued": found["queued"], "oldest_seconds": max(oldest, 0)}
+    if settings.TASKS_BACKLOG_SECONDS and oldest > settings.TASKS_BACKLOG_SECONDS:
+        raise Backlogged(details)
+    return details
+
+
 CHECKS = {"database": check_databases, "cache": check_cache, "storage": check_storage}
+
+
+def checks():
+    """What this deployment has: the task backlog only with the database task backend."""
+    from django.conf import settings
+
+    found = dict(CHECKS)
+    backend = settings.TASKS.get("default", {}).get("BACKEND", "")
+    if backend.startswith("django_tasks_db."):
+        found["tasks"] = check_tasks
+    return found
 
 
 def readiness():
     """(ready, {name: {"ok": bool, "ms": float, "error": str}}): every check, in order."""
     results = {}
-    for name, check in CHECKS.items():
+    for name, check in checks().items():
         started = time.perf_counter()
         try:
-            check()
+            details = check()
+        except Backlogged as error:
+            results[name] = {"ok": False, "error": "backlog", **error.args[0]}
         except Exception as error:  # anything a check raises means "not ready"
             # The kind of error, not its message: messages can name hosts and users.
             results[name] = {"ok": False, "error": type(error).__name__}
         else:
-            results[name] = {"ok": True}
+            results[name] = {"ok": True, **(details or {})}
         results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
     return all(result["ok"] for result in results.values()), results
 

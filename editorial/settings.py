@@ -62,6 +62,34 @@ INSTALLED_APPS = [
     "explainers",
 ]
 
+# Background work (explainers/tasks.py) on Django's Tasks framework: ``django.tasks`` from
+# Django 6, the ``django_tasks`` backport before it. ``TASKS_BACKEND=database`` (the
+# default) queues tasks in the database for ``manage.py db_worker`` to run;
+# ``immediate`` runs each task at once, inside the request that asked for it (the tests).
+try:
+    import django.tasks  # noqa: F401
+except ImportError:
+    TASKS_MODULE = "django_tasks"
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("explainers"), "django_tasks")
+else:
+    TASKS_MODULE = "django.tasks"
+INSTALLED_APPS.insert(INSTALLED_APPS.index("explainers"), "django_tasks_db")
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "database")
+if TASKS_BACKEND not in ("database", "immediate"):
+    raise ImproperlyConfigured("TASKS_BACKEND must be database or immediate.")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if TASKS_BACKEND == "database"
+        else f"{TASKS_MODULE}.backends.immediate.ImmediateBackend"
+    }
+}
+# /readyz answers 503 once the oldest queued task has waited this many seconds (no worker
+# running, or too few for the work). 0, the default, reports the backlog without failing on
+# it: the queue is shared, so a threshold would take every app server out at once although
+# readers can be served without a worker.
+TASKS_BACKLOG_SECONDS = int(os.environ.get("TASKS_BACKLOG_SECONDS", 0))
+
 MIDDLEWARE = [
     # First, so its headers are on every response: static files (which whitenoise answers
     # before anything below runs) and the 400 for a Host header not in ALLOWED_HOSTS.

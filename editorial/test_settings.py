@@ -9,7 +9,7 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "test-only-key-not-secret")
 
 from editorial.settings import *  # noqa: E402,F403
-from editorial.settings import DATABASES, STORAGES  # noqa: E402
+from editorial.settings import DATABASES, STORAGES, TASKS_MODULE  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = tempfile.mkdtemp(prefix="explainers-test-media-")
@@ -42,5 +42,8 @@ SECURE_SSL_REDIRECT = False
 # runs in production (tests/delivery/test_replicas.py turns the routing on).
 DATABASES = {**DATABASES, "replica1": {**DATABASES["default"], "TEST": {"MIRROR": "default"}}}
 DATABASE_ROUTERS = []
+# Tasks run at once, inside the request (as without a worker); the tests about the queue
+# switch to the database backend and run the real worker (tests/delivery/test_tasks.py).
+TASKS = {"default": {"BACKEND": f"{TASKS_MODULE}.backends.immediate.ImmediateBackend"}}
 # The crawl runs many searches from one client; the limit itself is tested on its own.
 SEARCHES_PER_CLIENT = 1_000_000

@@ -13,6 +13,7 @@ text chunks), so nothing served carries what the camera or the editor's machine 
 """
 
 import base64
+import contextlib
 import hashlib
 import io
 import re
@@ -50,7 +51,23 @@ class CheckedImage:
 
 
 def check_image_upload(upload):
-    """Decode ``upload`` (a Django File) and return what it is, or raise ValidationError."""
+    """Decode ``upload`` (a Django File) and return what it is, or raise ValidationError.
+
+    An upload is checked once: the form field, the model's validator and the clean copy
+    each ask, and the answer for the same file object of the same size is kept on it."""
+    # A model field's file wraps the upload the form checked: the answer is kept on that.
+    holder = getattr(upload, "_file", None) or upload
+    known = getattr(holder, "_explainers_checked", None)
+    if known is not None and known[0] == getattr(upload, "size", None):
+        return known[1]
+    checked = _check_image_upload(upload)
+    # An object that takes no attributes is simply checked again next time.
+    with contextlib.suppress(AttributeError):
+        holder._explainers_checked = (getattr(upload, "size", None), checked)
+    return checked
+
+
+def _check_image_upload(upload):
     max_bytes = settings.IMAGE_UPLOAD_MAX_BYTES
     max_pixels = settings.IMAGE_MAX_PIXELS
     size = getattr(upload, "size", None)
@@ -366,15 +383,31 @@ def make_renditions(source, *, specs=("full",), focus=(0.5, 0.5)):
     for spec in specs:
         ratio, widths = RENDITION_SPECS[spec]
         base = working if ratio is None else working.crop(focal_crop(working.size, ratio, focus))
-        sizes = sorted({min(width, base.width) for width in widths})
+        sizes = sorted({min(width, base.width) for width in widths}, reverse=True)
+        larger = base
         for width in sizes:
             height = max(1, round(base.height * width / base.width))
+            # Each size from the next larger one: a fraction of the pixels to filter.
             resized = (
-                base if width == base.width else base.resize((width, height), PILImage.LANCZOS)
+                base if width == base.width else larger.resize((width, height), PILImage.LANCZOS)
             )
+            larger = resized
             for fmt in ("webp", fallback):
                 made.append(RenditionData(spec, fmt, width, height, _encode(resized, fmt)))
-    return made
+    return sorted(made, key=lambda data: (list(specs).index(data.spec), data.width))
+
+
+def decode_size_for_renditions(size):
+    """The smallest size to decode an image of ``size`` at and still make every rendition
+    as from the whole image: wide enough for the widest rendition, tall enough for the
+    widest of each crop. JPEG decodes at 1/2, 1/4 or 1/8 of its size when asked
+    (``Image.draft``), which for a 24-megapixel still saves most of the work."""
+    widest = max(max(widths) for _, widths in RENDITION_SPECS.values())
+    tallest = max(
+        max(widths) * ratio[1] / ratio[0] for ratio, widths in RENDITION_SPECS.values() if ratio
+    )
+    width, height = size
+    return (min(width, widest), min(height, max(round(tallest), round(widest * height / width))))
 
 
 def placeholder_data_uri(source):

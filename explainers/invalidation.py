@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 
-from . import edge_cache
+from . import edge_cache, tasks
 
 EVERY_PAGE = object()
 
@@ -202,7 +202,8 @@ def apply(result):
         _tell_edge(result.pages, result.keys)
     ids = [pk for pk in result.rebuild if pk is not None]
     if ids:
-        transaction.on_commit(lambda: stored_pages.build_stale(ids))
+        # A background task (explainers/tasks.py); until it runs, a reader renders the page.
+        tasks.rebuild_after_commit(ids)
     if result.search is not None:
         search.refresh(result.search)
     if result.search_work is not None:

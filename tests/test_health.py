@@ -118,3 +118,64 @@ def test_a_missing_media_folder_fails_readyz(client, settings, tmp_path):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert body(response)["failed"] == ["storage"]
+
+
+# -- the task backlog (the database task backend only) -------------------------------------
+
+QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def queue_a_task(waited_seconds):
+    """A real task queued through the database backend, as if ``waited_seconds`` ago."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from explainers import tasks
+
+    result = tasks.rebuild_pages.enqueue([])
+    DBTaskResult.objects.filter(pk=result.id).update(
+        enqueued_at=timezone.now() - timedelta(seconds=waited_seconds)
+    )
+
+
+@every_database
+def test_with_tasks_run_at_once_readyz_has_no_backlog_to_report(client):
+    assert "tasks" not in body(client.get("/readyz"))["checks"]
+
+
+@every_database
+def test_readyz_reports_the_task_backlog(client, settings):
+    settings.TASKS = QUEUE
+    settings.TASKS_BACKLOG_SECONDS = 300
+    found = body(client.get("/readyz"))
+    assert found["checks"]["tasks"]["ok"]
+    assert found["checks"]["tasks"]["queued"] == 0
+    assert found["checks"]["tasks"]["oldest_seconds"] == 0
+    queue_a_task(waited_seconds=40)
+    queue_a_task(waited_seconds=5)
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    tasks = body(response)["checks"]["tasks"]
+    assert tasks["ok"] and tasks["queued"] == 2
+    assert 40 <= tasks["oldest_seconds"] < 60
+
+
+@every_database
+def test_a_task_waiting_past_the_limit_fails_readyz_with_the_figures(client, settings):
+    settings.TASKS = QUEUE
+    settings.TASKS_BACKLOG_SECONDS = 300
+    queue_a_task(waited_seconds=900)  # no worker has run for a quarter of an hour
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    found = body(response)
+    assert found["failed"] == ["tasks"]
+    assert found["checks"]["tasks"]["error"] == "backlog"
+    assert found["checks"]["tasks"]["queued"] == 1
+    assert found["checks"]["tasks"]["oldest_seconds"] >= 900
+    # With the limit off, the backlog is reported and readers still get this server.
+    settings.TASKS_BACKLOG_SECONDS = 0
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert body(response)["checks"]["tasks"]["queued"] == 1

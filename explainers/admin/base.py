@@ -74,46 +74,73 @@ class RecheckPublishedMixin:
     source), run the leak check on them again and tell whoever made the change where the
     leaks now stand. Runs once the inlines are saved too (a work's cast)."""
 
-    # Whether the articles' authors are emailed about the leaks (``leaks_to_tell``) too:
-    # for the leak check's own data, spoiler terms and word families.
+    # Whether the articles' authors are emailed about the leaks (``term_of``) too: for the
+    # leak check's own data, spoiler terms and word families. Those reach every live
+    # article, so that check runs in the background (``tasks.recheck_live_articles``).
     notify_authors = False
 
     def affected_articles(self, obj):
         raise NotImplementedError
 
-    def leaks_to_tell(self, obj, found):
-        """Of the leaks ``found`` in an article, those its authors are emailed about."""
-        return found
-
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         obj = form.instance
-        articles = self.affected_articles(obj).select_related("work", "hero_image__spoiler_level")
+        articles = self.affected_articles(obj)
+        if self.notify_authors:
+            # Every live article, for a term or a word family: checked in the background.
+            self.recheck_in_background(request, obj, articles)
+            return
+        articles = articles.select_related("work", "hero_image__spoiler_level")
         now = timezone.now()
-        to_tell = {}
         for article in articles.distinct():
-            state = (
-                "Scheduled" if article.published_at and article.published_at > now else "Published"
-            )
-            found = leaks.check_saved_article(article).leaks
-            for leak in found:
-                self.message_user(
-                    request,
-                    f"{state} article “{article.title}” now has a leak. {leak.message}. "
-                    "Ask its editor to fix it.",
-                    level=messages.WARNING,
-                )
-            if self.notify_authors and found:
-                to_tell[article] = self.leaks_to_tell(obj, found)
-        if to_tell:
-            from ..services import notifications
+            scheduled = bool(article.published_at and article.published_at > now)
+            for leak in leaks.check_saved_article(article).leaks:
+                self.tell_leak(request, article.title, scheduled, leak.message)
 
-            name = self.model._meta.verbose_name
-            told = notifications.tell_authors(
-                to_tell, cause=f"the {name} “{obj}”", actor=request.user
+    def tell_leak(self, request, title, scheduled, message):
+        self.message_user(
+            request,
+            f"{'Scheduled' if scheduled else 'Published'} article “{title}” now has a leak. "
+            f"{message}. Ask its editor to fix it.",
+            level=messages.WARNING,
+        )
+
+    def recheck_in_background(self, request, obj, articles):
+        """Queue the re-check (explainers/tasks.py), or, when tasks run at once, run it
+        now and say what it found."""
+        from .. import tasks
+
+        name = self.model._meta.verbose_name
+        outcome = tasks.recheck_after_change(
+            articles, cause=f"the {name} “{obj}”", actor=request.user, term=self.term_of(obj)
+        )
+        if outcome is None:
+            count = articles.distinct().count()
+            self.message_user(
+                request,
+                f"The leak check will look at the {count} live or scheduled article"
+                f"{'s' if count != 1 else ''} this {name} applies to again, in the "
+                "background: their authors are emailed about any leak it "
+                "finds, and the live-leaks list shows them.",
+                messages.INFO,
             )
-            if told:
-                self.message_user(request, notifications.told_message(told), messages.INFO)
+            return
+        for found in outcome["found"]:
+            for message in found["leaks"]:
+                self.tell_leak(request, found["title"], found["scheduled"], message)
+        from ..services import notifications
+
+        told = [
+            (found["title"], outcome["told"][str(found["article"])])
+            for found in outcome["found"]
+            if str(found["article"]) in outcome["told"]
+        ]
+        if told:
+            self.message_user(request, notifications.told_message(told), messages.INFO)
+
+    def term_of(self, obj):
+        """The phrase whose leaks the authors are told of; "" for every leak found."""
+        return ""
 
 
 class PublicTextForm(forms.ModelForm):

@@ -47,9 +47,9 @@ class SpoilerTermAdmin(RecheckPublishedMixin, EditorialAdmin):
     list_select_related = ["work", "spoiler_level"]
     notify_authors = True
 
-    def leaks_to_tell(self, obj, found):
+    def term_of(self, obj):
         # The authors hear of what this term finds, not of the leaks other terms found.
-        return [leak for leak in found if leak.term == obj.phrase.strip()]
+        return obj.phrase.strip()
 
     def affected_articles(self, obj):
         articles = Article.objects.live_or_scheduled()

@@ -360,7 +360,12 @@ class Image(models.Model):
         if replaced and replaced != self.file.name:
             delete_file_on_commit(self.file.storage, replaced)
         if self.file and self.rendition_source_key() != self.renditions_made_from:
-            self.make_renditions()
+            # Seconds for a large still: a background task (explainers/tasks.py), queued
+            # once this change commits; until it has run, pages show the original (or,
+            # for a spoiler still, a placeholder that fetches nothing).
+            from ..tasks import make_renditions, run_or_queue
+
+            run_or_queue(make_renditions, self.pk, self.rendition_source_key())
 
     def clean(self):
         from django.core.exceptions import ValidationError
@@ -413,15 +418,23 @@ class Image(models.Model):
         """What the renditions depend on: the file, the focal point, which crops."""
         return "|".join([self.file.name, repr(self.focus), ",".join(self.rendition_specs())])
 
-    def make_renditions(self):
-        """Make (again) every rendition and the placeholder, once, when the file, focal
-        point or level changes; readers' requests only read what is recorded here."""
-        key = self.rendition_source_key()
+    def make_renditions(self, key=None):
+        """Make (again) every rendition and the placeholder for the file, focal point and
+        level as they are (``key``, from ``rendition_source_key``), then render again the
+        bodies that paste this image (they name its renditions). Readers' requests only
+        read what is recorded here. Safe to run twice, or on two workers at once: the rows
+        change under the editorial lock and this image's row lock, only if the image is
+        still what the renditions were made from and nobody recorded them first; otherwise
+        the files made here are removed and False returned. Called without ``key`` (the
+        ``renditions`` command), it makes them again even if they are up to date."""
+        again = key is None
+        key = key or self.rendition_source_key()
         token = hashlib.sha256(key.encode()).hexdigest()[:10]
         stem = PurePosixPath(self.file.name).stem
         made, placeholder = [], ""
         try:
             with self.file.open("rb") as handle, PILImage.open(handle) as source:
+                source.draft(source.mode, imaging.decode_size_for_renditions(source.size))
                 source.load()
                 placeholder = imaging.placeholder_data_uri(source)
                 if not imaging.is_animated(source):
@@ -435,12 +448,25 @@ class Image(models.Model):
         except (OSError, ValueError, MemoryError, PILImage.DecompressionBombError):
             # The original still serves; the page falls back to it.
             logger.exception("Could not make renditions of image %s", self.pk)
+        from .. import locking
         from ..invalidation import changed_without_signals
+        from .articles import Article
 
         # The new files first; then the rows change all at once or not at all, and the
         # old files go only once that has committed (delete_file_on_commit).
         renditions = [Rendition.from_data(self, data, f"{stem}-{token}") for data in made]
-        with transaction.atomic(using=router.db_for_write(Rendition)):
+        alias = router.db_for_write(Rendition)
+        with transaction.atomic(using=alias):
+            locking.hold_editorial_lock(alias)
+            current = Image.objects.using(alias).select_for_update().filter(pk=self.pk).first()
+            if (
+                current is None
+                or (current.renditions_made_from == key and not again)
+                or current.rendition_source_key() != key
+            ):
+                for rendition in renditions:  # gone, done by another worker, or changed
+                    delete_file_on_commit(rendition.file.storage, rendition.file.name)
+                return False
             for old in self.renditions.all():
                 old.delete()
             Rendition.objects.bulk_create(renditions)
@@ -448,8 +474,14 @@ class Image(models.Model):
                 placeholder=placeholder, renditions_made_from=key
             )
             changed_without_signals(self)
+            # Bodies show the renditions as rendered on save: the old ones are going.
+            for article in Article.objects.filter(
+                sections__body__contains=self.address_key
+            ).distinct():
+                article.render_sections()
         self.placeholder = placeholder
         self.renditions_made_from = key
+        return True
 
     def _renditions(self, spec):
         return [r for r in self.renditions.all() if r.spec == spec]

@@ -91,11 +91,9 @@ def tell_authors(found, *, cause, actor=None):
 
 
 def told_message(told):
-    """One line for the admin saying who was emailed, or "" when nobody was."""
+    """One line for the admin saying who was emailed, or "" when nobody was. ``told``:
+    [(article title, [author names])]."""
     if not told:
         return ""
-    parts = [
-        f"“{article.title}” ({', '.join(a.get_full_name() or a.get_username() for a in who)})"
-        for article, who in told.items()
-    ]
+    parts = [f"“{title}” ({', '.join(names)})" for title, names in told]
     return "Emailed the authors of " + "; ".join(parts) + "."

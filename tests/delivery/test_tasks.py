@@ -1,0 +1,285 @@
+"""Background tasks (explainers/tasks.py) on the database backend, as production runs
+them: the slow work a save asks for is queued once the save commits, requests meanwhile are
+served correctly, and each task is safe to run twice. The queue is run here, in the test's
+transaction (tests/support/tasks.py); tests/delivery/test_worker.py runs the real worker."""
+
+import io
+import re
+
+import pytest
+from django.core import mail
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from PIL import Image as PILImage
+
+from explainers import roles, stored_pages, tasks
+from explainers.models import AuditEntry, Image, Rendition, Section, StoredPage
+from tests.support.admin_forms import page_text
+from tests.support.tasks import QUEUE, queued, run, run_queue
+
+GREY_PIXEL = "data:image/gif;base64,"
+
+
+@pytest.fixture(autouse=True)
+def queue(settings):
+    settings.TASKS = QUEUE
+
+
+def photo(size=(2000, 1000)):
+    buffer = io.BytesIO()
+    PILImage.effect_noise(size, 40).convert("RGB").save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def admin_upload(client, levels, rank=0, name="still.jpg"):
+    return client.post(
+        "/admin/explainers/image/add/",
+        {
+            "file": SimpleUploadedFile(name, photo(), "image/jpeg"),
+            "alt_text": "A concert hall",
+            "credit": "Drawn for the tests",
+            "caption": "",
+            "spoiler_level": levels[rank].pk,
+            "_save": "Save",
+        },
+    )
+
+
+def rendition_files(image):
+    """The files in the renditions folder made for ``image`` (named after its file)."""
+    stem = image.file.name.rsplit("/", 1)[-1].split(".")[0]
+    try:
+        names = default_storage.listdir("renditions")[1]
+    except FileNotFoundError:
+        return set()
+    return {f"renditions/{name}" for name in names if name.startswith(stem)}
+
+
+# --- renditions -------------------------------------------------------------------------
+
+
+def test_an_uploaded_image_is_saved_at_once_and_its_renditions_made_by_the_queue(
+    senior_client, client, levels, make_article, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = admin_upload(senior_client, levels)
+        assert not queued()  # nothing queued before the save commits
+    assert response.status_code == 302, page_text(response)
+    assert callbacks
+    image = Image.objects.get()
+    assert not image.renditions.exists() and image.placeholder == ""
+    [row] = queued("make_renditions")
+    assert row.task_result.args == [image.pk, image.rendition_source_key()]
+
+    # Meanwhile the article shows the original.
+    article = make_article(sections=[(0, "Premise", "", "Set up.")])
+    article.hero_image = image
+    article.save()
+    page = client.get(article.get_absolute_url()).content.decode()
+    hero = page.split('class="hero"', 1)[1].split("</figure>", 1)[0]
+    assert f'src="{image.file.url}"' in hero and "renditions/" not in hero
+
+    ran = run_queue(django_capture_on_commit_callbacks)
+    assert ran["make_renditions"] == ["made"]
+    image.refresh_from_db()
+    assert image.placeholder.startswith("data:image/jpeg;base64,")
+    assert sorted(set(image.renditions.values_list("spec", flat=True))) == [
+        "full",
+        "hero",
+        "teaser",
+    ]
+    page = client.get(article.get_absolute_url()).content.decode()
+    hero = page.split('class="hero"', 1)[1].split("</figure>", 1)[0]
+    assert image.renditions.get(spec="hero", format="webp", width=960).file.url in hero
+
+
+def test_a_spoiler_still_waiting_for_its_renditions_fetches_nothing_before_it_is_revealed(
+    client, levels, make_article, django_capture_on_commit_callbacks
+):
+    article = make_article(sections=[(0, "Premise", "", "Set up."), (2, "End", "After", "X.")])
+    with django_capture_on_commit_callbacks(execute=True):
+        image = Image(alt_text="The last scene", credit="Drawn", spoiler_level=levels[2])
+        image.file.save("end.jpg", io.BytesIO(photo((800, 450))), save=False)
+        image.save()
+        Section.objects.filter(article=article, order=2).update(image=image)
+        stored_pages.mark_stale([article.pk])
+    assert queued("make_renditions") and image.placeholder == ""
+    page = client.get(article.get_absolute_url()).content.decode()
+    still = page.split('class="still still--deferred"', 1)[1].split("</figure>", 1)[0]
+    # Only a grey pixel until the reader opens the section; the original only in data-*.
+    assert f'src="{GREY_PIXEL}' in still
+    assert f'data-src="{image.file.url}"' in still
+    assert not re.search(rf'(?<!data-)src="{re.escape(image.file.url)}"', page)
+    assert not re.search(r'(?<!data-)srcset="[^"]*' + re.escape(image.file.url), page)
+
+    run_queue(django_capture_on_commit_callbacks)
+    image.refresh_from_db()
+    page = client.get(article.get_absolute_url()).content.decode()
+    still = page.split('class="still still--deferred"', 1)[1].split("</figure>", 1)[0]
+    assert f'src="{image.placeholder}"' in still  # the blurred stand-in, once made
+    assert not re.search(r'(?<!data-)src="/media/', still)
+
+
+def test_a_change_rolled_back_queues_nothing(levels, django_capture_on_commit_callbacks):
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        image = Image(alt_text="A hall", credit="Drawn", spoiler_level=levels[0])
+        image.file.save("hall.jpg", io.BytesIO(photo((300, 200))), save=False)
+        image.save()
+        raise RuntimeError("the editor's save failed after the image")
+    assert not queued()
+
+
+def test_renditions_twice_or_for_a_superseded_change_do_no_harm(
+    levels, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        image = Image(alt_text="A hall", credit="Drawn", spoiler_level=levels[0])
+        image.file.save("hall.jpg", io.BytesIO(photo((1200, 500))), save=False)
+        image.save()
+    [first] = queued("make_renditions")
+    with django_capture_on_commit_callbacks(execute=True):
+        image.focal_x, image.focal_y = 0.1, 0.5  # a new focal point: new crops
+        image.save()
+    assert len(queued("make_renditions")) == 2
+
+    assert run(first) == "superseded"  # the later change's task makes them
+    assert not image.renditions.exists()
+    ran = run_queue(django_capture_on_commit_callbacks)
+    assert ran["make_renditions"] == ["made"]
+    made = set(Rendition.objects.values_list("file", flat=True))
+    assert rendition_files(image) == made
+
+    # The same task again (a worker retrying, a second worker): nothing changes.
+    image.refresh_from_db()
+    again = tasks.make_renditions.enqueue(image.pk, image.rendition_source_key())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run(queued("make_renditions")[0]) == "done already"
+    assert again.id
+    assert set(Rendition.objects.values_list("file", flat=True)) == made
+    # Two workers that both made the files: the second records nothing and keeps nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert image.make_renditions(key=image.rendition_source_key()) is False
+    assert set(Rendition.objects.values_list("file", flat=True)) == made
+    assert rendition_files(image) == made
+
+
+def test_a_pasted_image_is_shown_with_its_renditions_once_they_are_made(
+    client, senior_client, levels, make_article, django_capture_on_commit_callbacks
+):
+    """A body shows the renditions it was rendered with: the task renders it again."""
+    with django_capture_on_commit_callbacks(execute=True):
+        image = Image(alt_text="A hall", credit="Drawn", spoiler_level=levels[0])
+        image.file.save("hall.jpg", io.BytesIO(photo((1200, 600))), save=False)
+        image.save()
+        article = make_article(
+            sections=[(0, "Premise", "", f"Look:\n\n![A hall]({image.file.url})")]
+        )
+    body = Section.objects.get(article=article).body_html
+    assert image.file.url in body and "renditions/" not in body
+    run_queue(django_capture_on_commit_callbacks)
+    body = Section.objects.get(article=article).body_html
+    assert "renditions/" in body
+    assert "renditions/" in client.get(article.get_absolute_url()).content.decode()
+
+
+# --- stored pages -----------------------------------------------------------------------
+
+
+def test_a_page_whose_rebuild_is_queued_is_served_right_meanwhile(
+    client, make_article, django_capture_on_commit_callbacks
+):
+    article = make_article(sections=[(0, "Premise", "", "Set up.")])
+    with django_capture_on_commit_callbacks(execute=True):
+        section = article.sections.get()
+        section.heading = "What kind of thriller this is"
+        section.save()
+        article.dek = "A new dek for the page."
+        article.save()
+    [row] = queued("rebuild_pages")  # one task for the whole change
+    assert row.task_result.args == [[article.pk]]
+    page = StoredPage.objects.get(article=article)
+    assert not page.is_current(stored_pages.page_format())
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert "What kind of thriller this is" in html and "A new dek for the page." in html
+
+    StoredPage.objects.filter(article=article).update(built=0)  # as before the reader
+    assert run_queue(django_capture_on_commit_callbacks)["rebuild_pages"] == [1]
+    page.refresh_from_db()
+    assert page.is_current(stored_pages.page_format())
+    tasks.rebuild_pages.enqueue([article.pk])  # the same again: a no-op
+    assert run_queue(django_capture_on_commit_callbacks)["rebuild_pages"] == [0]
+
+
+def test_a_failed_task_is_tried_again_later_and_shows_in_the_admin(
+    client, role_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broken(ids):
+        raise RuntimeError("the database went away mid-render")
+
+    monkeypatch.setattr(stored_pages, "build_stale", broken)
+    tasks.rebuild_pages.enqueue([1])
+    run_queue(django_capture_on_commit_callbacks)
+    from django_tasks_db.models import DBTaskResult
+
+    failed = DBTaskResult.objects.get(status="FAILED")
+    assert failed.exception_class_path == "builtins.RuntimeError"
+    retry = DBTaskResult.objects.get(status="READY")
+    assert retry.args_kwargs == {"args": [[1]], "kwargs": {"attempt": 1}}
+    assert retry.run_after > failed.finished_at  # later, not at once
+    client.force_login(role_user(None))
+    listing = client.get("/admin/django_tasks_database/dbtaskresult/?status=FAILED")
+    assert listing.status_code == 200
+    assert "rebuild_pages" in listing.content.decode()
+
+
+# --- leak re-checks ---------------------------------------------------------------------
+
+LEAKY_DEK = "Lizzie never suspects that Charlotte drugged her on the bus."
+
+
+def test_a_new_term_rechecks_live_articles_in_the_background_and_emails_once(
+    client, role_user, make_article, work, levels, django_user_model,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    author = django_user_model.objects.create_user(
+        "ana", email="ana@example.com", first_name="Ana", last_name="Writer"
+    )
+    live = make_article(sections=[(0, "Intro", "", "Text.")], dek=LEAKY_DEK, title="Live one")
+    live.authors.add(author)
+    client.force_login(role_user(roles.MODERATOR, "mod"))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/explainers/spoilerterm/add/",
+            {
+                "phrase": "Charlotte drugged Lizzie",
+                "variants": "",
+                "work": work.pk,
+                "spoiler_level": levels[2].pk,
+                "notes": "",
+            },
+            follow=True,
+        )
+    text = page_text(response)
+    assert "in the background" in text and "now has a leak" not in text
+    assert mail.outbox == []
+    [row] = queued("recheck_live_articles")
+    assert row.task_result.args[0] == [live.pk]
+
+    outcome = run_queue(django_capture_on_commit_callbacks)["recheck_live_articles"][0]
+    assert outcome["checked"] == 1 and outcome["found"][0]["article"] == live.pk
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ana@example.com"]
+    entry = AuditEntry.objects.get(action=tasks.RECHECKED)
+    assert entry.data["found"][0]["title"] == "Live one"
+    assert entry.data["told"] == {str(live.pk): ["Ana Writer"]}
+
+    # Run again (a retry, a second worker): nobody is emailed twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        again = tasks.recheck_live_articles.call(*row.task_result.args)
+    assert again["done already"]
+    assert len(mail.outbox) == 1
+    assert AuditEntry.objects.filter(action=tasks.RECHECKED).count() == 1
