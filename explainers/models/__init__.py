@@ -1,6 +1,7 @@
 from .articles import Article, ArticleQuerySet, Citation, RenderReport, Section, Source
 from .audit import AuditEntry
 from .images import Image, Picture, Rendition
+from .redirects import SlugRedirect
 from .reports import ReaderReport
 from .spoilers import (
     ContentWarning,
@@ -29,6 +30,7 @@ __all__ = [
     "ReaderReport",
     "RenderReport",
     "Section",
+    "SlugRedirect",
     "Source",
     "SpoilerLevel",
     "SpoilerTerm",
