@@ -25,6 +25,7 @@ from .article_form import (
     CitationInline,
     SectionInline,
 )
+from .article_list import MineFilter, StateFilter, title_column
 from .article_views import ArticleViewsMixin
 from .base import EditorialAdmin, live_forms
 
@@ -51,8 +52,10 @@ def name_rows_written(formset):
 
 
 class ArticleAdmin(ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
-    list_display = ["title", "work", "state", "is_published", "published_at", "updated_at"]
-    list_filter = ["status", "work", "sections__spoiler_level"]
+    list_display = [title_column, "work", "state", "is_published", "published_at", "updated_at"]
+    list_display_links = [title_column]
+    list_filter = [StateFilter, MineFilter, "work", "sections__spoiler_level"]
+    list_select_related = ["work"]
     search_fields = ["title", "dek", "slug", "sections__heading", "work__title"]
     autocomplete_fields = ["work", "hero_image"]
     filter_horizontal = ["authors", "related"]
@@ -409,6 +412,12 @@ class ArticleAdmin(ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
             self.message_user(request, f"{message}{advice}.", level=messages.WARNING)
         for suggestion in saved.suggestions:
             self.message_user(request, suggestion.message, level=messages.INFO)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """One way into an article's history: Django's list of admin actions leads to the
+        revisions page, which lists every save (the admin's and the services') and can
+        compare and restore."""
+        return HttpResponseRedirect(reverse("admin:explainers_article_revisions", args=[object_id]))
 
     # After a save, ``report_saved`` has said what happened; these only redirect, in
     # place of Django's "was changed successfully".
