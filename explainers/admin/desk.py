@@ -176,12 +176,12 @@ def build(user, query=None, now=None):
         Panel(
             "recent",
             "Recently published",
-            counts["recent"],
+            counts["live"],
             [_row(a, when=a.published_at) for a in _listed(recent)],
             changelist("state=published"),
-            f"All {counts['live']} live",
+            "Everything live",
             "Nothing has been published yet.",
-            note="The count is of the last 7 days.",
+            note=f"{counts['recent']} in the last 7 days; the newest first.",
         )
     )
     return {
