@@ -63,3 +63,35 @@ def title_column(article):
     """One line: a long title is cut, with the whole of it in the tooltip."""
     short = Truncator(article.title).chars(TITLE_CHARS)
     return format_html('<span class="article-title" title="{}">{}</span>', article.title, short)
+
+
+def _short(moment):
+    """A time on one short line in the site's time zone: "4 Dec 09:00", the year added
+    when it is not this one."""
+    if moment is None:
+        return ""
+    local = timezone.localtime(moment)
+    shown = f"{local.day} {local:%b %H:%M}"
+    if local.year != timezone.localdate().year:
+        shown = f"{local.day} {local:%b %Y}"
+    return format_html('<time datetime="{}">{}</time>', local.isoformat(), shown)
+
+
+@admin.display(description="state", ordering="published_at")
+def state_column(article):
+    """The state as the newsroom says it, with when it went or goes live."""
+    when = _short(article.published_at) if article.status == S.PUBLISHED else ""
+    if not when:
+        return article.state_label
+    return format_html('{}<br><small class="quiet">{}</small>', article.state_label, when)
+
+
+@admin.display(description="last saved", ordering="updated_at")
+def updated_column(article):
+    return _short(article.updated_at)
+
+
+@admin.display(description="live", boolean=True)
+def live_column(article):
+    """The instance twin of the published gate (``Article.is_published``), as a tick."""
+    return article.is_published()

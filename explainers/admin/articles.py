@@ -25,7 +25,14 @@ from .article_form import (
     CitationInline,
     SectionInline,
 )
-from .article_list import MineFilter, StateFilter, title_column
+from .article_list import (
+    MineFilter,
+    StateFilter,
+    live_column,
+    state_column,
+    title_column,
+    updated_column,
+)
 from .article_views import ArticleViewsMixin
 from .base import EditorialAdmin, live_forms
 
@@ -52,7 +59,7 @@ def name_rows_written(formset):
 
 
 class ArticleAdmin(ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
-    list_display = [title_column, "work", "state", "is_published", "published_at", "updated_at"]
+    list_display = [title_column, "work", state_column, live_column, updated_column]
     list_display_links = [title_column]
     list_filter = [StateFilter, MineFilter, "work", "sections__spoiler_level"]
     list_select_related = ["work"]
