@@ -424,7 +424,10 @@ class ArticleAdmin(ArticleChecksMixin, ArticleViewsMixin, EditorialAdmin):
         """One way into an article's history: Django's list of admin actions leads to the
         revisions page, which lists every save (the admin's and the services') and can
         compare and restore."""
-        return HttpResponseRedirect(reverse("admin:explainers_article_revisions", args=[object_id]))
+        article = self._article_or_403(request, object_id)
+        return HttpResponseRedirect(
+            reverse("admin:explainers_article_revisions", args=[article.pk])
+        )
 
     # After a save, ``report_saved`` has said what happened; these only redirect, in
     # place of Django's "was changed successfully".

@@ -339,6 +339,8 @@ def test_the_change_form_offers_one_way_into_the_history(people, newsroom):
     old_door = client.get(f"/admin/explainers/article/{article.pk}/history/")
     assert old_door.status_code == 302
     assert old_door["Location"] == f"/admin/explainers/article/{article.pk}/revisions/"
+    assert client.get("/admin/explainers/article/999999/history/").status_code == 404
+    assert client.get("/admin/explainers/article/nonsense/history/").status_code == 404
 
 
 # --- what the desk costs --------------------------------------------------------------------

@@ -108,7 +108,11 @@ def test_axe_finds_nothing_on_the_desk(browser, newsroom, width):
             page.goto(f"{newsroom.url}/admin/{query}")
             results = Axe().run(page, context={"include": [["#desk"]]})
             found = [
-                (v["id"], [(n["target"], n.get("failureSummary", "")[:200]) for n in v["nodes"][:3]]) for v in results.response["violations"]
+                (
+                    v["id"],
+                    [(n["target"], n.get("failureSummary", "")[:200]) for n in v["nodes"][:3]],
+                )
+                for v in results.response["violations"]
             ]
             assert found == [], (width, query)
     finally:
