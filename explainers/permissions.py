@@ -21,6 +21,12 @@ def is_publisher(user):
     return bool(user and user.is_active and user.has_perm("explainers.publish_article"))
 
 
+def may_review(user):
+    """Approve what editors submit (publish or send it back): the desk's "Awaiting
+    review" is theirs. The same rank that publishes."""
+    return is_publisher(user)
+
+
 def is_author(user, article):
     if article.pk is None:
         return True

@@ -14,7 +14,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from . import search, stored_pages, throttling
 from .forms import ReaderReportForm
-from .models import Article, Credit, Person, StoredPage, Work
+from .models import Article, Credit, Person, SlugRedirect, StoredPage, Work
 from .models.reports import client_fingerprint
 from .origin import absolute, site_origin
 from .page_cache import staff_user
@@ -168,6 +168,13 @@ class ArticleDetailView(DetailView):
         return self.render_to_response(self.get_context_data(object=self.object))
 
     def gone_or_404(self, slug):
+        moved_to = SlugRedirect.objects.live_target(slug)
+        if moved_to is not None:
+            # For good (search engines move the page's standing to the new address), but
+            # readers' browsers ask again: an article may take the old slug later.
+            response = HttpResponsePermanentRedirect(moved_to.get_absolute_url())
+            patch_cache_control(response, no_cache=True)
+            return response
         retracted = Article.objects.filter(slug=slug, status=Article.Status.RETRACTED).first()
         if retracted is None:
             raise Http404("No such article.")

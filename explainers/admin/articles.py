@@ -7,6 +7,9 @@ import reversion
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IS_POPUP_VAR, TO_FIELD_VAR
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from .. import permissions, revisions, workflow
@@ -14,6 +17,7 @@ from ..models import Article, Citation, Section
 from ..models.articles import HERO_IMAGE_MESSAGE
 from ..services import Refused
 from ..services.articles import ArticleChange, SectionChange, save_article
+from . import save_messages
 from .article_autosave import ArticleAutosaveMixin
 from .article_checks import ArticleChecksMixin, _field_id
 from .article_form import (
@@ -21,6 +25,14 @@ from .article_form import (
     ArticleAdminForm,
     CitationInline,
     SectionInline,
+)
+from .article_list import (
+    MineFilter,
+    StateFilter,
+    live_column,
+    state_column,
+    title_column,
+    updated_column,
 )
 from .article_merge import ArticleMergeMixin
 from .article_preview import ArticlePreviewMixin
@@ -58,8 +70,10 @@ class ArticleAdmin(
     ArticleViewsMixin,
     EditorialAdmin,
 ):
-    list_display = ["title", "work", "state", "is_published", "published_at", "updated_at"]
-    list_filter = ["status", "work", "sections__spoiler_level"]
+    list_display = [title_column, "work", state_column, live_column, updated_column]
+    list_display_links = [title_column]
+    list_filter = [StateFilter, MineFilter, "work", "sections__spoiler_level"]
+    list_select_related = ["work"]
     search_fields = ["title", "dek", "slug", "sections__heading", "work__title"]
     # The related articles by searching their titles; the authors ticked by name
     # (article_form.AuthorsField): both fit a phone, unlike the two-box pickers. The hero
@@ -327,8 +341,6 @@ class ArticleAdmin(
     def revision_links(self, obj):
         if not obj or not obj.pk:
             return "—"
-        from django.urls import reverse
-
         count = len(revisions.versions_of(obj))
         return format_html(
             '<a href="{}">{} revision{}: history, compare and restore</a>',
@@ -377,7 +389,7 @@ class ArticleAdmin(
         form.leak_override = saved.override  # named in the history's change message
         for formset in formsets:
             name_rows_written(formset)
-        self.report_saved(request, saved)
+        self.report_saved(request, saved, created=not change)
 
     def submitted(self, request, form, formsets):
         """What the form and its inlines ask for, as the service takes it. Rows of an
@@ -424,9 +436,19 @@ class ArticleAdmin(
                 change.removed_citations = removed
         return change
 
-    def report_saved(self, request, saved):
-        """What the save did that the editor should know: notes never cited, an override
-        recorded, leaks standing in a draft, suggestions."""
+    def report_saved(self, request, saved, *, created=False):
+        """What the save did that the editor should know: what happened (submitted,
+        published with a link to the live page, scheduled for when...), an old address
+        that now redirects, notes never cited, an override recorded, leaks standing in a
+        draft, suggestions."""
+        self.message_user(
+            request,
+            save_messages.outcome(saved, user=request.user, created=created),
+            level=messages.SUCCESS,
+        )
+        moved = save_messages.moved_address(saved)
+        if moved:
+            self.message_user(request, moved, level=messages.INFO)
         for key in saved.unused_keys:
             self.message_user(
                 request,
@@ -455,6 +477,39 @@ class ArticleAdmin(
             self.message_user(request, f"{message}{advice}.", level=messages.WARNING)
         for suggestion in saved.suggestions:
             self.message_user(request, suggestion.message, level=messages.INFO)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """One way into an article's history: Django's list of admin actions leads to the
+        revisions page, which lists every save (the admin's and the services') and can
+        compare and restore."""
+        article = self._article_or_403(request, object_id)
+        return HttpResponseRedirect(
+            reverse("admin:explainers_article_revisions", args=[article.pk])
+        )
+
+    # After a save, ``report_saved`` has said what happened; these only redirect, in
+    # place of Django's "was changed successfully".
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if IS_POPUP_VAR in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        return self._after_save(request, obj) or self.response_post_save_add(request, obj)
+
+    def response_change(self, request, obj):
+        if IS_POPUP_VAR in request.POST or "_saveasnew" in request.POST:
+            return super().response_change(request, obj)
+        return self._after_save(request, obj) or self.response_post_save_change(request, obj)
+
+    def _after_save(self, request, obj):
+        """Where "Save and continue editing" and "Save and add another" lead."""
+        if "_continue" in request.POST:
+            url = reverse("admin:explainers_article_change", args=[obj.pk])
+        elif "_addanother" in request.POST:
+            url = reverse("admin:explainers_article_add")
+        else:
+            return None
+        context = {"preserved_filters": self.get_preserved_filters(request), "opts": self.opts}
+        return HttpResponseRedirect(add_preserved_filters(context, url))
 
     def construct_change_message(self, request, form, formsets, add=False):
         change_message = super().construct_change_message(request, form, formsets, add)

@@ -2,6 +2,7 @@ from .articles import Article, ArticleQuerySet, Citation, RenderReport, Section,
 from .audit import AuditEntry
 from .autosave import ArticleAutosave
 from .images import Image, Picture, Rendition
+from .redirects import SlugRedirect
 from .reports import ReaderReport
 from .spoilers import (
     ContentWarning,
@@ -31,6 +32,7 @@ __all__ = [
     "ReaderReport",
     "RenderReport",
     "Section",
+    "SlugRedirect",
     "Source",
     "SpoilerLevel",
     "SpoilerTerm",

@@ -8,6 +8,7 @@ writes, stores a revision and leaves one audit entry. A refusal raises ``Refused
 anything is written.
 """
 
+import copy
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -25,6 +26,7 @@ from ..models import (
     Image,
     LeakOverride,
     Section,
+    SlugRedirect,
     SpoilerLevel,
     Work,
     WorkPart,
@@ -97,6 +99,7 @@ class Saved:
     override: LeakOverride | None
     unused_keys: list
     suggestions: list
+    redirected_from: str = ""  # the old slug that now redirects here, if the slug changed
 
 
 @contextmanager
@@ -154,6 +157,7 @@ def save_article(change, *, user):
             workflow.prepare(article, move)
         _write(change, article, user, creating=saved is None)
         autosave.clear_after_save(user, article, created=saved is None)
+        redirected_from = _keep_old_address(saved, article)
         rendering = article.render_sections(prepared=rendered)
         override = _record_override(change, article, report, verdict, user)
         for snippet in change.dismissed:
@@ -182,7 +186,23 @@ def save_article(change, *, user):
         override=override,
         unused_keys=rendering.unused_keys,
         suggestions=[s for s in report.suggestions if s.snippet not in dismissed],
+        redirected_from=redirected_from,
     )
+
+
+def _keep_old_address(saved, article):
+    """After a save that may have changed the slug: an address an article holds now is
+    that article's (a redirect naming it goes), and a live article's old address redirects
+    to it for good. ``saved`` is the row as it was before this save (None for a new one).
+    Returns the old slug when a redirect was kept, else "".
+
+    Only an address readers could open is kept: a draft's or a scheduled article's
+    earlier slugs were never public, and keeping them would name them to anyone."""
+    SlugRedirect.objects.filter(old_slug=article.slug).delete()
+    if saved is None or saved.slug == article.slug or not saved.is_published():
+        return ""
+    SlugRedirect.objects.update_or_create(old_slug=saved.slug, defaults={"article": article})
+    return saved.slug
 
 
 @dataclass
@@ -432,12 +452,14 @@ def restore(version, *, user):
         article = Article.objects.select_for_update().get(pk=int(version.object_id))
         if user is not None and not permissions.can_edit_content(user, article):
             raise RestoreRefused("Only those who may write this article may restore it.")
+        before = copy.copy(article)
         data = snap.article
         article.title, article.slug, article.dek = data["title"], data["slug"], data["dek"]
         if Work.objects.filter(pk=data["work_id"]).exists():
             article.work_id = data["work_id"]
         article.hero_image_id = _existing(Image, data.get("hero_image_id"))
         article.save()
+        _keep_old_address(before, article)
         article.authors.set(data.get("authors", []))
         article.related.set(Article.objects.filter(pk__in=data.get("related", [])))
         article.sections.exclude(pk__in=list(snap.sections)).delete()
