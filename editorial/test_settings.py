@@ -44,3 +44,4 @@ DATABASES = {**DATABASES, "replica1": {**DATABASES["default"], "TEST": {"MIRROR"
 DATABASE_ROUTERS = []
 # The crawl runs many searches from one client; the limit itself is tested on its own.
 SEARCHES_PER_CLIENT = 1_000_000
+API_REQUESTS_PER_CLIENT = 1_000_000

@@ -322,3 +322,196 @@ def search_document(article, sections, credits):
         body=" \n".join(part for part in body if part)[:SEARCH_BODY_MAX_CHARS],
         reach=max((section.spoiler_level.rank for section in sections), default=0),
     )
+
+
+# -- spoiler scope: what a passage spoils, for clients that know a reader's progress ------
+# The format is specified in docs/spoiler-scope.md; the page (data attributes), the
+# JSON-LD, the read API and the feeds all carry it from here.
+
+SCOPE_NAMESPACE = "urn:unspoiled:spoiler-scope:1"
+
+
+@dataclass(frozen=True)
+class SpoilerScope:
+    """What a section, note or image gives away: a level of the ladder on one work, and
+    the furthest part (chapter, episode) of that work it reaches, when it names one. No
+    part means "anywhere in the work": a client must not assume an early part."""
+
+    work: str  # the work's slug
+    level: int  # the rank on the spoiler ladder
+    level_name: str
+    part: int | None = None  # the part's position in the work
+    part_label: str = ""
+
+    def as_dict(self):
+        data = {"work": self.work, "level": self.level, "levelName": self.level_name}
+        if self.part is not None:
+            data.update(part=self.part, partLabel=self.part_label)
+        return data
+
+    def as_api(self):
+        return {
+            "work": self.work,
+            "level": self.level,
+            "level_name": self.level_name,
+            "part": self.part,
+            "part_label": self.part_label if self.part is not None else None,
+        }
+
+
+def section_scope(section, work):
+    """The scope of a section. Expects ``spoiler_level`` and ``reveals_through`` loaded."""
+    part = section.reveals_through
+    return SpoilerScope(
+        work=work.slug,
+        level=section.spoiler_level.rank,
+        level_name=section.spoiler_level.name,
+        part=part.position if part else None,
+        part_label=part.label if part else "",
+    )
+
+
+def image_scope(section, work):
+    """A still shown in a spoiler section: shown with it, so it spoils as much."""
+    return section_scope(section, work)
+
+
+def note_scopes(notes, sections, work):
+    """The scope of each held note detail (by citation id): its own level; the furthest
+    part of the sections that open it, or none if any of them names no part."""
+    by_anchor = {section.anchor: section for section in sections}
+    names = {section.spoiler_level.rank: section.spoiler_level.name for section in sections}
+    scopes = {}
+    for note in notes:
+        for detail in note.details:
+            rank = detail.citation.spoiler_rank or 0
+            if not rank:
+                continue
+            openers = [by_anchor[a] for a in detail.opens_with.split() if a in by_anchor]
+            parts = [s.reveals_through for s in openers]
+            furthest = None
+            if openers and all(parts):
+                furthest = max(parts, key=lambda part: part.position)
+            scopes[detail.citation.pk] = SpoilerScope(
+                work=work.slug,
+                level=rank,
+                level_name=names.get(rank, detail.level_name or "Spoiler"),
+                part=furthest.position if furthest else None,
+                part_label=furthest.label if furthest else "",
+            )
+    return scopes
+
+
+def scope_parts(sections, work):
+    """The JSON-LD ``hasPart`` entries: each spoiler section as a page element with its
+    scope (the documented ``spoilerScope`` extension)."""
+    return [
+        {
+            "@type": "WebPageElement",
+            "cssSelector": f"#{section.anchor}",
+            "spoilerScope": section_scope(section, work).as_dict(),
+        }
+        for section in sections
+        if section.is_spoiler
+    ]
+
+
+@dataclass(frozen=True)
+class Reveal:
+    """How much a client asked to see: up to a level (``reveal``), and/or every section
+    reaching no further than a part of the work (``through``). Nothing by default."""
+
+    level: int = 0
+    through: int | None = None
+
+    def opens(self, scope):
+        if scope.level <= self.level:
+            return True
+        return self.through is not None and scope.part is not None and scope.part <= self.through
+
+    def opens_rank(self, rank):
+        return rank <= self.level
+
+
+class _RevealedBody(HTMLParser):
+    """A section body as a client may show it once the section is open: inline spoilers
+    and images held above what was asked for are emptied (their marker kept, with its
+    level), deferred images get their real sources back."""
+
+    def __init__(self, shown_rank):
+        super().__init__(convert_charrefs=False)
+        self.shown_rank = shown_rank
+        self.out = []
+        self.stack = []  # per open element: whether it hides its content
+        self.hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if self.hidden:
+            if tag not in _VOID_TAGS:
+                self.stack.append(False)
+            return
+        values = dict(attrs)
+        classes = (values.get("class") or "").split()
+        hides = False
+        if tag == "span" and "spoiler" in classes:
+            level = values.get("data-level")
+            rank = int(level) if level and level.isdigit() else 1
+            hides = rank > self.shown_rank
+            if hides:
+                self.out.append(f'<span class="spoiler" data-level="{rank}">')
+        elif tag == "img" and "data-src" in values:
+            attrs = [(name, value) for name, value in attrs if name not in ("src", "alt")]
+            attrs = [
+                (name[5:], value)
+                if name in ("data-src", "data-srcset", "data-alt")
+                else (name, value)
+                for name, value in attrs
+                if name != "class" or value != "deferred-media"
+            ]
+            self.out.append(_start_tag(tag, attrs))
+            return
+        if not hides:
+            self.out.append(self.get_starttag_text())
+        if tag not in _VOID_TAGS:
+            self.stack.append(hides)
+            self.hidden += hides
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag in _VOID_TAGS or not self.stack:
+            return
+        hides = self.stack.pop()
+        if hides:
+            self.hidden -= 1
+            self.out.append("</span>")
+        elif not self.hidden:
+            self.out.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.out.append(data)
+
+    def handle_entityref(self, name):
+        self.handle_data(f"&{name};")
+
+    def handle_charref(self, name):
+        self.handle_data(f"&#{name};")
+
+
+def _start_tag(tag, attrs):
+    from django.utils.html import escape
+
+    rendered = "".join(f' {name}="{escape(value or "")}"' for name, value in attrs)
+    return f"<{tag}{rendered}>"
+
+
+def revealed_body(body_html, shown_rank):
+    """A body for a client that opened its section: only what reaches ``shown_rank``.
+
+    Inline ``||spoilers||`` count as level 1 at least (as their notes do)."""
+    parser = _RevealedBody(shown_rank)
+    parser.feed(body_html or "")
+    parser.close()
+    return "".join(parser.out)
