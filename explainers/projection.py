@@ -145,6 +145,9 @@ class NoteDetail:
     citation: object
     level_name: str = ""
     opens_with: str = ""
+    # The furthest part of the work among the sections that open it (a ``WorkPart``), or
+    # None when any of them names no part (or none opens it): its spoiler scope's part.
+    part: object = None
 
 
 @dataclass(frozen=True)
@@ -174,21 +177,24 @@ def group_notes(citations, sections=()):
     """Numbered citations (ordered by number) grouped into notes, each citation's
     details with the level and the sections (of those given) that open them."""
     names = {section.spoiler_level.rank: section.spoiler_level.name for section in sections}
-    citing = {}  # note number -> [(anchor, rank)] of the sections citing it
+    citing = {}  # note number -> [(anchor, rank, part)] of the sections citing it
     for section in sections:
         for number in dict.fromkeys(_NOTE_LINK_RE.findall(section.body_html or "")):
-            citing.setdefault(int(number), []).append((section.anchor, section.spoiler_level.rank))
+            citing.setdefault(int(number), []).append(
+                (section.anchor, section.spoiler_level.rank, section.reveals_through)
+            )
     notes = []
     for citation in citations:
         if citation.number is None:
             continue
         rank = citation.spoiler_rank or 0
+        openers = [entry for entry in citing.get(citation.number, ()) if rank and entry[1] >= rank]
+        parts = [part for _, _, part in openers]
         detail = NoteDetail(
             citation,
             level_name=names.get(rank, "Spoiler") if rank else "",
-            opens_with=" ".join(
-                anchor for anchor, at in citing.get(citation.number, ()) if rank and at >= rank
-            ),
+            opens_with=" ".join(anchor for anchor, _, _ in openers),
+            part=max(parts, key=lambda part: part.position) if parts and all(parts) else None,
         )
         if notes and notes[-1].number == citation.number:
             notes[-1].citations.append(citation)
@@ -211,9 +217,13 @@ SCHEMA_TYPES = {
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
-def linked_data(safe, *, authors, makers, work):
+def linked_data(safe, *, authors, makers, work, spoilers=()):
     """schema.org data for an article, built from the safe projection only. Its URLs are
-    relative to the site: ``json_ld`` is given them with the request's origin."""
+    relative to the site: ``json_ld`` is given them with the request's origin.
+
+    ``spoilers`` (from ``scope_parts``) lists each spoiler section as a page element with
+    its ``spoilerScope``: the documented extension (docs/spoiler-scope.md), declared in the
+    context as an opaque JSON value so schema.org consumers can ignore it."""
     about = {"@type": SCHEMA_TYPES.get(work.kind, "CreativeWork"), "name": work.title}
     if work.year:
         about["dateCreated"] = str(work.year)
@@ -234,6 +244,9 @@ def linked_data(safe, *, authors, makers, work):
         data["datePublished"] = safe.published_at.isoformat()
     if safe.image:
         data["image"] = safe.image.url
+    if spoilers:
+        data["@context"] = ["https://schema.org", SCOPE_CONTEXT]
+        data["hasPart"] = list(spoilers)
     return data
 
 
@@ -329,6 +342,7 @@ def search_document(article, sections, credits):
 # JSON-LD, the read API and the feeds all carry it from here.
 
 SCOPE_NAMESPACE = "urn:unspoiled:spoiler-scope:1"
+SCOPE_CONTEXT = {"spoilerScope": {"@id": f"{SCOPE_NAMESPACE}#spoilerScope", "@type": "@json"}}
 
 
 @dataclass(frozen=True)
@@ -377,28 +391,21 @@ def image_scope(section, work):
 
 
 def note_scopes(notes, sections, work):
-    """The scope of each held note detail (by citation id): its own level; the furthest
-    part of the sections that open it, or none if any of them names no part."""
-    by_anchor = {section.anchor: section for section in sections}
+    """The scope of each held note detail (by citation id): its own level, and the part
+    ``group_notes`` found for it."""
     names = {section.spoiler_level.rank: section.spoiler_level.name for section in sections}
     scopes = {}
     for note in notes:
         for detail in note.details:
             rank = detail.citation.spoiler_rank or 0
-            if not rank:
-                continue
-            openers = [by_anchor[a] for a in detail.opens_with.split() if a in by_anchor]
-            parts = [s.reveals_through for s in openers]
-            furthest = None
-            if openers and all(parts):
-                furthest = max(parts, key=lambda part: part.position)
-            scopes[detail.citation.pk] = SpoilerScope(
-                work=work.slug,
-                level=rank,
-                level_name=names.get(rank, detail.level_name or "Spoiler"),
-                part=furthest.position if furthest else None,
-                part_label=furthest.label if furthest else "",
-            )
+            if rank:
+                scopes[detail.citation.pk] = SpoilerScope(
+                    work=work.slug,
+                    level=rank,
+                    level_name=names.get(rank, detail.level_name or "Spoiler"),
+                    part=detail.part.position if detail.part else None,
+                    part_label=detail.part.label if detail.part else "",
+                )
     return scopes
 
 
@@ -515,3 +522,23 @@ def revealed_body(body_html, shown_rank):
     parser.feed(body_html or "")
     parser.close()
     return "".join(parser.out)
+
+
+_HELD_MEDIA_RE = re.compile(r'<span class="spoiler spoiler--held"([^>]*?) data-level="(\d+)"')
+
+
+def scope_held_media(body_html, work_slug):
+    """A rendered body with each image it holds above its section's level marked with its
+    spoiler scope (the work and the image's level; no part: the image may show anything)."""
+    from django.utils.html import escape
+
+    work = escape(work_slug)
+    return mark_safe(  # noqa: S308 - the body is sanitised HTML; only our attributes are added
+        _HELD_MEDIA_RE.sub(
+            lambda m: (
+                f'<span class="spoiler spoiler--held"{m.group(1)} data-level="{m.group(2)}"'
+                f' data-spoils-work="{work}" data-spoils-level="{m.group(2)}"'
+            ),
+            body_html or "",
+        )
+    )

@@ -41,6 +41,7 @@ from .projection import (
     json_ld,
     linked_data,
     project_article,
+    scope_parts,
     spoiler_map,
     strongest_section,
     summarize_warnings,
@@ -135,6 +136,7 @@ def render(article):
         authors=[a.get_full_name() or a.get_username() for a in article.authors.all()],
         makers=[(label, [person.name for person in people]) for label, people in makers],
         work=article.work,
+        spoilers=scope_parts(sections, article.work),
     )
     head = render_to_string("explainers/includes/article_head.html", context)
     body = render_to_string("explainers/includes/article_body.html", context)
