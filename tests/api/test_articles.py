@@ -181,3 +181,28 @@ def test_query_counts_are_pinned(client, article, make_image, django_assert_num_
         client.get(f"/api/v1/articles/{article.slug}?reveal=3")
     with django_assert_num_queries(API_LIST_QUERIES):
         client.get("/api/v1/articles")
+
+
+def test_a_revealed_body_holds_back_what_lies_above_the_level_asked():
+    from explainers.projection import revealed_body
+
+    body = (
+        '<p>Before <span class="spoiler">the secret</span> and '
+        '<span class="spoiler spoiler--held" data-nosnippet="" tabindex="0" data-level="3" '
+        'data-level-name="Ending"><span class="spoiler__level">Ending</span>'
+        '<span class="spoiler__text"><img data-src="/media/end.jpg" alt="" '
+        'data-alt="The last scene" class="deferred-media"></span></span> after &amp; more.</p>'
+        '<p><img class="deferred-media" data-src="/media/twist.jpg" data-srcset="/media/'
+        'twist-480.jpg 480w" data-alt="The bus" alt=""></p>'
+    )
+    shown = revealed_body(body, 2)
+    assert "the secret" in shown and "after &amp; more." in shown
+    assert "end.jpg" not in shown and "The last scene" not in shown
+    assert '<span class="spoiler" data-level="3"></span>' in shown
+    # A deferred image the client asked for gets its real source and alt text.
+    assert '<img src="/media/twist.jpg" srcset="/media/twist-480.jpg 480w" alt="The bus">' in shown
+    assert "data-src" not in shown
+    everything = revealed_body(body, 3)
+    assert 'src="/media/end.jpg"' in everything and 'alt="The last scene"' in everything
+    nothing = revealed_body(body, 0)
+    assert "the secret" not in nothing and '<span class="spoiler" data-level="1"></span>' in nothing
