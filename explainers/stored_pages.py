@@ -51,7 +51,13 @@ from .projection import (
 ORIGIN = "<origin>"
 # Bump when Python code changes what a page shows (template changes are noticed alone).
 FORMAT_VERSION = "1"
-_FORMAT_SOURCES = ("projection.py", "stored_pages.py", "imaging.py", "models/images.py")
+_FORMAT_SOURCES = (
+    "projection.py",
+    "stored_pages.py",
+    "imaging.py",
+    "models/images.py",
+    "templatetags/spoiler_scope.py",
+)
 
 
 @cache
