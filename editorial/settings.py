@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     # SearchVectorField (the search index on PostgreSQL); harmless on SQLite.
     "django.contrib.postgres",
     "markdownx",
+    # django-ninja, the read API: in INSTALLED_APPS so its docs page loads Swagger UI from
+    # our own static files (allowed by the CSP) rather than from a CDN.
+    "ninja",
     "reversion",
     "axes",
     "explainers",
@@ -210,6 +213,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Unspoiled <editors@lo
 # Fresh (uncached) searches one client may make per window before a friendly 429.
 SEARCHES_PER_CLIENT = int(os.environ.get("SEARCHES_PER_CLIENT", 30))
 SEARCH_WINDOW_SECONDS = int(os.environ.get("SEARCH_WINDOW_SECONDS", 60))
+# The read API (/api/v1/): answers not served from the page cache, per client and window.
+API_REQUESTS_PER_CLIENT = int(os.environ.get("API_REQUESTS_PER_CLIENT", 300))
+API_WINDOW_SECONDS = int(os.environ.get("API_WINDOW_SECONDS", 60))
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")

@@ -47,3 +47,4 @@ DATABASE_ROUTERS = []
 TASKS = {"default": {"BACKEND": f"{TASKS_MODULE}.backends.immediate.ImmediateBackend"}}
 # The crawl runs many searches from one client; the limit itself is tested on its own.
 SEARCHES_PER_CLIENT = 1_000_000
+API_REQUESTS_PER_CLIENT = 1_000_000

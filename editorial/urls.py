@@ -4,7 +4,8 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from explainers import editor_endpoints, views
+from explainers import api, editor_endpoints, views
+from explainers.api import errors as api_errors
 from explainers.page_cache import cache_public_page
 from explainers.sitemaps import SITEMAPS
 
@@ -22,10 +23,17 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap",
     ),
+    # The read API (explainers/api): JSON, its OpenAPI document and docs.
+    path("api/v1/", api.urls()),
     path("robots.txt", views.robots_txt, name="robots"),
     path("favicon.ico", views.favicon, name="favicon"),
     path("", include("explainers.urls")),
 ]
+
+# Under /api/ errors are JSON; elsewhere the site's own pages.
+handler400 = api_errors.bad_request
+handler404 = api_errors.page_not_found
+handler500 = api_errors.server_error
 
 if settings.SERVE_MEDIA:
     # Development only (SERVE_MEDIA defaults to DEBUG); production serves media elsewhere.

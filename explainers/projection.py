@@ -149,6 +149,9 @@ class NoteDetail:
     citation: object
     level_name: str = ""
     opens_with: str = ""
+    # The furthest part of the work among the sections that open it (a ``WorkPart``), or
+    # None when any of them names no part (or none opens it): its spoiler scope's part.
+    part: object = None
 
 
 @dataclass(frozen=True)
@@ -178,21 +181,24 @@ def group_notes(citations, sections=()):
     """Numbered citations (ordered by number) grouped into notes, each citation's
     details with the level and the sections (of those given) that open them."""
     names = {section.spoiler_level.rank: section.spoiler_level.name for section in sections}
-    citing = {}  # note number -> [(anchor, rank)] of the sections citing it
+    citing = {}  # note number -> [(anchor, rank, part)] of the sections citing it
     for section in sections:
         for number in dict.fromkeys(_NOTE_LINK_RE.findall(section.body_html or "")):
-            citing.setdefault(int(number), []).append((section.anchor, section.spoiler_level.rank))
+            citing.setdefault(int(number), []).append(
+                (section.anchor, section.spoiler_level.rank, section.reveals_through)
+            )
     notes = []
     for citation in citations:
         if citation.number is None:
             continue
         rank = citation.spoiler_rank or 0
+        openers = [entry for entry in citing.get(citation.number, ()) if rank and entry[1] >= rank]
+        parts = [part for _, _, part in openers]
         detail = NoteDetail(
             citation,
             level_name=names.get(rank, "Spoiler") if rank else "",
-            opens_with=" ".join(
-                anchor for anchor, at in citing.get(citation.number, ()) if rank and at >= rank
-            ),
+            opens_with=" ".join(anchor for anchor, _, _ in openers),
+            part=max(parts, key=lambda part: part.position) if parts and all(parts) else None,
         )
         if notes and notes[-1].number == citation.number:
             notes[-1].citations.append(citation)
@@ -215,9 +221,13 @@ SCHEMA_TYPES = {
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
-def linked_data(safe, *, authors, makers, work):
+def linked_data(safe, *, authors, makers, work, spoilers=()):
     """schema.org data for an article, built from the safe projection only. Its URLs are
-    relative to the site: ``json_ld`` is given them with the request's origin."""
+    relative to the site: ``json_ld`` is given them with the request's origin.
+
+    ``spoilers`` (from ``scope_parts``) lists each spoiler section as a page element with
+    its ``spoilerScope``: the documented extension (docs/spoiler-scope.md), declared in the
+    context as an opaque JSON value so schema.org consumers can ignore it."""
     about = {"@type": SCHEMA_TYPES.get(work.kind, "CreativeWork"), "name": work.title}
     if work.year:
         about["dateCreated"] = str(work.year)
@@ -238,6 +248,9 @@ def linked_data(safe, *, authors, makers, work):
         data["datePublished"] = safe.published_at.isoformat()
     if safe.image:
         data["image"] = safe.image.url
+    if spoilers:
+        data["@context"] = ["https://schema.org", SCOPE_CONTEXT]
+        data["hasPart"] = list(spoilers)
     return data
 
 
@@ -325,4 +338,211 @@ def search_document(article, sections, credits):
         context=" ".join(name for name in names if name),
         body=" \n".join(part for part in body if part)[:SEARCH_BODY_MAX_CHARS],
         reach=max((section.spoiler_level.rank for section in sections), default=0),
+    )
+
+
+# -- spoiler scope: what a passage spoils, for clients that know a reader's progress ------
+# The format is specified in docs/spoiler-scope.md; the page (data attributes), the
+# JSON-LD, the read API and the feeds all carry it from here.
+
+SCOPE_NAMESPACE = "urn:unspoiled:spoiler-scope:1"
+SCOPE_CONTEXT = {"spoilerScope": {"@id": f"{SCOPE_NAMESPACE}#spoilerScope", "@type": "@json"}}
+
+
+@dataclass(frozen=True)
+class SpoilerScope:
+    """What a section, note or image gives away: a level of the ladder on one work, and
+    the furthest part (chapter, episode) of that work it reaches, when it names one. No
+    part means "anywhere in the work": a client must not assume an early part."""
+
+    work: str  # the work's slug
+    level: int  # the rank on the spoiler ladder
+    level_name: str
+    part: int | None = None  # the part's position in the work
+    part_label: str = ""
+
+    def as_dict(self):
+        data = {"work": self.work, "level": self.level, "levelName": self.level_name}
+        if self.part is not None:
+            data.update(part=self.part, partLabel=self.part_label)
+        return data
+
+    def as_api(self):
+        return {
+            "work": self.work,
+            "level": self.level,
+            "level_name": self.level_name,
+            "part": self.part,
+            "part_label": self.part_label if self.part is not None else None,
+        }
+
+
+def section_scope(section, work):
+    """The scope of a section. Expects ``spoiler_level`` and ``reveals_through`` loaded."""
+    part = section.reveals_through
+    return SpoilerScope(
+        work=work.slug,
+        level=section.spoiler_level.rank,
+        level_name=section.spoiler_level.name,
+        part=part.position if part else None,
+        part_label=part.label if part else "",
+    )
+
+
+def image_scope(section, work):
+    """A still shown in a spoiler section: shown with it, so it spoils as much."""
+    return section_scope(section, work)
+
+
+def note_scopes(notes, sections, work):
+    """The scope of each held note detail (by citation id): its own level, and the part
+    ``group_notes`` found for it."""
+    names = {section.spoiler_level.rank: section.spoiler_level.name for section in sections}
+    scopes = {}
+    for note in notes:
+        for detail in note.details:
+            rank = detail.citation.spoiler_rank or 0
+            if rank:
+                scopes[detail.citation.pk] = SpoilerScope(
+                    work=work.slug,
+                    level=rank,
+                    level_name=names.get(rank, detail.level_name or "Spoiler"),
+                    part=detail.part.position if detail.part else None,
+                    part_label=detail.part.label if detail.part else "",
+                )
+    return scopes
+
+
+def scope_parts(sections, work):
+    """The JSON-LD ``hasPart`` entries: each spoiler section as a page element with its
+    scope (the documented ``spoilerScope`` extension)."""
+    return [
+        {
+            "@type": "WebPageElement",
+            "cssSelector": f"#{section.anchor}",
+            "spoilerScope": section_scope(section, work).as_dict(),
+        }
+        for section in sections
+        if section.is_spoiler
+    ]
+
+
+@dataclass(frozen=True)
+class Reveal:
+    """How much a client asked to see: up to a level (``reveal``), and/or every section
+    reaching no further than a part of the work (``through``). Nothing by default."""
+
+    level: int = 0
+    through: int | None = None
+
+    def opens(self, scope):
+        if scope.level <= self.level:
+            return True
+        return self.through is not None and scope.part is not None and scope.part <= self.through
+
+    def opens_rank(self, rank):
+        return rank <= self.level
+
+
+class _RevealedBody(HTMLParser):
+    """A section body as a client may show it once the section is open: inline spoilers
+    and images held above what was asked for are emptied (their marker kept, with its
+    level), deferred images get their real sources back."""
+
+    def __init__(self, shown_rank):
+        super().__init__(convert_charrefs=False)
+        self.shown_rank = shown_rank
+        self.out = []
+        self.stack = []  # per open element: whether it hides its content
+        self.hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if self.hidden:
+            if tag not in _VOID_TAGS:
+                self.stack.append(False)
+            return
+        values = dict(attrs)
+        classes = (values.get("class") or "").split()
+        hides = False
+        if tag == "span" and "spoiler" in classes:
+            level = values.get("data-level")
+            rank = int(level) if level and level.isdigit() else 1
+            hides = rank > self.shown_rank
+            if hides:
+                self.out.append(f'<span class="spoiler" data-level="{rank}">')
+        elif tag == "img" and "data-src" in values:
+            attrs = [(name, value) for name, value in attrs if name not in ("src", "alt")]
+            attrs = [
+                (name[5:], value)
+                if name in ("data-src", "data-srcset", "data-alt")
+                else (name, value)
+                for name, value in attrs
+                if name != "class" or value != "deferred-media"
+            ]
+            self.out.append(_start_tag(tag, attrs))
+            return
+        if not hides:
+            self.out.append(self.get_starttag_text())
+        if tag not in _VOID_TAGS:
+            self.stack.append(hides)
+            self.hidden += hides
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag in _VOID_TAGS or not self.stack:
+            return
+        hides = self.stack.pop()
+        if hides:
+            self.hidden -= 1
+            self.out.append("</span>")
+        elif not self.hidden:
+            self.out.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        if not self.hidden:
+            self.out.append(data)
+
+    def handle_entityref(self, name):
+        self.handle_data(f"&{name};")
+
+    def handle_charref(self, name):
+        self.handle_data(f"&#{name};")
+
+
+def _start_tag(tag, attrs):
+    from django.utils.html import escape
+
+    rendered = "".join(f' {name}="{escape(value or "")}"' for name, value in attrs)
+    return f"<{tag}{rendered}>"
+
+
+def revealed_body(body_html, shown_rank):
+    """A body for a client that opened its section: only what reaches ``shown_rank``.
+
+    Inline ``||spoilers||`` count as level 1 at least (as their notes do)."""
+    parser = _RevealedBody(shown_rank)
+    parser.feed(body_html or "")
+    parser.close()
+    return "".join(parser.out)
+
+
+_HELD_MEDIA_RE = re.compile(r'<span class="spoiler spoiler--held"([^>]*?) data-level="(\d+)"')
+
+
+def scope_held_media(body_html, work_slug):
+    """A rendered body with each image it holds above its section's level marked with its
+    spoiler scope (the work and the image's level; no part: the image may show anything)."""
+    from django.utils.html import escape
+
+    work = escape(work_slug)
+    return mark_safe(  # noqa: S308 - the body is sanitised HTML; only our attributes are added
+        _HELD_MEDIA_RE.sub(
+            lambda m: (
+                f'<span class="spoiler spoiler--held"{m.group(1)} data-level="{m.group(2)}"'
+                f' data-spoils-work="{work}" data-spoils-level="{m.group(2)}"'
+            ),
+            body_html or "",
+        )
     )

@@ -42,6 +42,7 @@ from .projection import (
     json_ld,
     linked_data,
     project_article,
+    scope_parts,
     spoiler_map,
     strongest_section,
     summarize,
@@ -51,7 +52,13 @@ from .projection import (
 ORIGIN = "<origin>"
 # Bump when Python code changes what a page shows (template changes are noticed alone).
 FORMAT_VERSION = "1"
-_FORMAT_SOURCES = ("projection.py", "stored_pages.py", "imaging.py", "models/images.py")
+_FORMAT_SOURCES = (
+    "projection.py",
+    "stored_pages.py",
+    "imaging.py",
+    "models/images.py",
+    "templatetags/spoiler_scope.py",
+)
 
 
 @cache
@@ -171,6 +178,7 @@ def render_page(data):
         authors=[a.get_full_name() or a.get_username() for a in data.authors],
         makers=[(label, [person.name for person in people]) for label, people in makers],
         work=article.work,
+        spoilers=scope_parts(sections, article.work),
     )
     head = render_to_string("explainers/includes/article_head.html", context)
     body = render_to_string("explainers/includes/article_body.html", context)

@@ -178,3 +178,63 @@ def public_urls(client):
     for url in search_urls():
         urls += paged(client, url)
     return urls
+
+
+# -- the read API and oEmbed (explainers/api) ---------------------------------------------
+
+
+def api_paged(client, url):
+    """``url`` and every further page of it, by the ``next`` links the API gives."""
+    urls = [url]
+    for _ in range(50):
+        data = client.get(urls[-1]).json()
+        following = data.get("next") if isinstance(data, dict) else None
+        if not following:
+            break
+        urls.append(following.removeprefix("http://testserver"))
+    return urls
+
+
+def api_urls(client):
+    """Every API answer an anonymous client can get without asking for a reveal."""
+    urls = ["/api/v1/", "/api/v1/levels", "/api/v1/openapi.json"]
+    urls += api_paged(client, "/api/v1/articles")
+    for article in Article.objects.published():
+        page = f"http://testserver{article.get_absolute_url()}"
+        urls.append(f"/api/v1/articles/{article.slug}")
+        urls.append("/api/v1/oembed?" + urlencode({"url": page}))
+        urls.append("/api/v1/oembed?" + urlencode({"url": page, "maxwidth": 480}))
+    urls += api_paged(client, "/api/v1/works")
+    for work in Work.objects.all():
+        urls.append(f"/api/v1/works/{work.slug}")
+        urls += api_paged(client, f"/api/v1/articles?work={work.slug}")
+    urls += [f"/api/v1/articles?kind={kind}" for kind in Work.Kind.values]
+    urls += [f"/api/v1/articles?max_level={rank}" for rank in range(4)]
+    urls += api_paged(client, "/api/v1/people")
+    urls += [f"/api/v1/people/{slug}" for slug in Person.objects.values_list("slug", flat=True)]
+    for url in search_urls():
+        query = url.split("?", 1)[1].replace("reach=", "max_level=")
+        urls += api_paged(client, f"/api/v1/search?{query}")
+    return urls
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
+
+
+def api_text(data):
+    """Everything an API answer says: each string as given (URLs, HTML) and as the text a
+    client would show from it (tags dropped, entities read)."""
+    parts = []
+    for string in _strings(data):
+        parts.append(string)
+        shown = re.sub(r"<[^>]+>", " ", string)
+        parts.append(re.sub(r"\s+", " ", html.unescape(shown)))
+    return "\n".join(parts)

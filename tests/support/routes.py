@@ -6,8 +6,8 @@ def credited_person(draft):
     """A person credited on the draft's work, whose page lists that work's explainers."""
     from explainers.models import Credit, Person
 
-    person = Person.objects.create(name="Draft Watcher", slug="draft-watcher")
-    Credit.objects.create(work=draft.work, person=person, role=Credit.Role.DIRECTOR)
+    person, _ = Person.objects.get_or_create(name="Draft Watcher", slug="draft-watcher")
+    Credit.objects.get_or_create(work=draft.work, person=person, role=Credit.Role.DIRECTOR)
     return person.get_absolute_url()
 
 
@@ -31,6 +31,19 @@ PUBLIC_ROUTES = {
     "sitemap": lambda draft: "/sitemap.xml",
     "robots": lambda draft: "/robots.txt",
     "favicon": lambda draft: "/favicon.ico",
+    # The read API (explainers/api), asked to reveal everything it may.
+    "api:api-root": lambda draft: "/api/v1/",
+    "api:openapi-json": lambda draft: "/api/v1/openapi.json",
+    "api:openapi-view": lambda draft: "/api/v1/docs",
+    "api:list_articles": lambda draft: "/api/v1/articles",
+    "api:get_article": lambda draft: f"/api/v1/articles/{draft.slug}?reveal=3",
+    "api:list_works": lambda draft: "/api/v1/works",
+    "api:get_work": lambda draft: f"/api/v1/works/{draft.work.slug}",
+    "api:list_people": lambda draft: "/api/v1/people",
+    "api:get_person": lambda draft: "/api/v1" + credited_person(draft).rstrip("/"),
+    "api:search_articles": lambda draft: "/api/v1/search?q=Unpublished+explainer+appears",
+    "api:spoiler_levels": lambda draft: "/api/v1/levels",
+    "api:oembed": lambda draft: f"/api/v1/oembed?url=http://testserver{draft.get_absolute_url()}",
 }
 
 

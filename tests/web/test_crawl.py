@@ -4,6 +4,7 @@ state of an article (summaries, the map, notes, the warnings box) and that no dr
 shows anywhere."""
 
 import html
+import json
 import re
 
 import pytest
@@ -151,3 +152,64 @@ def test_withheld_warnings_sit_in_an_element_search_engines_keep_out_of_snippets
     article = Article.objects.published().get(slug="the-perfection-ending-explained")
     page = client.get(article.get_absolute_url()).content.decode()
     assert re.search(r'<div data-nosnippet>\s*<details class="warnings__withheld"', page)
+
+
+# -- the read API and oEmbed ------------------------------------------------------------
+
+
+@pytest.fixture(params=["site defaults", "every work past its window, relaxed to the top"])
+def any_default(request, settings):
+    """The API never applies a work's relaxed default: a client asks for what it wants."""
+    if request.param != "site defaults":
+        settings.SPOILER_WINDOW_DAYS = 0
+        settings.SPOILER_RELAXED_RANK = 3
+    return request.param
+
+
+def test_no_spoiler_reaches_any_api_answer_or_oembed_card(client, demo, any_default):
+    from tests.support.crawl import api_text, api_urls
+
+    material = spoiler_material()
+    checked = 0
+    urls = api_urls(client)
+    assert any("/oembed?" in url for url in urls)
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        said = re.sub(r"\s+", " ", api_text(response.json()))
+        for kind, text in material:
+            needle = re.sub(r"\s+", " ", text)
+            assert needle not in said, f"{kind} {text!r} is in {url}"
+            checked += 1
+    assert checked > 5000
+
+
+def test_the_api_crawler_does_see_what_a_reveal_shows(client, demo):
+    from tests.support.crawl import api_text
+
+    section = Section.objects.filter(
+        article__in=Article.objects.published(), spoiler_level__rank=3
+    ).first()
+    url = f"/api/v1/articles/{section.article.slug}"
+    said = api_text(client.get(url, {"reveal": 3}).json())
+    assert section.heading in said
+    assert sentences(section.body_html)[0] in re.sub(r"\s+", " ", said)
+    assert section.heading not in api_text(client.get(url).json())
+
+
+def test_no_draft_shows_anywhere_in_the_api(client, demo):
+    from tests.support.crawl import api_urls
+
+    drafts = Article.objects.exclude(pk__in=Article.objects.published())
+    assert drafts.exists()
+    answers = [client.get(url).content.decode() for url in api_urls(client)]
+    for draft in drafts:
+        detail = client.get(f"/api/v1/articles/{draft.slug}", {"reveal": 3})
+        assert detail.status_code == 404
+        card = client.get("/api/v1/oembed", {"url": draft.get_absolute_url()})
+        assert card.status_code == 404
+        for answer in answers:
+            assert draft.slug not in answer
+            assert json.dumps(draft.title)[1:-1] not in answer
+        found = client.get("/api/v1/search", {"q": draft.title}).json()["results"]
+        assert draft.slug not in [result["article"]["slug"] for result in found]
