@@ -285,8 +285,16 @@ class ArticleAdminForm(forms.ModelForm):
         # field is shown or a dismissal is posted, not on every save.
         self.fields["dismiss_suggestions"].choices = self._outstanding_suggestions
         self._pick_authors_by_name()
+        self._name_date_and_time()
 
     _suggestions = None
+
+    def _name_date_and_time(self):
+        """The admin's split date and time boxes are captioned by loose text that no screen
+        reader ties to them: each gets a name of its own."""
+        widget = getattr(self.fields.get("published_at"), "widget", None)
+        for part, name in zip(getattr(widget, "widgets", ()), ("date", "time"), strict=False):
+            part.attrs["aria-label"] = f"Publish {name}"
 
     def _pick_authors_by_name(self):
         """Authors ticked by their full names: the staff who write, and whoever already

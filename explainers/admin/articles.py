@@ -102,6 +102,7 @@ class ArticleAdmin(
             "explainers/admin/preview.js",
             "explainers/admin/error-summary.js",
             "explainers/admin/autosave.js",
+            "explainers/admin/a11y.js",
         ]
         css = {
             "all": [
