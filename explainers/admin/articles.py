@@ -209,6 +209,9 @@ class ArticleAdmin(
                 # An article made outside the admin (an import, the demo) gets its first
                 # revision now, so a later conflict or diff has the version it was opened at.
                 revisions.save_revision(article, comment="First recorded revision.")
+        # The form and its preview need the width: the admin's list of models stays on
+        # the other pages (breadcrumbs and the desk lead back).
+        extra_context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
         try:
             with reversion.create_revision():
                 reversion.set_user(request.user)

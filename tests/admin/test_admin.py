@@ -757,3 +757,15 @@ def test_image_admin_refuses_a_file_over_the_size_limit(senior_client, levels, s
     assert "images may be at most 100\xa0bytes" in page_text(response)
     assert not Image.objects.exists()
     assert media_files() == before
+
+
+def test_the_article_form_gives_the_models_sidebar_s_width_to_the_form_and_preview(
+    senior_client, make_article
+):
+    """At 1,280 px the admin's list of models took 300 px beside a form and a preview
+    that need them; the other admin pages keep it."""
+    article = make_article(sections=[(0, "Setup", "", "A thriller.")])
+    form = senior_client.get(f"/admin/explainers/article/{article.pk}/change/").content.decode()
+    assert 'id="nav-sidebar"' not in form
+    assert 'id="checks-panel"' in form
+    assert 'id="nav-sidebar"' in senior_client.get(CHANGELIST_URL).content.decode()
