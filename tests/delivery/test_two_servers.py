@@ -3,7 +3,7 @@
 (docs/deploy/varnish.vcl, its backend generated for two), one PostgreSQL, one Redis.
 
 Each test talks to the servers over real HTTP and checks that what one server does the
-other sees at once: a save, a session, the sign-in and search throttles, presence. Each
+other sees at once: a save, a session, the sign-in and search throttles, presence, an autosave. Each
 server runs one process, so anything a process kept to itself (a cache in its memory, a
 session or a count held locally) would make these tests fail every time rather than now
 and then.
@@ -76,14 +76,21 @@ class Visitor:
     def __init__(self):
         self.cookies = {}
 
-    def request(self, port, path, *, method="GET", form=None):
+    def request(self, port, path, *, method="GET", form=None, data=None, token=None):
+        """``form`` is posted as a browser form, ``data`` as JSON (as the admin's scripts
+        send it, with the CSRF ``token`` in a header)."""
         headers = {}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if token:
+            headers["X-CSRFToken"] = token
         body = None
         if form is not None:
             body = urllib.parse.urlencode(form, doseq=True)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        elif data is not None:
+            body = json.dumps(data)
+            headers["Content-Type"] = "application/json"
         response = get(port, path, method=method, headers=headers, body=body)
         for name, value in response.cookies.items():
             if value in ("", '""'):
@@ -308,3 +315,33 @@ def test_presence_on_a_is_seen_on_b(stack, make_article):
     assert beat(ada, app_a)["others"] == []
     assert beat(ben, app_b)["others"] == ["Ada Tester"]
     assert beat(ada, app_a)["others"] == ["Ben Tester"]
+
+
+def test_an_autosave_kept_through_a_is_offered_on_b(stack, make_article):
+    """The form's autosave posted to one server is what the other offers to restore when
+    the editor's next request lands there; discarding it on B is seen on A."""
+    app_a, app_b = stack.app_ports
+    article = make_article(sections=SECTIONS)
+    _staff("ada", "Ada")
+    ada = _signed_in(app_a, "ada")
+    form_page = f"/admin/explainers/article/{article.pk}/change/"
+    autosave = f"/admin/explainers/article/{article.pk}/autosave/"
+    token = ada.csrf_token(app_a, form_page)
+    typed = [["title", article.title], ["dek", "Typed on A, never saved."]]
+    kept = ada.request(
+        app_a,
+        autosave,
+        method="POST",
+        data={"data": typed, "opened_version": article.version},
+        token=token,
+    )
+    assert kept.status == 200, (kept.status, kept.text[:300])
+
+    offered = ada.request(app_b, autosave)
+    assert offered.status == 200 and "no-store" in offered.header("Cache-Control")
+    found = json.loads(offered.body)["autosave"]
+    assert ["dek", "Typed on A, never saved."] in found["data"], found
+
+    gone = ada.request(app_b, autosave, method="DELETE", token=token)
+    assert gone.status == 200, (gone.status, gone.text[:300])
+    assert json.loads(ada.request(app_a, autosave).body)["autosave"] is None
