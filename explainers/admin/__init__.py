@@ -23,6 +23,7 @@ from ..models import (
     Image,
     Person,
     ReaderReport,
+    SlugRedirect,
     Source,
     SpoilerLevel,
     SpoilerTerm,
@@ -34,6 +35,7 @@ from .audit import AuditEntryAdmin
 from .catalogue import PersonAdmin, SourceAdmin, WorkAdmin
 from .images import ImageAdmin
 from .ladder import ContentWarningAdmin, SpoilerLevelAdmin, SpoilerTermAdmin, WordFamilyAdmin
+from .redirects import SlugRedirectAdmin
 from .reports import ReaderReportAdmin
 
 admin.site.register(Article, ArticleAdmin)
@@ -47,3 +49,4 @@ admin.site.register(SpoilerTerm, SpoilerTermAdmin)
 admin.site.register(WordFamily, WordFamilyAdmin)
 admin.site.register(AuditEntry, AuditEntryAdmin)
 admin.site.register(ReaderReport, ReaderReportAdmin)
+admin.site.register(SlugRedirect, SlugRedirectAdmin)

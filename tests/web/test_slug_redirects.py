@@ -246,3 +246,28 @@ def test_the_stored_page_is_never_served_at_the_old_slug(client, article, senior
     assert stored_pages.served_document(old) is None
     commit(lambda: client.get(url("stored-anew")))
     assert stored_pages.served_document("stored-anew") is not None
+
+
+def test_the_newsroom_lists_old_addresses_and_a_publisher_removes_one(
+    client, article, senior, editor
+):
+    """A slug renamed because it gave something away keeps redirecting until a publisher
+    removes its old address in the admin; then it is a 404 like any unknown address."""
+    old = article.slug
+    rename(article, "what-the-ending-means", senior)
+    redirect = SlugRedirect.objects.get(old_slug=old)
+    listing = "/admin/explainers/slugredirect/"
+
+    seen = client_for(editor).get(listing)
+    assert seen.status_code == 200 and url(old) in page_text(seen)
+    assert (
+        client_for(editor).post(f"{listing}{redirect.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert client_for(editor).get(f"{listing}add/").status_code == 403
+    assert SlugRedirect.objects.filter(pk=redirect.pk).exists()
+
+    removed = client_for(senior).post(f"{listing}{redirect.pk}/delete/", {"post": "yes"})
+    assert removed.status_code == 302
+    assert client.get(url(old)).status_code == 404
+    assert client.get(url("what-the-ending-means")).status_code == 200
