@@ -5,6 +5,7 @@ the rules axe runs by default."""
 import pytest
 
 from tests.browser.test_accessibility import violations
+from tests.support.browser import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -25,14 +26,8 @@ def editor_page(browser, demo_site, role_user):
     contexts = []
 
     def open_at(width):
-        context = browser.new_context(viewport={"width": width, "height": 900})
+        context, page = sign_in(browser, demo_site.url, "sen", "pw-for-tests", width)
         contexts.append(context)
-        page = context.new_page()
-        page.goto(f"{demo_site.url}/admin/login/")
-        page.fill("#id_username", "sen")
-        page.fill("#id_password", "pw-for-tests")
-        page.click("input[type=submit]")
-        page.wait_for_selector("#user-tools")
         return page
 
     yield open_at

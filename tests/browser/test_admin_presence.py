@@ -4,18 +4,9 @@ losing what was typed."""
 
 import pytest
 
+from tests.support.browser import sign_in
+
 pytestmark = pytest.mark.browser
-
-
-def sign_in(browser, base_url, username, password):
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    page = context.new_page()
-    page.goto(f"{base_url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#user-tools")  # signed in
-    return context, page
 
 
 def test_presence_and_a_refused_stale_save(browser, demo_site, django_user_model):

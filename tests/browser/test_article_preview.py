@@ -7,21 +7,12 @@ import os
 
 import pytest
 
+from tests.support.browser import sign_in
+
 pytestmark = pytest.mark.browser
 
 SLUG = "the-perfection-ending-explained"
 ADDED = " ||Only the bow remains hers.|| The director says so [@shepard-interview]."
-
-
-def sign_in(browser, base_url, width):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.goto(f"{base_url}/admin/login/")
-    page.fill("#id_username", "ada")
-    page.fill("#id_password", "ada-pass")
-    page.click("input[type=submit]")
-    page.wait_for_selector("#user-tools")
-    return context, page
 
 
 @pytest.fixture
@@ -52,7 +43,7 @@ def test_a_sections_preview_equals_its_html_on_the_readers_page_after_publishing
     article = Article.objects.get(slug=SLUG)
     spoiler_free = article.sections.filter(spoiler_level__rank=0).order_by("order").first()
     spoiler = article.sections.filter(spoiler_level__rank__gt=0).order_by("order").last()
-    context, page = sign_in(browser, demo_site.url, 1280)
+    context, page = sign_in(browser, demo_site.url, "ada", "ada-pass", 1280)
     errors = errors_of(page)
     try:
         page.goto(f"{demo_site.url}/admin/explainers/article/{article.pk}/change/")
@@ -110,7 +101,7 @@ def test_read_as_a_reader_who_chose_the_highest_level_opens_every_section(browse
 
     article = Article.objects.get(slug=SLUG)
     spoiler = article.sections.filter(spoiler_level__rank__gt=0).order_by("order").last()
-    context, page = sign_in(browser, demo_site.url, 1280)
+    context, page = sign_in(browser, demo_site.url, "ada", "ada-pass", 1280)
     try:
         page.goto(f"{demo_site.url}/admin/explainers/article/{article.pk}/change/")
         frame = page.frame_locator("#preview-panel iframe")
@@ -136,7 +127,7 @@ def test_the_article_form_does_not_scroll_sideways(browser, demo_site, ada, widt
 
     article = Article.objects.get(slug=SLUG)
     assert article.sections.count() >= 5 and article.citations.count() >= 5
-    context, page = sign_in(browser, demo_site.url, width)
+    context, page = sign_in(browser, demo_site.url, "ada", "ada-pass", width)
     errors = errors_of(page)
     try:
         page.goto(f"{demo_site.url}/admin/explainers/article/{article.pk}/change/")
@@ -174,7 +165,7 @@ def test_the_error_list_at_the_top_takes_the_editor_to_each_field(browser, demo_
     from explainers.models import Article
 
     article = Article.objects.get(slug=SLUG)
-    context, page = sign_in(browser, demo_site.url, 390)
+    context, page = sign_in(browser, demo_site.url, "ada", "ada-pass", 390)
     try:
         page.goto(f"{demo_site.url}/admin/explainers/article/{article.pk}/change/")
         page.fill("#id_title", "")
@@ -199,7 +190,7 @@ def test_the_error_list_at_the_top_takes_the_editor_to_each_field(browser, demo_
 def test_the_add_form_starts_at_the_title_and_previews_once_a_work_is_chosen(
     browser, demo_site, ada
 ):
-    context, page = sign_in(browser, demo_site.url, 1280)
+    context, page = sign_in(browser, demo_site.url, "ada", "ada-pass", 1280)
     requests = []
     page.on("request", lambda r: r.url.endswith("/preview/") and requests.append(r.url))
     try:

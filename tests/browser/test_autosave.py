@@ -6,20 +6,11 @@ import os
 
 import pytest
 
+from tests.support.browser import sign_in
+
 pytestmark = pytest.mark.browser
 
 SLUG = "the-perfection-ending-explained"
-
-
-def sign_in(browser, base_url, username, password, width=1280):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.goto(f"{base_url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#user-tools")
-    return context, page
 
 
 @pytest.fixture

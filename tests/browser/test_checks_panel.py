@@ -5,20 +5,11 @@ import os
 
 import pytest
 
+from tests.support.browser import sign_in
+
 pytestmark = pytest.mark.browser
 
 LEAK = " On the bus, Charlotte cuts off her hand."
-
-
-def sign_in(browser, base_url, width):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.goto(f"{base_url}/admin/login/")
-    page.fill("#id_username", "ada")
-    page.fill("#id_password", "ada-pass")
-    page.click("input[type=submit]")
-    page.wait_for_selector("#user-tools")
-    return context, page
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -30,7 +21,7 @@ def test_a_leak_typed_into_the_dek_shows_in_the_panel_before_saving(
     django_user_model.objects.create_superuser("ada", password="ada-pass", first_name="Ada")
     article = Article.objects.get(slug="the-perfection-ending-explained")
     dek, entries = article.dek, AuditEntry.objects.count()
-    context, page = sign_in(browser, demo_site.url, width)
+    context, page = sign_in(browser, demo_site.url, "ada", "ada-pass", width)
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda m: m.type == "error" and errors.append(m.text))

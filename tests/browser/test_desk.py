@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from tests.support.browser import sign_in
+
 pytestmark = pytest.mark.browser
 
 LONG = (
@@ -60,14 +62,7 @@ def newsroom(demo_site, django_user_model):
 
 
 def signed_in(browser, base_url, username, width):
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.goto(f"{base_url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORDS[username])
-    page.click("input[type=submit]")
-    page.wait_for_selector("#user-tools")
-    return context, page
+    return sign_in(browser, base_url, username, PASSWORDS[username], width)
 
 
 OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"

@@ -5,6 +5,7 @@ import base64
 import pytest
 
 from explainers.models import Article, Image
+from tests.support.browser import sign_in_page
 from tests.support.images import image_bytes
 
 pytestmark = pytest.mark.browser
@@ -22,10 +23,7 @@ DROP = """([editor, name, type, data]) => {
 @pytest.fixture
 def admin_page(demo_site, page, django_user_model):
     django_user_model.objects.create_superuser("boss", "boss@example.com", "pw-for-tests")
-    page.goto(demo_site.url + "/admin/login/")
-    page.fill("#id_username", "boss")
-    page.fill("#id_password", "pw-for-tests")
-    page.click("input[type=submit]")
+    sign_in_page(page, demo_site.url, "boss", "pw-for-tests")
     return page
 
 

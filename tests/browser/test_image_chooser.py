@@ -5,6 +5,7 @@ focal point set by clicking on the picture."""
 import pytest
 
 from explainers.models import Article, Image
+from tests.support.browser import sign_in_page
 
 pytestmark = pytest.mark.browser
 
@@ -12,10 +13,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture
 def admin_page(demo_site, page, django_user_model):
     django_user_model.objects.create_superuser("boss", "boss@example.com", "pw-for-tests")
-    page.goto(demo_site.url + "/admin/login/")
-    page.fill("#id_username", "boss")
-    page.fill("#id_password", "pw-for-tests")
-    page.click("input[type=submit]")
+    sign_in_page(page, demo_site.url, "boss", "pw-for-tests")
     return page
 
 
@@ -127,10 +125,7 @@ def test_without_javascript_the_hero_is_a_number_with_its_thumbnail(
 ):
     page = page_without_js
     django_user_model.objects.create_superuser("boss", "boss@example.com", "pw-for-tests")
-    page.goto(demo_site.url + "/admin/login/")
-    page.fill("#id_username", "boss")
-    page.fill("#id_password", "pw-for-tests")
-    page.click("input[type=submit]")
+    sign_in_page(page, demo_site.url, "boss", "pw-for-tests")
     article = explainer()
     page.goto(f"{demo_site.url}/admin/explainers/article/{article.pk}/change/")
     assert page.locator("#id_hero_image").input_value() == str(article.hero_image_id)
