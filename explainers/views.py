@@ -393,7 +393,11 @@ class PersonDetailView(CanonicalMixin, DetailView):
     paginate_by = 12
 
     def get_queryset(self):
-        credits = Credit.objects.select_related("work").order_by("-work__year", "work__title")
+        # Within a work, in the credits' own order (role, then billing): without it
+        # PostgreSQL gave "Writer, Director" as often as "Director, Writer".
+        credits = Credit.objects.select_related("work").order_by(
+            "-work__year", "work__title", "work_id", "role", "order", "id"
+        )
         return Person.objects.prefetch_related(Prefetch("credits", queryset=credits))
 
     def get_context_data(self, **kwargs):

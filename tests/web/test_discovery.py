@@ -352,3 +352,12 @@ def test_related_reading_costs_two_queries_however_many_candidates(
     with django_assert_num_queries(ARTICLE_PAGE_QUERIES):
         response = client.get(article.get_absolute_url())
     assert response.content.decode().count('<figure class="teaser__image">') == 4
+
+
+def test_a_persons_roles_on_one_work_follow_the_credits_order_not_when_entered(client, work):
+    """Credited as writer first and director later, a person still reads "Director,
+    Writer", as the work's own credits list them (the rows' storage order decided it)."""
+    person = Person.objects.create(name="Richard Shepard", slug="richard-shepard")
+    Credit.objects.create(work=work, person=person, role=Credit.Role.WRITER)
+    Credit.objects.create(work=work, person=person, role=Credit.Role.DIRECTOR)
+    assert "Director, Writer" in client.get("/people/richard-shepard/").content.decode()
