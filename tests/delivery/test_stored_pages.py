@@ -356,14 +356,18 @@ def _another_work():
 def test_a_stored_page_is_rendered_again_when_the_clock_changes_it(
     client, article, make_article, levels, monkeypatch
 ):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from django.utils import timezone
 
-    soon = timezone.now() + timedelta(hours=2)
+    # Noon today: run within two hours of midnight, "soon" fell after the window's end.
+    noon = timezone.now().replace(hour=12, minute=0, second=0, microsecond=0)
+    monkeypatch.setattr(timezone, "now", lambda: noon)
+    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: noon.date())
+    soon = noon + timedelta(hours=2)
     make_article(title="Goes live in two hours", published_at=soon)
     work = article.work
-    work.release_date = date.today() - timedelta(days=10)
+    work.release_date = noon.date() - timedelta(days=10)
     work.spoiler_window_days = 11  # ends tomorrow; then sections open up to "Setup"
     work.relaxed_tolerance = levels[1]
     work.save()
