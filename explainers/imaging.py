@@ -7,9 +7,11 @@ formats, within the size, pixel and frame limits, and carries no markup a browse
 (a polyglot). The name and declared content type are never trusted: an SVG, an HTML
 page or a truncated JPEG named ``still.jpg`` is refused.
 
-What is stored is never the uploaded bytes: the pixels are decoded, turned upright
-(EXIF orientation) and encoded again with no metadata (no EXIF, GPS, XMP, comments or
-text chunks), so nothing served carries what the camera or the editor's machine wrote.
+What is stored never carries what the camera or the editor's machine wrote (no EXIF, GPS,
+XMP, comments or text chunks). A camera's upright RGB or greyscale JPEG keeps its
+compressed pixels as they are, with every other segment dropped (``lossless_jpeg_copy``:
+no loss, and milliseconds for a 24-megapixel still); anything else is decoded, turned
+upright (EXIF orientation) and encoded again.
 """
 
 import base64
@@ -19,7 +21,7 @@ import io
 import re
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -28,6 +30,7 @@ from PIL import Image as PILImage
 from PIL import ImageFilter, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+EXIF_ORIENTATION = 0x0112
 
 # Markup a browser would run if the file were ever served as HTML or SVG. Looked for at
 # both ends of the file, where polyglots put it (a JPEG comment, a PNG text chunk, bytes
@@ -47,7 +50,18 @@ class CheckedImage:
     width: int
     height: int
     pixel_hash: str = ""  # of the pixels as uploaded
-    stored_pixel_hash: str = ""  # of the stored copy's (a JPEG's differ: encoded again)
+    stored_pixel_hash: str = ""  # of the stored copy's (differ when encoded again)
+    mode: str = ""
+    orientation: int = 1  # the EXIF tag: 1 is upright; 5 to 8 swap width and height
+
+    sketch: str = ""  # ``sketch_of`` the first frame, upright
+
+    @property
+    def upright_size(self):
+        """Width and height as seen, once turned by its EXIF orientation."""
+        if self.orientation in (5, 6, 7, 8):
+            return self.height, self.width
+        return self.width, self.height
 
 
 def check_image_upload(upload):
@@ -103,9 +117,15 @@ def _check_image_upload(upload):
                             "limit": max_pixels // 1_000_000,
                         },
                     )
+                mode = probe.mode
+                orientation = probe.getexif().get(EXIF_ORIENTATION, 1)
+                orientation = orientation if orientation in _TURNS else 1
+                decode_large_jpeg_small(probe)
                 # Decodes every byte (of every frame): truncated files fail here.
-                for _ in frames_within_limits(probe):
+                for index in frames_within_limits(probe):
                     probe.load()
+                    if index == 0:
+                        sketch = sketch_of(probe, orientation)
         # A whole image can still carry a page or script (a polyglot).
         upload.seek(0)
         _refuse_markup(upload)
@@ -123,7 +143,15 @@ def _check_image_upload(upload):
         ) from exc
     finally:
         upload.seek(position)
-    return CheckedImage(image_format, ALLOWED_FORMATS[image_format], width, height)
+    return CheckedImage(
+        image_format,
+        ALLOWED_FORMATS[image_format],
+        width,
+        height,
+        mode=mode,
+        orientation=orientation,
+        sketch=sketch,
+    )
 
 
 def frames_within_limits(image):
@@ -175,6 +203,21 @@ def frames_within_limits(image):
                 params={"limit": settings.IMAGE_DECODE_SECONDS},
             )
         index += 1
+
+
+# From this many pixels a JPEG is checked (and sketched) at an eighth of its size.
+SMALL_DECODE_PIXELS = 4_000_000
+
+
+def decode_large_jpeg_small(image):
+    """Have a large JPEG decode at an eighth of its width and height (``Image.draft``),
+    before it loads: every byte is still read and entropy-decoded, so a truncated or
+    damaged file fails as surely, in a third of the time for a camera's still. Smaller
+    images decode whole: quick anyway, and at 16 pixels per sketch cell an eighth-size
+    decode can differ from a whole one by tens of levels at a sharp edge."""
+    width, height = image.size
+    if image.format == "JPEG" and width * height >= SMALL_DECODE_PIXELS:
+        image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
 
 
 def _refuse_markup(upload):
@@ -230,7 +273,16 @@ def clean_image_bytes(upload):
     with no metadata. A CMYK JPEG becomes RGB (browsers disagree on drawing CMYK); a
     palette PNG keeps its palette and transparency; an animation keeps every frame.
     """
-    check_image_upload(upload)
+    checked = check_image_upload(upload)
+    if checked.format == "JPEG" and checked.mode in ("RGB", "L") and checked.orientation == 1:
+        upload.seek(0)
+        data = lossless_jpeg_copy(upload.read())
+        if data is not None:
+            # The same compressed pixels: the upload's hash is the stored copy's. Known
+            # now only if the duplicate check asked for it; else the renditions task
+            # works it out (``Image.fill_pixel_hashes``), a whole decode off the request.
+            known = known_pixel_hash(upload)
+            return data, replace(checked, pixel_hash=known, stored_pixel_hash=known)
     upload.seek(0)
     out = io.BytesIO()
     with PILImage.open(upload) as source:
@@ -263,7 +315,78 @@ def clean_image_bytes(upload):
     with PILImage.open(io.BytesIO(data)) as stored:
         width, height = stored.size
         stored_digest = digest if fmt == "PNG" else _pixel_digest(stored)  # PNG: lossless
-    return data, CheckedImage(fmt, ALLOWED_FORMATS[fmt], width, height, digest, stored_digest)
+    return data, replace(
+        checked,
+        width=width,
+        height=height,
+        pixel_hash=digest,
+        stored_pixel_hash=stored_digest,
+        orientation=1,  # turned upright
+    )
+
+
+# JPEG markers (ITU T.81, table B.1) whose segments say how to decode the pixels: frame
+# headers (SOF0 to SOF15 but for DHT, JPG and DAC, which share the range), Huffman and
+# arithmetic-coding tables, quantisation tables, restart interval, line count, expansion.
+_JPEG_DECODING = {0xC4, 0xCC, 0xDB, 0xDC, 0xDD, 0xDF} | (
+    set(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+)
+_JPEG_SOS, _JPEG_EOI = 0xDA, 0xD9
+_JPEG_APP0, _JPEG_APP2, _JPEG_APP14 = 0xE0, 0xE2, 0xEE
+# In the entropy-coded data after a scan header, 0xFF is followed by 0x00 (a stuffed byte)
+# or a restart marker; anything else (but more 0xFF fill) is the next segment.
+_JPEG_NEXT_MARKER = re.compile(rb"\xff[^\x00\xd0-\xd7\xff]")
+
+
+def lossless_jpeg_copy(data):
+    """``data``, a JPEG, with only what decoding needs: the frame and scan headers, the
+    tables and every scan's compressed data byte for byte (so it decodes to the very same
+    pixels), the JFIF header without its thumbnail, the ICC colour profile and Adobe's
+    colour-transform flag. Gone: EXIF (and GPS, maker notes, its own thumbnail), XMP,
+    IPTC, comments, FlashPix, JFXX thumbnails, and anything after the end of the image.
+    None when the file is not laid out as T.81 says (the caller encodes it again)."""
+    if data[:2] != b"\xff\xd8":
+        return None
+    out = [b"\xff\xd8"]
+    size = len(data)
+    at = 2
+    while at < size:
+        if data[at] != 0xFF:
+            return None
+        while at < size and data[at] == 0xFF:  # fill bytes may come before a marker
+            at += 1
+        if at >= size:
+            return None
+        marker = data[at]
+        if marker == _JPEG_EOI:
+            out.append(b"\xff\xd9")
+            return b"".join(out)
+        if at + 3 > size:
+            return None
+        length = int.from_bytes(data[at + 1 : at + 3], "big")
+        if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7 or length < 2:
+            return None  # no segment of these belongs between segments
+        payload = data[at + 3 : at + 1 + length]
+        if len(payload) != length - 2:
+            return None
+        at += 1 + length
+        if marker == _JPEG_APP0 and payload.startswith(b"JFIF\x00") and len(payload) >= 14:
+            payload = payload[:12] + b"\x00\x00"  # no thumbnail: it may show the uncut frame
+        elif not (
+            marker in _JPEG_DECODING
+            or marker == _JPEG_SOS
+            or (marker == _JPEG_APP2 and payload.startswith(b"ICC_PROFILE\x00"))
+            or (marker == _JPEG_APP14 and payload.startswith(b"Adobe"))
+        ):
+            continue
+        out.append(bytes((0xFF, marker)) + (len(payload) + 2).to_bytes(2, "big") + payload)
+        if marker == _JPEG_SOS:
+            found = _JPEG_NEXT_MARKER.search(data, at)
+            if found is None:
+                return None  # no end of image
+            out.append(data[at : found.start()])
+            at = found.start()
+    return None
 
 
 # --- the same picture ------------------------------------------------------------------
@@ -275,13 +398,82 @@ def pixel_hash(upload):
     turned upright by its EXIF tag and one saved upright), different when one pixel
     differs. ``upload`` is checked first (``check_image_upload``)."""
     check_image_upload(upload)
+    known = known_pixel_hash(upload)
+    if known:
+        return known
     position = upload.tell() if hasattr(upload, "tell") else 0
     try:
         upload.seek(0)
         with PILImage.open(upload) as source:
-            return _pixel_digest(source)
+            digest = _pixel_digest(source)
     finally:
         upload.seek(position)
+    holder = getattr(upload, "_file", None) or upload
+    with contextlib.suppress(AttributeError):
+        holder._explainers_pixel_hash = (getattr(upload, "size", None), digest)
+    return digest
+
+
+# How Pillow turns an image upright for each EXIF orientation (2 to 8; 1 is upright).
+_TURNS = {
+    1: None,
+    2: PILImage.Transpose.FLIP_LEFT_RIGHT,
+    3: PILImage.Transpose.ROTATE_180,
+    4: PILImage.Transpose.FLIP_TOP_BOTTOM,
+    5: PILImage.Transpose.TRANSPOSE,
+    6: PILImage.Transpose.ROTATE_270,
+    7: PILImage.Transpose.TRANSVERSE,
+    8: PILImage.Transpose.ROTATE_90,
+}
+SKETCH_SIDE = 8
+# Two decodes of one picture (a JPEG read at an eighth of its size and the PNG of its
+# pixels, say) give sketches a level or two apart; two photos, tens of levels.
+SKETCH_TOLERANCE = 10
+
+
+def sketch_of(image, orientation=1):
+    """An 8 × 8 grey thumbnail of ``image`` as seen upright, as 128 hex digits: a cheap
+    first look for the duplicate check. Only an image of the same size whose sketch is
+    close (``sketches_close``) can hold the same pixels, and only then are every pixel
+    hashed (``pixel_hash``), which takes hundreds of milliseconds for a camera's still."""
+    tiny = image.convert("L").resize((SKETCH_SIDE, SKETCH_SIDE), PILImage.BOX)
+    if _TURNS.get(orientation):
+        tiny = tiny.transpose(_TURNS[orientation])
+    return tiny.tobytes().hex()
+
+
+def sketches_close(first, second):
+    """Whether two sketches may be of the same picture (an empty one always may)."""
+    if not first or not second:
+        return True
+    a, b = bytes.fromhex(first), bytes.fromhex(second)
+    return (
+        len(a) == len(b) and max(abs(x - y) for x, y in zip(a, b, strict=True)) <= SKETCH_TOLERANCE
+    )
+
+
+def stored_sketch(handle):
+    """``sketch_of`` a stored file (checked when it arrived), opened by the caller."""
+    with PILImage.open(handle) as source:
+        orientation = source.getexif().get(EXIF_ORIENTATION, 1)
+        decode_large_jpeg_small(source)
+        source.load()
+        return sketch_of(source, orientation if orientation in _TURNS else 1)
+
+
+def known_pixel_hash(upload):
+    """The pixel hash ``pixel_hash`` worked out for this upload already, or ""."""
+    holder = getattr(upload, "_file", None) or upload
+    known = getattr(holder, "_explainers_pixel_hash", None)
+    if known is not None and known[0] == getattr(upload, "size", None):
+        return known[1]
+    return ""
+
+
+def stored_pixel_hash(handle):
+    """``pixel_hash`` of a stored file (checked when it arrived), opened by the caller."""
+    with PILImage.open(handle) as source:
+        return _pixel_digest(source)
 
 
 def _pixel_digest(source):

@@ -93,6 +93,8 @@ def _make_renditions(image_id, key):
         image = Image.objects.filter(pk=image_id).first()
         if image is None or not image.file:
             return "gone"
+    image.fill_pixel_hashes()  # outside the transaction: a whole decode
+    with transaction.atomic():
         if image.rendition_source_key() != key:
             return "superseded"  # changed since: the task its change queued makes them
         if image.renditions_made_from == key:

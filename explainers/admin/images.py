@@ -52,9 +52,7 @@ class ImageForm(forms.ModelForm):
             and not getattr(upload, "_committed", False)
             and not self._upload_anyway()
         ):
-            self.duplicate = with_thumbnails(
-                Image.objects.same_pixels(imaging.pixel_hash(upload))
-            ).first()
+            self.duplicate = with_thumbnails(Image.objects.same_picture_as(upload)).first()
             if self.duplicate is not None:
                 raise forms.ValidationError(
                     "This picture is already in the library (image %(number)s, “%(label)s”). "

@@ -75,6 +75,7 @@ class CleanImageFieldFile(ImageFieldFile):
         # A copy saved from the site (the stored file) is the same picture too.
         self.instance.pixel_hash = checked.pixel_hash
         self.instance.stored_pixel_hash = checked.stored_pixel_hash
+        self.instance.pixel_sketch = checked.sketch
         if save:
             self.instance.save()
 
@@ -141,6 +142,20 @@ class ImageQuerySet(models.QuerySet):
             return self.none()
         same = models.Q(pixel_hash=pixel_hash) | models.Q(stored_pixel_hash=pixel_hash)
         return self.filter(same).order_by("created_at", "pk")
+
+    def same_picture_as(self, upload):
+        """``same_pixels`` for an upload (checked first: ValidationError). Its pixels are
+        hashed only when an image of its size (as seen, upright) and of a close sketch
+        (``imaging.sketch_of``) is in the library: a hash of every pixel takes a few
+        hundred milliseconds for a 24-megapixel still, and a camera's next photo, the
+        same size as its last, has another sketch."""
+        checked = imaging.check_image_upload(upload)
+        width, height = checked.upright_size
+        sized = models.Q(width=width, height=height) | models.Q(width__isnull=True)
+        sketches = self.filter(sized).values_list("pixel_sketch", flat=True)
+        if not any(imaging.sketches_close(checked.sketch, known) for known in sketches):
+            return self.none()
+        return self.same_pixels(imaging.pixel_hash(upload))
 
     def in_markdown(self, *texts):
         """The images that Markdown ``texts`` show by a stored address: the URL storage
@@ -334,6 +349,13 @@ class Image(models.Model):
         help_text="The same of the stored file, whose pixels differ from the upload's when "
         "it was encoded again (JPEG, WebP): a copy saved from the site matches too.",
     )
+    pixel_sketch = models.CharField(
+        max_length=2 * imaging.SKETCH_SIDE**2,
+        blank=True,
+        editable=False,
+        help_text="An 8 × 8 grey thumbnail, upright (imaging.sketch_of): only an upload of "
+        "the same size and a close sketch has its pixels hashed for the duplicate check.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ImageQuerySet.as_manager()
@@ -413,6 +435,33 @@ class Image(models.Model):
         if rank and rank[0] == 0:
             return ("full", *imaging.CROPPED_SPECS)
         return ("full",)
+
+    def fill_pixel_hashes(self):
+        """Work out the pixel hash of a file stored without one (a camera's JPEG kept as
+        it is: ``imaging.lossless_jpeg_copy``; its stored pixels are the uploaded ones),
+        and the sketch of one from before sketches, for the duplicate check of later
+        uploads. Run by the renditions task; safe to run
+        twice, and a file replaced meanwhile keeps whatever its own save recorded."""
+        if (self.pixel_hash and self.pixel_sketch) or not self.file:
+            return False
+        try:
+            with self.file.open("rb") as handle:
+                sketch = self.pixel_sketch or imaging.stored_sketch(handle)
+                handle.seek(0)
+                found = self.pixel_hash or imaging.stored_pixel_hash(handle)
+        except (OSError, ValueError, MemoryError, PILImage.DecompressionBombError):
+            logger.exception("Could not read image %s to hash its pixels", self.pk)
+            return False
+        unfilled = models.Q(pixel_hash="") | models.Q(pixel_sketch="")
+        filled = Image.objects.filter(unfilled, pk=self.pk, file=self.file.name).update(
+            pixel_hash=found,
+            stored_pixel_hash=self.stored_pixel_hash or found,
+            pixel_sketch=sketch,
+        )
+        if filled:
+            self.pixel_hash, self.pixel_sketch = found, sketch
+            self.stored_pixel_hash = self.stored_pixel_hash or found
+        return bool(filled)
 
     def rendition_source_key(self):
         """What the renditions depend on: the file, the focal point, which crops."""

@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .. import locking, permissions
-from ..imaging import pixel_hash
 from ..models import Article, AuditEntry, Image, SpoilerLevel
 from ..refusal import Problem, Refused
 
@@ -27,10 +26,9 @@ def upload_image(upload, *, user):
     if not permissions.may_add_images(user):
         raise Refused("Only those who may add images may upload one.")
     try:
-        found = pixel_hash(upload)  # checks the upload first
+        existing = Image.objects.same_picture_as(upload).first()  # checks the upload first
     except ValidationError as error:
         raise Refused(*(Problem(m, field="image") for m in error.messages)) from error
-    existing = Image.objects.same_pixels(found).first()
     if existing is not None:
         return existing, False
     upload.seek(0)

@@ -105,9 +105,12 @@ def test_a_stored_image_records_the_hash_of_the_uploaded_pixels(levels):
 
 
 def test_a_copy_saved_from_the_site_matches_the_image_it_came_from(editor, levels):
-    """A JPEG is stored encoded again, so its stored pixels are not the uploaded ones;
-    the file readers and editors can save from the site still finds its image."""
-    jpeg = encoded(picture(), "JPEG", quality=75)
+    """A JPEG turned by its EXIF tag is stored upright, encoded again, so its stored
+    pixels are not the uploaded ones; the file readers and editors can save from the site
+    still finds its image."""
+    exif = PILImage.Exif()
+    exif[EXIF_ORIENTATION] = 3  # upside down
+    jpeg = encoded(picture(), "JPEG", quality=75, exif=exif)
     image, _ = upload_image(upload(jpeg), user=editor)
     with image.file.open("rb") as handle:
         stored = handle.read()
