@@ -7,7 +7,12 @@ What runs here, off the editor's request:
   a 24-megapixel still), then the bodies that paste it rendered again;
 - ``rebuild_pages``: the stored pages a change made out of date (``stored_pages.py``);
 - ``recheck_live_articles``: the leak check on live articles after a moderator changes a
-  spoiler term or a word family, the authors emailed, the outcome kept in the audit log.
+  spoiler term or a word family, the outcome kept in the audit log, the authors emailed;
+- ``refresh_search``: the search text of the articles a shared row (a work, a credit, a
+  person) shows, after it changes. An article's own content is refreshed in its own
+  transaction, not here, on purpose: a section whose spoiler level is raised must leave the
+  search index at the commit, as it leaves the page, not when a worker gets to it. A
+  shared row changes names and context, never which text is a spoiler.
 
 Each task is enqueued once the change that asked for it commits (a worker must never look
 for rows that are not there yet, and a change rolled back asks for nothing), and each is
@@ -121,21 +126,61 @@ def rebuild_pages(article_ids, attempt=0):
 
 def rebuild_after_commit(article_ids):
     """Render these articles' pages again once the transaction commits: one task for all
-    the ids one transaction asks for (a save touches an article many times). The first
-    callback to run at the commit takes every id asked for; the others find none left. Ids
-    of a transaction rolled back go with the next one's: a rebuild of a current page is a
-    no-op."""
+    the ids one transaction asks for (a save touches an article many times)."""
+    _gathered_after_commit(rebuild_pages, "_explainers_rebuild", article_ids)
+
+
+def _gathered_after_commit(task_, name, article_ids):
+    """Queue ``task_`` once the transaction commits, with every article id the transaction
+    asked it for (gathered on the connection under ``name``). The first callback to run at
+    the commit takes every id asked for; the others find none left. Ids of a transaction
+    rolled back go with the next one's: each of these tasks is a no-op on a current row."""
     connection = transaction.get_connection()
-    if getattr(connection, "_explainers_rebuild", None) is None:
-        connection._explainers_rebuild = set()
-    connection._explainers_rebuild.update(article_ids)
+    if getattr(connection, name, None) is None:
+        setattr(connection, name, set())
+    getattr(connection, name).update(article_ids)
 
     def flush():
-        ids, connection._explainers_rebuild = connection._explainers_rebuild, set()
+        ids = getattr(connection, name)
+        setattr(connection, name, set())
         if ids:
-            rebuild_pages.enqueue(sorted(ids))
+            task_.enqueue(sorted(ids))
 
     transaction.on_commit(flush)
+
+
+# --- search ----------------------------------------------------------------------------
+
+
+def _refresh_search(article_ids):
+    from . import search
+
+    with transaction.atomic():  # read on the primary: the change that asked is there
+        search.refresh(article_ids)
+    return len(article_ids)
+
+
+@task()
+def refresh_search(article_ids, attempt=0):
+    return retrying(_refresh_search, (article_ids,), attempt)
+
+
+def refresh_search_after_commit(article_ids):
+    """Refresh these articles' search text once the transaction commits (one task for the
+    transaction), for a change to a row they share: a work, a credit, a person. Inline, in
+    the caller's transaction, with the immediate backend.
+
+    Only for shared rows: they change the names and context an article is found by, never
+    which of its text is a spoiler. An article's own content (a section's level raised) is
+    refreshed in its own transaction by ``invalidation.apply``, so the spoiler text leaves
+    the index at the commit, as it leaves the page."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return
+    if runs_inline(refresh_search):
+        run_or_queue(refresh_search, ids)
+    else:
+        _gathered_after_commit(refresh_search, "_explainers_search", ids)
 
 
 # --- leak re-checks --------------------------------------------------------------------
@@ -222,4 +267,5 @@ _TASKS = {
     "_make_renditions": make_renditions,
     "_rebuild_pages": rebuild_pages,
     "_recheck_live_articles": recheck_live_articles,
+    "_refresh_search": refresh_search,
 }

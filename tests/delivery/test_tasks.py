@@ -11,10 +11,13 @@ from django.core import mail
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django_tasks_db.models import DBTaskResult
 from PIL import Image as PILImage
 
 from explainers import roles, stored_pages, tasks
 from explainers.models import AuditEntry, Image, Rendition, Section, StoredPage
+from explainers.services.articles import save_article
+from tests.services.test_save_article import change_of
 from tests.support.admin_forms import page_text
 from tests.support.tasks import QUEUE, queued, run, run_queue
 
@@ -283,3 +286,47 @@ def test_a_new_term_rechecks_live_articles_in_the_background_and_emails_once(
     assert again["done already"]
     assert len(mail.outbox) == 1
     assert AuditEntry.objects.filter(action=tasks.RECHECKED).count() == 1
+
+
+# --- search after a shared change -------------------------------------------------------
+
+
+def found(client, query):
+    page = client.get("/search/", {"q": query}).context["page_obj"]
+    return [result.teaser.title for result in page.results] if page else []
+
+
+def test_a_work_renamed_is_found_by_its_new_name_once_the_search_task_has_run(
+    client, make_article, work, django_capture_on_commit_callbacks
+):
+    article = make_article(sections=[(0, "Premise", "", "Set up.")])
+    DBTaskResult.objects.all().delete()  # what making the article queued
+    with django_capture_on_commit_callbacks(execute=True):
+        work.title = "Quimby's Marmalade Orchestra"
+        work.save()
+    [row] = queued("refresh_search")  # one task, queued at the commit
+    assert row.task_result.args == [[article.pk]]
+    article.refresh_from_db()
+    assert "Marmalade" not in article.search_context  # the request did not refresh it
+    assert found(client, "Marmalade") == []
+
+    assert run_queue(django_capture_on_commit_callbacks)["refresh_search"] == [1]
+    assert found(client, "Marmalade") == [article.title]
+    tasks.refresh_search.enqueue([article.pk, 10**6])  # again, and a gone article: harmless
+    assert run_queue(django_capture_on_commit_callbacks)["refresh_search"] == [2]
+    assert found(client, "Marmalade") == [article.title]
+
+
+def test_a_section_whose_level_is_raised_leaves_the_search_index_at_the_commit(
+    client, make_article, levels, senior_editor, django_capture_on_commit_callbacks
+):
+    article = make_article(sections=[(0, "Premise", "", "The zeppelin lands in Oslo.")])
+    assert found(client, "zeppelin") == [article.title]
+    change = change_of(article)
+    change.sections[0].section.spoiler_level = levels[2]
+    change.sections[0].section.safe_heading = "Where it lands"
+    change.sections[0].changed = True
+    with django_capture_on_commit_callbacks(execute=True):
+        save_article(change, user=senior_editor)
+    assert not queued("refresh_search")  # no worker needed for this one
+    assert found(client, "zeppelin") == []
