@@ -25,7 +25,7 @@ Writes that send no signals tell this module themselves: bodies rendered again
 ``manage.py resync`` mark everything once afterwards.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -158,6 +158,13 @@ def reach(instance, *, deleted=False):
             work__credits__person=instance.pk
         ).values_list("pk", flat=True)
     return result
+
+
+def going_live(article):
+    """What a scheduled article going live at its time affects: what a save of it does
+    (its page and those that list it, its own and its work's edge keys, the listings), but
+    not its search text, which is the same (the published gate compares times)."""
+    return replace(reach(article), search=None)
 
 
 def own_keys(instance):

@@ -12,7 +12,11 @@ What runs here, off the editor's request:
   person) shows, after it changes. An article's own content is refreshed in its own
   transaction, not here, on purpose: a section whose spoiler level is raised must leave the
   search index at the commit, as it leaves the page, not when a worker gets to it. A
-  shared row changes names and context, never which text is a spoiler.
+  shared row changes names and context, never which text is a spoiler;
+- ``go_live``: a scheduled article going live, run at its time (``run_after``): the audit
+  entry, and the copies told (its stored page and those listing it, the page cache, the
+  edge cache). Rescheduling queues another; the first then finds itself superseded.
+  ``manage.py publish_scheduled`` (cron) is the catch-up for anything a worker missed.
 
 Each task is enqueued once the change that asked for it commits (a worker must never look
 for rows that are not there yet, and a change rolled back asks for nothing), and each is
@@ -26,13 +30,15 @@ original, or, for a spoiler still, a plain placeholder that fetches nothing
 
 With the immediate backend (``TASKS_BACKEND=immediate``; the tests) ``run_or_queue`` runs a
 task at once, inside the change's own transaction, as the work ran before there were tasks.
+That backend cannot run a task later: no ``go_live`` is queued with it, and
+``publish_scheduled`` records the go-lives.
 A failed task is retried (``RETRIES`` times, a little later each time); every failure shows
 in the admin (Tasks › DB task results) with its traceback.
 """
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -183,6 +189,34 @@ def refresh_search_after_commit(article_ids):
         _gathered_after_commit(refresh_search, "_explainers_search", ids)
 
 
+# --- scheduled go-lives ----------------------------------------------------------------
+
+
+def _go_live(article_id, published_at):
+    from .services.articles import record_go_live
+
+    outcome = record_go_live(article_id, datetime.fromisoformat(published_at))
+    if outcome == "not yet":  # run early (by hand, or a worker's clock behind): at its time
+        go_live_at(article_id, datetime.fromisoformat(published_at))
+    return outcome
+
+
+@task()
+def go_live(article_id, published_at, attempt=0):
+    return retrying(_go_live, (article_id, published_at), attempt)
+
+
+def go_live_at(article_id, published_at):
+    """Queue ``go_live`` for a scheduled article, to run at ``published_at``, once the
+    transaction commits. Each schedule queues its own; a task whose article was
+    rescheduled, unscheduled or retracted since finds itself superseded. The immediate
+    backend cannot run a task later: there, ``manage.py publish_scheduled`` records it."""
+    if runs_inline(go_live):
+        return
+    later = go_live.using(run_after=published_at)
+    enqueue_after_commit(later, article_id, published_at.isoformat())
+
+
 # --- leak re-checks --------------------------------------------------------------------
 
 RECHECKED = "explainers.leaks.rechecked"
@@ -268,4 +302,5 @@ _TASKS = {
     "_rebuild_pages": rebuild_pages,
     "_recheck_live_articles": recheck_live_articles,
     "_refresh_search": refresh_search,
+    "_go_live": go_live,
 }
