@@ -7,7 +7,7 @@ What runs here, off the editor's request:
   a 24-megapixel still), then the bodies that paste it rendered again;
 - ``rebuild_pages``: the stored pages a change made out of date (``stored_pages.py``);
 - ``recheck_live_articles``: the leak check on live articles after a moderator changes a
-  spoiler term or a word family, the outcome kept in the audit log, the authors emailed;
+  spoiler term or a word family, the outcome kept in the audit log, the authors told;
 - ``refresh_search``: the search text of the articles a shared row (a work, a credit, a
   person) shows, after it changes. An article's own content is refreshed in its own
   transaction, not here, on purpose: a section whose spoiler level is raised must leave the
@@ -16,7 +16,9 @@ What runs here, off the editor's request:
 - ``go_live``: a scheduled article going live, run at its time (``run_after``): the audit
   entry, and the copies told (its stored page and those listing it, the page cache, the
   edge cache). Rescheduling queues another; the first then finds itself superseded.
-  ``manage.py publish_scheduled`` (cron) is the catch-up for anything a worker missed.
+  ``manage.py publish_scheduled`` (cron) is the catch-up for anything a worker missed;
+- ``send_emails``: the emails to authors (``services/notifications.py``), so a slow mail
+  server holds no request; those the server refused are tried again later, alone.
 
 Each task is enqueued once the change that asked for it commits (a worker must never look
 for rows that are not there yet, and a change rolled back asks for nothing), and each is
@@ -80,17 +82,26 @@ def run_or_queue(task_, *args):
     return None
 
 
+class PartlyDone(Exception):
+    """Raised by a task's work that did part of it: only ``rest`` (the arguments of what is
+    left) is tried again."""
+
+    def __init__(self, message, rest):
+        super().__init__(message)
+        self.rest = rest
+
+
 def retrying(function, args, attempt):
     """Run ``function(*args)``; on an error queue the task again, a little later, unless it
     has had its tries, and re-raise (the failure is recorded either way)."""
     try:
         return function(*args)
-    except Exception:
+    except Exception as error:
         if attempt < RETRIES and not runs_inline():
             again = _TASKS[function.__name__].using(
                 run_after=timezone.now() + RETRY_DELAY * (attempt + 1)
             )
-            again.enqueue(*args, attempt=attempt + 1)
+            again.enqueue(*getattr(error, "rest", args), attempt=attempt + 1)
         raise
 
 
@@ -297,10 +308,39 @@ def recheck_after_change(articles, *, cause, actor=None, term=""):
     return None if result is None else result.return_value
 
 
+# --- emails ----------------------------------------------------------------------------
+
+
+def _send_emails(messages):
+    """Send each message ({"subject", "body", "to": [address]}); those the mail server
+    refused are tried again later, the others not sent twice."""
+    from django.core.mail import EmailMessage
+
+    unsent = []
+    for message in messages:
+        email = EmailMessage(
+            message["subject"], message["body"], settings.DEFAULT_FROM_EMAIL, message["to"]
+        )
+        try:
+            email.send()
+        except Exception:
+            logger.exception("Could not email %s", ", ".join(message["to"]))
+            unsent.append(message)
+    if unsent:
+        raise PartlyDone(f"{len(unsent)} of {len(messages)} emails not sent", rest=(unsent,))
+    return len(messages)
+
+
+@task()
+def send_emails(messages, attempt=0):
+    return retrying(_send_emails, (messages,), attempt)
+
+
 _TASKS = {
     "_make_renditions": make_renditions,
     "_rebuild_pages": rebuild_pages,
     "_recheck_live_articles": recheck_live_articles,
     "_refresh_search": refresh_search,
     "_go_live": go_live,
+    "_send_emails": send_emails,
 }

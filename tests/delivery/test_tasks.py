@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail import EmailMessage
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +20,7 @@ from PIL import Image as PILImage
 
 from explainers import page_cache, roles, stored_pages, tasks
 from explainers.models import Article, AuditEntry, Image, Rendition, Section, StoredPage
+from explainers.services import moderation
 from explainers.services.articles import save_article, transition
 from tests.services.test_save_article import change_of
 from tests.support.admin_forms import page_text
@@ -467,3 +469,74 @@ def test_an_unscheduled_article_does_not_go_live(
     clock(timedelta(hours=2))
     assert run_queue(django_capture_on_commit_callbacks)["go_live"] == ["superseded"]
     assert not went_live(article).exists()
+
+
+# --- emails -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def leaking(make_article, django_user_model):
+    """A live article with two authors, whose dek a new term finds a leak in."""
+    article = make_article(sections=[(0, "Intro", "", "Text.")], dek=LEAKY_DEK)
+    for name in ("ana", "bo"):
+        article.authors.add(
+            django_user_model.objects.create_user(name, email=f"{name}@example.com")
+        )
+    return article
+
+
+def add_term(report_on, moderator, levels):
+    from explainers.models import ReaderReport
+
+    report = ReaderReport.objects.create(
+        article=report_on, reason="unmarked", details="", client_fingerprint="0" * 64
+    )
+    return moderation.add_spoiler_term(
+        [report],
+        phrase="Charlotte drugged Lizzie",
+        variants="",
+        level=levels[2],
+        note="Spoils the bus.",
+        actor=moderator,
+    )
+
+
+def test_emails_are_sent_by_a_task_queued_at_the_commit(
+    leaking, moderator, levels, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        add_term(leaking, moderator, levels)
+    assert mail.outbox == []
+    [row] = queued("send_emails")
+    messages = row.task_result.args[0]
+    assert sorted(message["to"][0] for message in messages) == ["ana@example.com", "bo@example.com"]
+    assert set(messages[0]) == {"subject", "body", "to"}
+    assert run_queue(django_capture_on_commit_callbacks)["send_emails"] == [2]
+    assert sorted(email.to[0] for email in mail.outbox) == ["ana@example.com", "bo@example.com"]
+
+
+def test_emails_the_mail_server_refused_are_sent_again_later_and_the_others_not_twice(
+    leaking, moderator, levels, monkeypatch, clock, django_capture_on_commit_callbacks
+):
+    real_send = EmailMessage.send
+
+    def refusing_bo(message, *args, **kwargs):
+        if message.to == ["bo@example.com"]:
+            raise ConnectionRefusedError("the mail server is down")
+        return real_send(message, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMessage, "send", refusing_bo)
+    with django_capture_on_commit_callbacks(execute=True):
+        add_term(leaking, moderator, levels)
+    [row] = queued("send_emails")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert isinstance(run(row), tasks.PartlyDone)
+    assert [email.to for email in mail.outbox] == [["ana@example.com"]]
+    [retry] = waiting("send_emails")
+    assert [message["to"] for message in retry.task_result.args[0]] == [["bo@example.com"]]
+    assert retry.task_result.kwargs == {"attempt": 1}
+
+    monkeypatch.setattr(EmailMessage, "send", real_send)  # the server is back
+    clock(tasks.RETRY_DELAY * 2)
+    assert run_queue(django_capture_on_commit_callbacks)["send_emails"] == [1]
+    assert sorted(email.to[0] for email in mail.outbox) == ["ana@example.com", "bo@example.com"]
