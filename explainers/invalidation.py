@@ -7,8 +7,12 @@ an HTTP cache in front, ``edge_cache.py``, told the keys to purge after commit):
   rendered again once it commits;
 - the page cache (``page_cache.py``): every cached public page, dropped at once (by a
   generation counter) after the change commits;
-- the search index (``search.py``): each article's search vector, refreshed in the
-  change's transaction.
+- the search index (``search.py``): each article's search vector. A change to an article's
+  own content refreshes it in the change's transaction (a section whose level is raised
+  leaves the index at the commit, as it leaves the page); a change to a row articles share
+  (a work, a credit, a person: names and context, never spoiler text) refreshes theirs in a
+  background task queued at the commit (``tasks.refresh_search``), so renaming a work
+  with hundreds of articles does not hold the editor's request.
 
 ``reach`` below says, for a row of any model, what its change affects; one set of signal
 receivers (``connect_signals``) asks it and tells the three. A model nobody lists here
@@ -21,7 +25,7 @@ Writes that send no signals tell this module themselves: bodies rendered again
 ``manage.py resync`` mark everything once afterwards.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -40,8 +44,8 @@ class Reach:
 
     pages: object = None  # stored pages to count out of date: ids, a queryset, EVERY_PAGE
     rebuild: list = field(default_factory=list)  # own article ids to render after commit
-    search: object = None  # article ids (or a queryset of ids) whose search vector changes
-    search_work: int | None = None  # a work whose articles' search vectors change
+    search: object = None  # own article ids whose search vector changes: in the transaction
+    search_shared: object = None  # article ids (or a queryset of ids): after commit, a task
     public: bool = True  # whether any cached public page may show the row
     keys: set = field(default_factory=set)  # the row's own edge-cache keys (edge_cache.py)
 
@@ -142,14 +146,25 @@ def reach(instance, *, deleted=False):
         )
     result = Reach(pages=articles_showing(instance), keys=own_keys(instance))
     if isinstance(instance, m.Work) and not deleted:
-        result.search_work = instance.pk
-    elif isinstance(instance, m.Credit):
-        result.search_work = instance.work_id
-    elif isinstance(instance, m.Person) and not deleted:
-        result.search = m.Article.objects.filter(work__credits__person=instance.pk).values_list(
+        result.search_shared = m.Article.objects.filter(work=instance.pk).values_list(
             "pk", flat=True
         )
+    elif isinstance(instance, m.Credit):
+        result.search_shared = m.Article.objects.filter(work=instance.work_id).values_list(
+            "pk", flat=True
+        )
+    elif isinstance(instance, m.Person) and not deleted:
+        result.search_shared = m.Article.objects.filter(
+            work__credits__person=instance.pk
+        ).values_list("pk", flat=True)
     return result
+
+
+def going_live(article):
+    """What a scheduled article going live at its time affects: what a save of it does
+    (its page and those that list it, its own and its work's edge keys, the listings), but
+    not its search text, which is the same (the published gate compares times)."""
+    return replace(reach(article), search=None)
 
 
 def own_keys(instance):
@@ -206,9 +221,14 @@ def apply(result):
         # A background task (explainers/tasks.py); until it runs, a reader renders the page.
         tasks.rebuild_after_commit(ids)
     if result.search is not None:
+        # An article's own content, in the change's own transaction on purpose: a section
+        # whose spoiler level is raised must leave the index at the commit, as it leaves
+        # the page, not whenever a worker gets to it.
         search.refresh(result.search)
-    if result.search_work is not None:
-        search.refresh_work(result.search_work)
+    if result.search_shared is not None:
+        # A shared row changes names and context only: refreshed by a task after commit
+        # (ids read now, in the change's transaction).
+        tasks.refresh_search_after_commit(list(result.search_shared))
 
 
 def sections_rendered(sender, article, **kwargs):

@@ -73,10 +73,6 @@ def refresh(article_ids, batch_size=500):
             Article.objects.filter(pk__in=batch).update(search_vector=VECTOR)
 
 
-def refresh_work(work_id):
-    refresh(Article.objects.filter(work_id=work_id).values_list("pk", flat=True))
-
-
 # -- reading the query ----------------------------------------------------------------
 
 

@@ -7,7 +7,18 @@ What runs here, off the editor's request:
   a 24-megapixel still), then the bodies that paste it rendered again;
 - ``rebuild_pages``: the stored pages a change made out of date (``stored_pages.py``);
 - ``recheck_live_articles``: the leak check on live articles after a moderator changes a
-  spoiler term or a word family, the authors emailed, the outcome kept in the audit log.
+  spoiler term or a word family, the outcome kept in the audit log, the authors told;
+- ``refresh_search``: the search text of the articles a shared row (a work, a credit, a
+  person) shows, after it changes. An article's own content is refreshed in its own
+  transaction, not here, on purpose: a section whose spoiler level is raised must leave the
+  search index at the commit, as it leaves the page, not when a worker gets to it. A
+  shared row changes names and context, never which text is a spoiler;
+- ``go_live``: a scheduled article going live, run at its time (``run_after``): the audit
+  entry, and the copies told (its stored page and those listing it, the page cache, the
+  edge cache). Rescheduling queues another; the first then finds itself superseded.
+  ``manage.py publish_scheduled`` (cron) is the catch-up for anything a worker missed;
+- ``send_emails``: the emails to authors (``services/notifications.py``), so a slow mail
+  server holds no request; those the server refused are tried again later, alone.
 
 Each task is enqueued once the change that asked for it commits (a worker must never look
 for rows that are not there yet, and a change rolled back asks for nothing), and each is
@@ -21,13 +32,15 @@ original, or, for a spoiler still, a plain placeholder that fetches nothing
 
 With the immediate backend (``TASKS_BACKEND=immediate``; the tests) ``run_or_queue`` runs a
 task at once, inside the change's own transaction, as the work ran before there were tasks.
+That backend cannot run a task later: no ``go_live`` is queued with it, and
+``publish_scheduled`` records the go-lives.
 A failed task is retried (``RETRIES`` times, a little later each time); every failure shows
 in the admin (Tasks › DB task results) with its traceback.
 """
 
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -69,17 +82,26 @@ def run_or_queue(task_, *args):
     return None
 
 
+class PartlyDone(Exception):
+    """Raised by a task's work that did part of it: only ``rest`` (the arguments of what is
+    left) is tried again."""
+
+    def __init__(self, message, rest):
+        super().__init__(message)
+        self.rest = rest
+
+
 def retrying(function, args, attempt):
     """Run ``function(*args)``; on an error queue the task again, a little later, unless it
     has had its tries, and re-raise (the failure is recorded either way)."""
     try:
         return function(*args)
-    except Exception:
+    except Exception as error:
         if attempt < RETRIES and not runs_inline():
             again = _TASKS[function.__name__].using(
                 run_after=timezone.now() + RETRY_DELAY * (attempt + 1)
             )
-            again.enqueue(*args, attempt=attempt + 1)
+            again.enqueue(*getattr(error, "rest", args), attempt=attempt + 1)
         raise
 
 
@@ -123,21 +145,89 @@ def rebuild_pages(article_ids, attempt=0):
 
 def rebuild_after_commit(article_ids):
     """Render these articles' pages again once the transaction commits: one task for all
-    the ids one transaction asks for (a save touches an article many times). The first
-    callback to run at the commit takes every id asked for; the others find none left. Ids
-    of a transaction rolled back go with the next one's: a rebuild of a current page is a
-    no-op."""
+    the ids one transaction asks for (a save touches an article many times)."""
+    _gathered_after_commit(rebuild_pages, "_explainers_rebuild", article_ids)
+
+
+def _gathered_after_commit(task_, name, article_ids):
+    """Queue ``task_`` once the transaction commits, with every article id the transaction
+    asked it for (gathered on the connection under ``name``). The first callback to run at
+    the commit takes every id asked for; the others find none left. Ids of a transaction
+    rolled back go with the next one's: each of these tasks is a no-op on a current row."""
     connection = transaction.get_connection()
-    if getattr(connection, "_explainers_rebuild", None) is None:
-        connection._explainers_rebuild = set()
-    connection._explainers_rebuild.update(article_ids)
+    if getattr(connection, name, None) is None:
+        setattr(connection, name, set())
+    getattr(connection, name).update(article_ids)
 
     def flush():
-        ids, connection._explainers_rebuild = connection._explainers_rebuild, set()
+        ids = getattr(connection, name)
+        setattr(connection, name, set())
         if ids:
-            rebuild_pages.enqueue(sorted(ids))
+            task_.enqueue(sorted(ids))
 
     transaction.on_commit(flush)
+
+
+# --- search ----------------------------------------------------------------------------
+
+
+def _refresh_search(article_ids):
+    from . import search
+
+    with transaction.atomic():  # read on the primary: the change that asked is there
+        search.refresh(article_ids)
+    return len(article_ids)
+
+
+@task()
+def refresh_search(article_ids, attempt=0):
+    return retrying(_refresh_search, (article_ids,), attempt)
+
+
+def refresh_search_after_commit(article_ids):
+    """Refresh these articles' search text once the transaction commits (one task for the
+    transaction), for a change to a row they share: a work, a credit, a person. Inline, in
+    the caller's transaction, with the immediate backend.
+
+    Only for shared rows: they change the names and context an article is found by, never
+    which of its text is a spoiler. An article's own content (a section's level raised) is
+    refreshed in its own transaction by ``invalidation.apply``, so the spoiler text leaves
+    the index at the commit, as it leaves the page."""
+    ids = sorted(set(article_ids))
+    if not ids:
+        return
+    if runs_inline(refresh_search):
+        run_or_queue(refresh_search, ids)
+    else:
+        _gathered_after_commit(refresh_search, "_explainers_search", ids)
+
+
+# --- scheduled go-lives ----------------------------------------------------------------
+
+
+def _go_live(article_id, published_at):
+    from .services.articles import record_go_live
+
+    outcome = record_go_live(article_id, datetime.fromisoformat(published_at))
+    if outcome == "not yet":  # run early (by hand, or a worker's clock behind): at its time
+        go_live_at(article_id, datetime.fromisoformat(published_at))
+    return outcome
+
+
+@task()
+def go_live(article_id, published_at, attempt=0):
+    return retrying(_go_live, (article_id, published_at), attempt)
+
+
+def go_live_at(article_id, published_at):
+    """Queue ``go_live`` for a scheduled article, to run at ``published_at``, once the
+    transaction commits. Each schedule queues its own; a task whose article was
+    rescheduled, unscheduled or retracted since finds itself superseded. The immediate
+    backend cannot run a task later: there, ``manage.py publish_scheduled`` records it."""
+    if runs_inline(go_live):
+        return
+    later = go_live.using(run_after=published_at)
+    enqueue_after_commit(later, article_id, published_at.isoformat())
 
 
 # --- leak re-checks --------------------------------------------------------------------
@@ -220,8 +310,39 @@ def recheck_after_change(articles, *, cause, actor=None, term=""):
     return None if result is None else result.return_value
 
 
+# --- emails ----------------------------------------------------------------------------
+
+
+def _send_emails(messages):
+    """Send each message ({"subject", "body", "to": [address]}); those the mail server
+    refused are tried again later, the others not sent twice."""
+    from django.core.mail import EmailMessage
+
+    unsent = []
+    for message in messages:
+        email = EmailMessage(
+            message["subject"], message["body"], settings.DEFAULT_FROM_EMAIL, message["to"]
+        )
+        try:
+            email.send()
+        except Exception:
+            logger.exception("Could not email %s", ", ".join(message["to"]))
+            unsent.append(message)
+    if unsent:
+        raise PartlyDone(f"{len(unsent)} of {len(messages)} emails not sent", rest=(unsent,))
+    return len(messages)
+
+
+@task()
+def send_emails(messages, attempt=0):
+    return retrying(_send_emails, (messages,), attempt)
+
+
 _TASKS = {
     "_make_renditions": make_renditions,
     "_rebuild_pages": rebuild_pages,
     "_recheck_live_articles": recheck_live_articles,
+    "_refresh_search": refresh_search,
+    "_go_live": go_live,
+    "_send_emails": send_emails,
 }

@@ -1,6 +1,7 @@
 """Every change to an article goes through here: a save of its content (``save_article``),
 a move in the workflow (``transition``), a restore of an earlier revision (``restore``)
-and the record of scheduled articles going live (``record_go_lives``).
+and the record of scheduled articles going live (``record_go_live``, from the task queued
+at their time; ``record_go_lives``, the catch-up).
 
 Each is one transaction that takes the editorial lock first, then the article's row (the
 lock order in ``explainers.locking``), decides with the rules (``workflow``, ``leaks``),
@@ -16,7 +17,7 @@ import reversion
 from django.db import transaction
 from django.utils import timezone
 
-from .. import leaks, locking, permissions, revisions, workflow
+from .. import invalidation, leaks, locking, permissions, revisions, tasks, workflow
 from ..models import (
     Article,
     AuditEntry,
@@ -49,6 +50,7 @@ __all__ = [
     "transition",
     "restore",
     "record_go_lives",
+    "record_go_live",
 ]
 
 
@@ -155,7 +157,9 @@ def save_article(change, *, user):
         from_state = saved.status if saved else ""
         if move is not None:
             workflow.prepare(article, move)
+        _schedule(saved, article, move)
         _write(change, article, user, creating=saved is None)
+        _queue_go_live(saved, article, move)
         autosave.clear_after_save(user, article, created=saved is None)
         redirected_from = _keep_old_address(saved, article)
         rendering = article.render_sections(prepared=rendered)
@@ -402,6 +406,7 @@ def transition(article, target, *, user, comment="", override_reason=""):
         article.status = target
         workflow.prepare(article, move)
         article.save()
+        _queue_go_live(None, article, move)
         revisions.save_revision(article, user=user, comment=f"{move.label}. {comment}".strip())
         workflow.record(move, article, user=user, from_state=from_state, comment=comment)
     return article
@@ -409,7 +414,9 @@ def transition(article, target, *, user, comment="", override_reason=""):
 
 def record_go_lives(now=None):
     """Record the scheduled publications whose time has come (visibility never waited
-    for this: the published gate compares times). Returns the articles recorded."""
+    for this: the published gate compares times). The catch-up behind the ``go_live``
+    task (``manage.py publish_scheduled``): returns the articles it recorded, none of
+    those the task already did."""
     now = now or timezone.now()
     recorded = []
     with transaction.atomic():
@@ -418,18 +425,66 @@ def record_go_lives(now=None):
             status=S.PUBLISHED, awaiting_go_live=True, published_at__lte=now
         )
         for article in due:
-            Article.objects.filter(pk=article.pk).update(awaiting_go_live=False)
-            AuditEntry.record(
-                "explainers.article.went_live",
-                actor=None,
-                subject=article.title,
-                article=article,
-                from_state="scheduled",
-                to_state=S.PUBLISHED,
-                published_at=article.published_at.isoformat(),
-            )
+            _went_live(article)
             recorded.append(article)
     return recorded
+
+
+def record_go_live(article_id, published_at, now=None):
+    """Record one scheduled article going live at ``published_at``, the time it was
+    scheduled for (the ``go_live`` task, run at that time). Returns what it found:
+    "went live"; "done already" (recorded before: a second run, or the cron catch-up);
+    "superseded" (no longer published, or rescheduled: the new time's task records it);
+    "not yet" (run before the time)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locking.hold_editorial_lock()
+        article = Article.objects.select_for_update().filter(pk=article_id).first()
+        if article is None or article.status != S.PUBLISHED:
+            return "superseded"
+        if article.published_at != published_at:
+            return "superseded"
+        if not article.awaiting_go_live:
+            return "done already"
+        if article.published_at > now:
+            return "not yet"
+        _went_live(article)
+    return "went live"
+
+
+def _went_live(article):
+    """The record of a scheduled article gone live (its row locked), and the copies that
+    may still show the site without it told (pages that list it, caches in front)."""
+    Article.objects.filter(pk=article.pk).update(awaiting_go_live=False)
+    AuditEntry.record(
+        "explainers.article.went_live",
+        actor=None,
+        subject=article.title,
+        article=article,
+        from_state="scheduled",
+        to_state=S.PUBLISHED,
+        published_at=article.published_at.isoformat(),
+    )
+    invalidation.apply(invalidation.going_live(article))
+
+
+def _schedule(saved, article, move):
+    """Before the write: a live article given a later time goes live again at it."""
+    if (
+        move is None
+        and saved is not None
+        and article.published_at != saved.published_at
+        and article.is_scheduled()
+    ):
+        article.awaiting_go_live = True
+
+
+def _queue_go_live(saved, article, move):
+    """After the write: a new or changed go-live time gets a task at that time."""
+    if not (article.status == S.PUBLISHED and article.awaiting_go_live):
+        return
+    if move is not None or saved is None or article.published_at != saved.published_at:
+        tasks.go_live_at(article.pk, article.published_at)
 
 
 # --- restore ---------------------------------------------------------------------------------

@@ -4,20 +4,15 @@ each of the article's authors with an email address gets one email naming the ar
 each leak and its place, and a link to the change form.
 
 Emails go through Django's email framework (``EMAIL_BACKEND``: the console in
-development) once the change that caused them is committed: a change rolled back tells
-nobody.
+development), sent by a background task (``tasks.send_emails``) queued once the change that
+caused them is committed: a change rolled back tells nobody, a slow mail server holds no
+request, and one that is down gets the emails again later (the task's retries).
 """
 
-import logging
-
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
 from django.urls import reverse
 
+from .. import tasks
 from ..origin import absolute
-
-logger = logging.getLogger(__name__)
 
 
 def place_anchor(leak):
@@ -75,18 +70,10 @@ def tell_authors(found, *, cause, actor=None):
             continue
         subject, body = _email_for(article, leaks, cause=cause, actor=actor)
         for author in authors:
-            outbox.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [author.email]))
+            outbox.append({"subject": subject, "body": body, "to": [author.email]})
         told[article] = authors
-
-    def send():
-        for message in outbox:
-            try:
-                message.send()
-            except Exception:  # a mail server down must not undo or break the change
-                logger.exception("Could not email %s about a leak", message.to)
-
     if outbox:
-        transaction.on_commit(send)
+        tasks.enqueue_after_commit(tasks.send_emails, outbox)
     return told
 
 

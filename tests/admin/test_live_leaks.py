@@ -5,7 +5,7 @@ list."""
 import re
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from explainers.models import Article, AuditEntry, ReaderReport, SpoilerTerm
@@ -217,6 +217,30 @@ def test_a_term_added_from_a_reader_report_emails_the_authors_after_commit(
         callback()
     assert [email.to for email in mailoutbox] == [[author.email]]
     assert "the new spoiler term “Charlotte drugged Lizzie”" in mailoutbox[0].body
+
+
+def test_a_term_added_in_a_change_rolled_back_emails_nobody(
+    live, work, levels, moderator, mailoutbox, django_capture_on_commit_callbacks
+):
+    report = ReaderReport.objects.create(
+        article=live, reason="unmarked", details="", client_fingerprint="0" * 64
+    )
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        moderation.add_spoiler_term(
+            [report],
+            phrase="Charlotte drugged Lizzie",
+            variants="",
+            level=levels[2],
+            note="n",
+            actor=moderator,
+        )
+        raise RuntimeError("the moderator's request failed after the term")
+    assert mailoutbox == []
+    assert not SpoilerTerm.objects.filter(phrase="Charlotte drugged Lizzie").exists()
 
 
 def test_authors_without_an_address_are_skipped(

@@ -5,17 +5,26 @@ transaction (tests/support/tasks.py); tests/delivery/test_worker.py runs the rea
 
 import io
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.mail import EmailMessage
+from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from PIL import Image as PILImage
 
-from explainers import roles, stored_pages, tasks
-from explainers.models import AuditEntry, Image, Rendition, Section, StoredPage
+from explainers import page_cache, roles, stored_pages, tasks
+from explainers.models import Article, AuditEntry, Image, Rendition, Section, StoredPage
+from explainers.services import moderation
+from explainers.services.articles import save_article, transition
+from tests.services.test_save_article import change_of
 from tests.support.admin_forms import page_text
+from tests.support.edge import RecordingPurger
 from tests.support.tasks import QUEUE, queued, run, run_queue
 
 GREY_PIXEL = "data:image/gif;base64,"
@@ -283,3 +292,251 @@ def test_a_new_term_rechecks_live_articles_in_the_background_and_emails_once(
     assert again["done already"]
     assert len(mail.outbox) == 1
     assert AuditEntry.objects.filter(action=tasks.RECHECKED).count() == 1
+
+
+# --- search after a shared change -------------------------------------------------------
+
+
+def found(client, query):
+    page = client.get("/search/", {"q": query}).context["page_obj"]
+    return [result.teaser.title for result in page.results] if page else []
+
+
+def test_a_work_renamed_is_found_by_its_new_name_once_the_search_task_has_run(
+    client, make_article, work, django_capture_on_commit_callbacks
+):
+    article = make_article(sections=[(0, "Premise", "", "Set up.")])
+    DBTaskResult.objects.all().delete()  # what making the article queued
+    with django_capture_on_commit_callbacks(execute=True):
+        work.title = "Quimby's Marmalade Orchestra"
+        work.save()
+    [row] = queued("refresh_search")  # one task, queued at the commit
+    assert row.task_result.args == [[article.pk]]
+    article.refresh_from_db()
+    assert "Marmalade" not in article.search_context  # the request did not refresh it
+    assert found(client, "Marmalade") == []
+
+    assert run_queue(django_capture_on_commit_callbacks)["refresh_search"] == [1]
+    assert found(client, "Marmalade") == [article.title]
+    tasks.refresh_search.enqueue([article.pk, 10**6])  # again, and a gone article: harmless
+    assert run_queue(django_capture_on_commit_callbacks)["refresh_search"] == [2]
+    assert found(client, "Marmalade") == [article.title]
+
+
+def test_a_section_whose_level_is_raised_leaves_the_search_index_at_the_commit(
+    client, make_article, levels, senior_editor, django_capture_on_commit_callbacks
+):
+    article = make_article(sections=[(0, "Premise", "", "The zeppelin lands in Oslo.")])
+    assert found(client, "zeppelin") == [article.title]
+    change = change_of(article)
+    change.sections[0].section.spoiler_level = levels[2]
+    change.sections[0].section.safe_heading = "Where it lands"
+    change.sections[0].changed = True
+    with django_capture_on_commit_callbacks(execute=True):
+        save_article(change, user=senior_editor)
+    assert not queued("refresh_search")  # no worker needed for this one
+    assert found(client, "zeppelin") == []
+
+
+# --- scheduled go-lives -----------------------------------------------------------------
+
+
+def waiting(name):
+    """Tasks queued for later or now (``queued`` lists only those due)."""
+    rows = DBTaskResult.objects.filter(status="READY", task_path=f"explainers.tasks.{name}")
+    return list(rows.order_by("enqueued_at"))
+
+
+def went_live(article):
+    return AuditEntry.objects.filter(action="explainers.article.went_live", article_id=article.pk)
+
+
+@pytest.fixture
+def purged(settings):
+    settings.EDGE_PURGER = "tests.support.edge.RecordingPurger"
+    settings.EDGE_REPURGE_SECONDS = 0
+    RecordingPurger.calls.clear()
+    yield RecordingPurger.calls
+    RecordingPurger.calls.clear()
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Moves the time forward for the whole process."""
+    real_now = timezone.now
+
+    def move(delta):
+        monkeypatch.setattr(timezone, "now", lambda: real_now() + delta)
+
+    return move
+
+
+def schedule(article, at, user, capture):
+    with capture(execute=True):
+        save_article(
+            change_of(article, status=Article.Status.PUBLISHED, published_at=at), user=user
+        )
+
+
+def test_a_scheduled_article_goes_live_by_a_task_at_its_time_once(
+    client, make_article, senior_editor, purged, clock, django_capture_on_commit_callbacks
+):
+    article = make_article(sections=[(0, "Intro", "", "Plain.")], status=Article.Status.DRAFT)
+    at = (timezone.now() + timedelta(hours=3)).replace(microsecond=0)
+    schedule(article, at, senior_editor, django_capture_on_commit_callbacks)
+    [row] = waiting("go_live")
+    assert row.run_after == at
+    assert row.task_result.args == [article.pk, at.isoformat()]
+    assert not queued("go_live")  # a worker leaves it until its time
+    assert client.get(article.get_absolute_url()).status_code == 404
+    assert "go_live" not in run_queue(django_capture_on_commit_callbacks)  # the save's rebuild
+
+    clock(timedelta(hours=3, seconds=1))
+    assert [due.pk for due in queued("go_live")] == [row.pk]
+    generation = page_cache.generation()
+    purged.clear()
+    ran = run_queue(django_capture_on_commit_callbacks)
+    assert ran["go_live"] == ["went live"]
+    assert went_live(article).count() == 1
+    assert went_live(article).get().actor is None
+    article.refresh_from_db()
+    assert not article.awaiting_go_live
+    # The copies told: the edge cache (its page, its work's, the listings), the page cache,
+    # and its stored page, rendered again.
+    assert {f"article-{article.pk}", f"work-{article.work_id}", "listing"} <= set(purged[0])
+    assert page_cache.generation() != generation
+    assert ran["rebuild_pages"] == [1]
+    assert StoredPage.objects.get(article=article).is_current(stored_pages.page_format())
+    assert client.get(article.get_absolute_url()).status_code == 200
+
+    # Run twice (a retry, a second worker), then the cron catch-up: still one entry.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.go_live.call(article.pk, at.isoformat()) == "done already"
+    output = io.StringIO()
+    call_command("publish_scheduled", stdout=output)
+    assert "0 scheduled article(s) recorded" in output.getvalue()
+    assert went_live(article).count() == 1
+
+
+def test_rescheduling_queues_a_new_go_live_and_the_first_finds_itself_superseded(
+    make_article, senior_editor, clock, django_capture_on_commit_callbacks
+):
+    article = make_article(sections=[(0, "Intro", "", "Plain.")], status=Article.Status.DRAFT)
+    first_time = (timezone.now() + timedelta(hours=3)).replace(microsecond=0)
+    schedule(article, first_time, senior_editor, django_capture_on_commit_callbacks)
+    later = first_time + timedelta(hours=2)
+    schedule(article, later, senior_editor, django_capture_on_commit_callbacks)
+    first, second = waiting("go_live")
+    assert second.run_after == later
+
+    clock(timedelta(hours=3, seconds=1))  # the first time has come, not the new one
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run(first) == "superseded"
+    assert not went_live(article).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run(second) == "not yet"  # run early by hand: queued again for its time
+    [again] = waiting("go_live")
+    assert again.run_after == later
+
+    clock(timedelta(hours=5, seconds=1))
+    assert run_queue(django_capture_on_commit_callbacks)["go_live"] == ["went live"]
+    assert went_live(article).count() == 1
+
+
+def test_a_live_article_given_a_later_time_goes_live_again_then(
+    make_article, senior_editor, clock, django_capture_on_commit_callbacks
+):
+    article = make_article(sections=[(0, "Intro", "", "Plain.")])  # live since yesterday
+    at = (timezone.now() + timedelta(hours=1)).replace(microsecond=0)
+    schedule(article, at, senior_editor, django_capture_on_commit_callbacks)
+    article.refresh_from_db()
+    assert article.is_scheduled() and article.awaiting_go_live
+    [row] = waiting("go_live")
+    assert row.run_after == at
+    clock(timedelta(hours=1, seconds=1))
+    assert run_queue(django_capture_on_commit_callbacks)["go_live"] == ["went live"]
+    assert went_live(article).count() == 1
+
+
+def test_an_unscheduled_article_does_not_go_live(
+    make_article, senior_editor, clock, django_capture_on_commit_callbacks
+):
+    article = make_article(sections=[(0, "Intro", "", "Plain.")], status=Article.Status.DRAFT)
+    at = (timezone.now() + timedelta(hours=1)).replace(microsecond=0)
+    schedule(article, at, senior_editor, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        transition(article, Article.Status.DRAFT, user=senior_editor)
+    clock(timedelta(hours=2))
+    assert run_queue(django_capture_on_commit_callbacks)["go_live"] == ["superseded"]
+    assert not went_live(article).exists()
+
+
+# --- emails -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def leaking(make_article, django_user_model):
+    """A live article with two authors, whose dek a new term finds a leak in."""
+    article = make_article(sections=[(0, "Intro", "", "Text.")], dek=LEAKY_DEK)
+    for name in ("ana", "bo"):
+        article.authors.add(
+            django_user_model.objects.create_user(name, email=f"{name}@example.com")
+        )
+    return article
+
+
+def add_term(report_on, moderator, levels):
+    from explainers.models import ReaderReport
+
+    report = ReaderReport.objects.create(
+        article=report_on, reason="unmarked", details="", client_fingerprint="0" * 64
+    )
+    return moderation.add_spoiler_term(
+        [report],
+        phrase="Charlotte drugged Lizzie",
+        variants="",
+        level=levels[2],
+        note="Spoils the bus.",
+        actor=moderator,
+    )
+
+
+def test_emails_are_sent_by_a_task_queued_at_the_commit(
+    leaking, moderator, levels, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        add_term(leaking, moderator, levels)
+    assert mail.outbox == []
+    [row] = queued("send_emails")
+    messages = row.task_result.args[0]
+    assert sorted(message["to"][0] for message in messages) == ["ana@example.com", "bo@example.com"]
+    assert set(messages[0]) == {"subject", "body", "to"}
+    assert run_queue(django_capture_on_commit_callbacks)["send_emails"] == [2]
+    assert sorted(email.to[0] for email in mail.outbox) == ["ana@example.com", "bo@example.com"]
+
+
+def test_emails_the_mail_server_refused_are_sent_again_later_and_the_others_not_twice(
+    leaking, moderator, levels, monkeypatch, clock, django_capture_on_commit_callbacks
+):
+    real_send = EmailMessage.send
+
+    def refusing_bo(message, *args, **kwargs):
+        if message.to == ["bo@example.com"]:
+            raise ConnectionRefusedError("the mail server is down")
+        return real_send(message, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMessage, "send", refusing_bo)
+    with django_capture_on_commit_callbacks(execute=True):
+        add_term(leaking, moderator, levels)
+    [row] = queued("send_emails")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert isinstance(run(row), tasks.PartlyDone)
+    assert [email.to for email in mail.outbox] == [["ana@example.com"]]
+    [retry] = waiting("send_emails")
+    assert [message["to"] for message in retry.task_result.args[0]] == [["bo@example.com"]]
+    assert retry.task_result.kwargs == {"attempt": 1}
+
+    monkeypatch.setattr(EmailMessage, "send", real_send)  # the server is back
+    clock(tasks.RETRY_DELAY * 2)
+    assert run_queue(django_capture_on_commit_callbacks)["send_emails"] == [1]
+    assert sorted(email.to[0] for email in mail.outbox) == ["ana@example.com", "bo@example.com"]

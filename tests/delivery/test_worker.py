@@ -13,17 +13,22 @@ import io
 import os
 import subprocess
 import sys
+import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from PIL import Image as PILImage
 
 from explainers import stored_pages, tasks
-from explainers.models import AuditEntry, Image, Rendition, StoredPage
+from explainers.models import Article, AuditEntry, Image, Rendition, StoredPage
+from explainers.services.articles import save_article
+from tests.services.test_save_article import change_of
 from tests.support.edge import database_url
 from tests.support.tasks import QUEUE, queued
 
@@ -194,3 +199,27 @@ def test_two_workers_at_once_on_the_same_renditions_leave_one_set(levels):
     assert [value for _, value in results].count("made") == 1
     made = set(Rendition.objects.filter(image=image).values_list("file", flat=True))
     assert made and files_of(image) == made  # no rendition file left over
+
+
+def test_the_worker_records_a_scheduled_article_going_live_at_its_time(
+    client, role_user, make_article
+):
+    chief = role_user(None)  # (a transactional test: the groups went with the last flush)
+    draft = Article.Status.DRAFT
+    soon = make_article(sections=[(0, "Intro", "", "Plain.")], status=draft, title="Soon")
+    later = make_article(sections=[(0, "Intro", "", "Plain.")], status=draft, title="Later")
+    soon_at = timezone.now() + timedelta(seconds=2)
+    for article, at in ((soon, soon_at), (later, timezone.now() + timedelta(days=1))):
+        change = change_of(article, status=Article.Status.PUBLISHED, published_at=at)
+        save_article(change, user=chief)
+    assert len(DBTaskResult.objects.filter(task_path="explainers.tasks.go_live")) == 2
+    while timezone.now() <= soon_at:  # the clock, not the worker: wait for the time
+        time.sleep(0.2)
+
+    output = run_worker()
+
+    went_live = AuditEntry.objects.filter(action="explainers.article.went_live")
+    assert [entry.article_id for entry in went_live] == [soon.pk], output
+    assert client.get(soon.get_absolute_url()).status_code == 200
+    [waiting] = DBTaskResult.objects.filter(status="READY")  # tomorrow's, for tomorrow
+    assert waiting.args_kwargs["args"][0] == later.pk

@@ -5,9 +5,11 @@ from explainers.services.articles import record_go_lives
 
 class Command(BaseCommand):
     help = (
-        "Record in the audit log the scheduled articles whose publication time has come. "
-        "Visibility never waits for this command (the published gate compares times); run "
-        "it from cron every few minutes so the log says when each article went live."
+        "Record in the audit log the scheduled articles whose publication time has come "
+        "and that no background task recorded yet. The worker does this at each article's "
+        "time (the go_live task); this command is the catch-up for what it missed (no "
+        "worker running then), safe to run from cron as a safety net. Visibility never "
+        "waits for either (the published gate compares times)."
     )
 
     def handle(self, *args, **options):
