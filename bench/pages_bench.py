@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/pages_bench.py            # about 6 minutes; PostgreSQL
     .venv/bin/python bench/pages_bench.py --skip-anchor --articles 2000   # a quicker look
+    .venv/bin/python bench/pages_bench.py --caches-only  # the served rows only (2 minutes)
 
 Runs on PostgreSQL (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/
 explainers_pages_bench, created if missing and refused if it holds anything the benchmark
@@ -624,6 +625,11 @@ def main():
     parser.add_argument(
         "--save-only", action="store_true", help="only the admin save, on the small site"
     )
+    parser.add_argument(
+        "--caches-only",
+        action="store_true",
+        help="only the served rows (caches, Varnish, floor, nginx), on the small site",
+    )
     args = parser.parse_args()
     require_tools(args.skip_anchor)
 
@@ -668,9 +674,10 @@ def main():
         )
         return
     render_ms, page_queries = in_process_page(client, path)
-    seed_bulk(args.articles - Article.objects.count(), text, rng, offset=1000)
-    settle(connection)
-    scale.append(scale_row(client, "large", path))
+    if not args.caches_only:
+        seed_bulk(args.articles - Article.objects.count(), text, rng, offset=1000)
+        settle(connection)
+        scale.append(scale_row(client, "large", path))
     print(f"seeded and measured in process in {time.perf_counter() - started:.0f} s")
 
     env = {**os.environ, "DATABASE_URL": os.environ["DATABASE_URL"]}
@@ -690,7 +697,10 @@ def main():
     cached16 = wrk(server.url(path), conc=16)
     server.stop()
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
-    server = Gunicorn({**cached_env, "REDIS_URL": redis_url})
+    server = Gunicorn({**cached_env, "REDIS_URL": redis_url, "PAGE_CACHE_LOCAL_BYTES": "0"})
+    cached_redis_shared = wrk(server.url(path))
+    server.stop()
+    server = Gunicorn({**cached_env, "REDIS_URL": redis_url})  # and the pages a process keeps
     cached_redis = wrk(server.url(path))
     server.stop()
     varnished = None
@@ -722,8 +732,12 @@ def main():
     )
     memory = []
     for label, server_env in (
-        ("uncached", env),
-        ("page cache, Redis", {**cached_env, "REDIS_URL": redis_url}),
+        ()
+        if args.caches_only
+        else (
+            ("uncached", env),
+            ("page cache, Redis", {**cached_env, "REDIS_URL": redis_url}),
+        )
     ):
         server = Gunicorn(server_env)
         wrk(server.url("/"), seconds=3, script=script, warmup=0)
@@ -734,7 +748,7 @@ def main():
         memory.append((label, before, server.worker_rss_mib(), served))
         server.stop()
 
-    anchor = None if args.skip_anchor else run_anchor()
+    anchor = None if args.skip_anchor or args.caches_only else run_anchor()
 
     print(f"\nPostgreSQL {connection.pg_version if connection.vendor == 'postgresql' else '-'}, ")
     print(f"Django {django.get_version()}, {os.cpu_count()} cores shared by wrk and the server;")
@@ -749,7 +763,8 @@ def main():
         print(fmt_row("Wagtail stack floor (anchor)", anchor["floor"], 0))
     print(fmt_row("ours, uncached (stored page)", ours, page_queries))
     print(fmt_row("ours, page cache (local memory)", cached, 0))
-    print(fmt_row("ours, page cache (Redis)", cached_redis, 0))
+    print(fmt_row("ours, page cache (Redis, every page from Redis)", cached_redis_shared, 0))
+    print(fmt_row("ours, page cache (Redis, with the pages a process keeps)", cached_redis, 0))
     if varnished:
         print(fmt_row("ours, through Varnish (docs/deploy/varnish.vcl)", varnished, 0))
     print(fmt_row("our stack's floor (same HTML from memory)", floor, 0))
@@ -764,6 +779,7 @@ def main():
         print(f"  ours cached / anchor's floor     {cached['rps'] / anchor['floor']['rps']:.0%}")
     print(f"  ours cached / our floor          {cached['rps'] / floor['rps']:.0%}")
     print(f"  ours cached (Redis) / our floor  {cached_redis['rps'] / floor['rps']:.0%}")
+    print(f"  the same, every page from Redis  {cached_redis_shared['rps'] / floor['rps']:.0%}")
     if varnished:
         print(f"  Varnish / static (keep-alive on) {varnished['rps'] / static_keep['rps']:.0%}")
         print(f"  Varnish / static (no k-a)        {varnished['rps'] / static_close['rps']:.0%}")
@@ -806,12 +822,13 @@ def main():
             f"| {label} | {n_articles:,} | {n_sections:,} | {a_ms:.2f} ({a_q}) | "
             f"{h_ms:.2f} ({h_q}) | {s1:.1f} ({q1}) | {s2:.1f} ({q2}) |"
         )
-    small, large = scale
-    print(
-        f"  growth x{large[1] / small[1]:.0f} in articles: article page "
-        f"{large[3] / small[3] - 1:+.0%}, home {large[5] / small[5] - 1:+.0%}, search "
-        f"'ending' x{large[7] / small[7]:.1f}, 'corridor door' x{large[9] / small[9]:.1f}"
-    )
+    small, large = scale if len(scale) == 2 else (scale[0], None)
+    if large:
+        print(
+            f"  growth x{large[1] / small[1]:.0f} in articles: article page "
+            f"{large[3] / small[3] - 1:+.0%}, home {large[5] / small[5] - 1:+.0%}, search "
+            f"'ending' x{large[7] / small[7]:.1f}, 'corridor door' x{large[9] / small[9]:.1f}"
+        )
     print("\nworker memory (RSS MiB per worker)")
     for label, before, after, served in memory:
         print(f"  {label:<18} before {before}  after {served:,} requests {after}")

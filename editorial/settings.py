@@ -175,6 +175,14 @@ CACHES = {
     )
 }
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 300))
+# With Redis, each process keeps the pages it served last, up to this many bytes of HTML, and
+# asks Redis only whether they are current (explainers/page_cache.py). 0 turns it off.
+PAGE_CACHE_LOCAL_BYTES = int(
+    os.environ.get("PAGE_CACHE_LOCAL_BYTES", 16 * 1024 * 1024 if REDIS_URL else 0)
+)
+# ... and reads the shared generation again once what it read is this old: another server's
+# change reaches this one's readers within it (the server that made it, at once). 0: every hit.
+PAGE_CACHE_GENERATION_SECONDS = float(os.environ.get("PAGE_CACHE_GENERATION_SECONDS", 0.05))
 # "X-Page-Cache: hit/miss" on cached pages: for development only, since it tells anyone
 # whether someone else asked for the same page (a search, say) a moment ago.
 PAGE_CACHE_HEADER = env_bool("PAGE_CACHE_HEADER", default=DEBUG)

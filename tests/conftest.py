@@ -187,3 +187,14 @@ def still_clock(monkeypatch):
     moment = timezone.now()
     monkeypatch.setattr(timezone, "now", lambda: moment)
     return moment
+
+
+@pytest.fixture(autouse=True)
+def no_near_pages_between_tests():
+    """The pages a process keeps (``page_cache.near_pages``, on with Redis) belong to the
+    test that served them."""
+    from explainers.page_cache import near_pages
+
+    near_pages.clear()
+    yield
+    near_pages.clear()

@@ -6,9 +6,12 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.test import RequestFactory
 from django.utils import timezone
 
+from explainers import page_cache as page_cache_module
 from explainers.models import Article, ContentWarning, SpoilerLevel
+from explainers.page_cache import near_pages
 from explainers.services.articles import transition
 
 SECTIONS = [
@@ -17,12 +20,17 @@ SECTIONS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def page_cache(settings, still_clock):
+@pytest.fixture(autouse=True, params=[0, 4 * 1024 * 1024], ids=["shared-cache", "with-near-pages"])
+def page_cache(request, settings, still_clock):
+    """Every test twice: with the shared cache alone, and with each process keeping the
+    pages it served (``page_cache.near_pages``), which must change nothing a reader sees."""
     settings.PAGE_CACHE_SECONDS = 300
+    settings.PAGE_CACHE_LOCAL_BYTES = request.param
     cache.clear()
+    near_pages.clear()
     yield
     cache.clear()
+    near_pages.clear()
 
 
 @pytest.fixture
@@ -353,3 +361,84 @@ def test_pages_for_values_a_page_uses_are_stored_and_junk_values_are_not(client,
         response = client.get(url)
         assert response.status_code == 200, url
         assert response["X-Page-Cache"] == "not stored", url
+
+
+# --- the pages a process keeps (with Redis: PAGE_CACHE_LOCAL_BYTES) ----------------------
+
+
+def page_key(path):
+    return page_cache_module._key(RequestFactory().get(path))
+
+
+def test_a_process_serves_a_page_it_holds_after_asking_only_whether_it_is_current(
+    client, article, settings, commit
+):
+    settings.PAGE_CACHE_LOCAL_BYTES = 4 * 1024 * 1024
+    path = article.get_absolute_url()
+    assert client.get(path)["X-Page-Cache"] == "miss"
+    cache.delete(page_key(path))  # the shared copy gone: only this process has the page
+    held = client.get(path)
+    assert held["X-Page-Cache"] == "hit"
+    assert "A thriller about a cello prodigy." in held.content.decode()
+
+    # A change anywhere (another server's, say) moves the shared generation on: the page
+    # this process holds is no longer served.
+    commit(lambda: Article.objects.filter(pk=article.pk).update(title="Renamed"))
+    commit(page_cache_module.invalidate)
+    again = client.get(path)
+    assert again["X-Page-Cache"] == "miss"
+
+
+def test_without_near_pages_a_page_gone_from_the_shared_cache_is_rendered_again(
+    client, article, settings
+):
+    settings.PAGE_CACHE_LOCAL_BYTES = 0
+    path = article.get_absolute_url()
+    client.get(path)
+    cache.delete(page_key(path))
+    assert client.get(path)["X-Page-Cache"] == "miss"
+
+
+def test_a_process_keeps_pages_up_to_its_limit_the_latest_served_first(
+    client, make_article, settings
+):
+    first = make_article(sections=SECTIONS)
+    second = make_article(title="Another", sections=SECTIONS)
+    size = len(client.get(first.get_absolute_url()).content)
+    settings.PAGE_CACHE_LOCAL_BYTES = size + size // 2  # room for one such page
+    near_pages.clear()
+    client.get(first.get_absolute_url())
+    client.get(second.get_absolute_url())
+    assert near_pages.get(page_key(second.get_absolute_url())) is not None
+    assert near_pages.get(page_key(first.get_absolute_url())) is None
+
+
+def test_another_servers_change_reaches_a_held_page_once_the_held_generation_is_old(
+    client, article, settings, monkeypatch
+):
+    """Another server's change moves the shared generation on without this process
+    hearing of it: a page this process holds is served while the generation it read is
+    younger than PAGE_CACHE_GENERATION_SECONDS, and not after."""
+    settings.PAGE_CACHE_LOCAL_BYTES = 4 * 1024 * 1024
+    settings.PAGE_CACHE_GENERATION_SECONDS = 0.05
+    clock = [1000.0]
+    monkeypatch.setattr(page_cache_module.time, "monotonic", lambda: clock[0])
+    path = article.get_absolute_url()
+    assert client.get(path)["X-Page-Cache"] == "miss"
+    assert client.get(path)["X-Page-Cache"] == "hit"
+
+    cache.incr(page_cache_module.GENERATION_KEY)  # as another server's invalidate() does
+    clock[0] += 0.04
+    assert client.get(path)["X-Page-Cache"] == "hit"  # within the 50 ms
+    clock[0] += 0.02
+    assert client.get(path)["X-Page-Cache"] == "miss"  # read again: the change is seen
+
+
+def test_with_no_window_every_hit_asks_for_the_generation(client, article, settings):
+    settings.PAGE_CACHE_LOCAL_BYTES = 4 * 1024 * 1024
+    settings.PAGE_CACHE_GENERATION_SECONDS = 0
+    path = article.get_absolute_url()
+    client.get(path)
+    assert client.get(path)["X-Page-Cache"] == "hit"
+    cache.incr(page_cache_module.GENERATION_KEY)
+    assert client.get(path)["X-Page-Cache"] == "miss"
