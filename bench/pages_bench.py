@@ -13,7 +13,7 @@ did not make). One run measures, side by side and on loopback:
    also measure its framework floor and nginx serving its page as a static file.
 2. Ours, with the same method: the measured article (12 sections, 8 citations, 3 images,
    related reading) served by gunicorn with 2 sync workers and production settings,
-   uncached and with the page cache (local memory, then Redis); our own framework floor
+   uncached and with the page cache (each process's memory, files, then Redis); our own floor
    (the same HTML from memory through our settings and middleware, bench/floor_urls.py);
    nginx serving our HTML as a file; p50 and p99 at concurrency 16; worker memory before
    and after 10,000 requests over many pages.
@@ -67,6 +67,7 @@ WORK_DIR = Path(tempfile.gettempdir()) / "explainers-pages-bench"
 REFERENCE_WAGTAIL_MS = 9.0
 os.environ.setdefault("MEDIA_ROOT", str(WORK_DIR / "media"))
 os.environ.setdefault("STATIC_ROOT", str(WORK_DIR / "static"))
+os.environ.setdefault("CACHE_DIR", str(WORK_DIR / "cache"))  # the cache without Redis
 
 import anchor  # noqa: E402
 from search_bench import (  # noqa: E402 - after the environment above
@@ -692,9 +693,12 @@ def main():
     floor = wrk(floor_server.url("/__floor__/"))
     floor_server.stop()
     cached_env = {**env, "PAGE_CACHE_SECONDS": "300"}
-    server = Gunicorn(cached_env)
+    server = Gunicorn({**cached_env, "LOCAL_CACHE": "memory"})
     cached = wrk(server.url(path))
     cached16 = wrk(server.url(path), conc=16)
+    server.stop()
+    server = Gunicorn(cached_env)  # without Redis: files, shared by the machine's processes
+    cached_files = wrk(server.url(path))
     server.stop()
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
     server = Gunicorn({**cached_env, "REDIS_URL": redis_url, "PAGE_CACHE_LOCAL_BYTES": "0"})
@@ -762,7 +766,8 @@ def main():
         print(fmt_row("Wagtail page (anchor)", anchor["wagtail"], anchor["queries"] or "9"))
         print(fmt_row("Wagtail stack floor (anchor)", anchor["floor"], 0))
     print(fmt_row("ours, uncached (stored page)", ours, page_queries))
-    print(fmt_row("ours, page cache (local memory)", cached, 0))
+    print(fmt_row("ours, page cache (each process's memory)", cached, 0))
+    print(fmt_row("ours, page cache (files, this machine's processes)", cached_files, 0))
     print(fmt_row("ours, page cache (Redis, every page from Redis)", cached_redis_shared, 0))
     print(fmt_row("ours, page cache (Redis, with the pages a process keeps)", cached_redis, 0))
     if varnished:

@@ -164,16 +164,26 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # The cache: Redis when REDIS_URL is set (shared by every app server: pages, presence,
-# throttles), otherwise this process's memory. Public pages are cached whole for anonymous
-# readers for up to PAGE_CACHE_SECONDS (0 turns the page cache off); every change invalidates.
+# throttles). Without it, files in CACHE_DIR, shared by every process on this machine:
+# gunicorn's workers and the task worker each make changes, and a change made in one must
+# reach the pages the others cached (a retraction, a raised level). LOCAL_CACHE=memory keeps
+# the cache in each process's own memory instead: only for a site served by one process.
+# Public pages are cached whole for anonymous readers for up to PAGE_CACHE_SECONDS (0 turns
+# the page cache off); every change invalidates.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-CACHES = {
-    "default": (
-        {"BACKEND": "editorial.cache.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
+CACHE_DIR = Path(os.environ.get("CACHE_DIR", BASE_DIR / ".cache"))
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "editorial.cache.RedisCache", "LOCATION": REDIS_URL}}
+elif os.environ.get("LOCAL_CACHE", "files") == "memory":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(CACHE_DIR),
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", 300))
 # With Redis, each process keeps the pages it served last, up to this many bytes of HTML, and
 # asks Redis only whether they are current (explainers/page_cache.py). 0 turns it off.

@@ -40,6 +40,7 @@ kept with the page so a hit carries it too.
 import hashlib
 import math
 import re
+import secrets
 import threading
 import time
 from collections import OrderedDict
@@ -71,10 +72,10 @@ def generation():
 
 
 def invalidate():
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:  # the key is gone (evicted, or a fresh cache): start it anew
-        cache.set(GENERATION_KEY, int(timezone.now().timestamp() * 1000), None)
+    # A new value, not one counted up from the last: a cache of files has no atomic
+    # increment, and two processes counting up at once would write the same number, so a
+    # page stored between their two changes would outlive the second.
+    cache.set(GENERATION_KEY, time.time_ns() + secrets.randbelow(1_000_000), None)
     near_pages.forget_generation()  # this process sees its own change at once
 
 

@@ -2,9 +2,14 @@
 never for staff or drafts, and invalidated by every change that alters a public page.
 CI runs this file against a real Redis too (REDIS_URL)."""
 
+import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import RequestFactory
 from django.utils import timezone
@@ -441,4 +446,44 @@ def test_with_no_window_every_hit_asks_for_the_generation(client, article, setti
     client.get(path)
     assert client.get(path)["X-Page-Cache"] == "hit"
     cache.incr(page_cache_module.GENERATION_KEY)
+    assert client.get(path)["X-Page-Cache"] == "miss"
+
+
+# --- without Redis: one cache for every process on the machine ----------------------------
+
+
+def _other_process(code, cache_dir):
+    """Run ``code`` in a process of its own, with the default settings and no Redis (as
+    gunicorn's other worker, or the task worker beside it, runs); what it printed."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("REDIS_URL", "DJANGO_SETTINGS_MODULE", "LOCAL_CACHE")
+    }
+    env.update(DJANGO_SETTINGS_MODULE="editorial.settings", DEBUG="1", CACHE_DIR=str(cache_dir))
+    setup = "import django, json; django.setup(); from django.conf import settings; "
+    done = subprocess.run(
+        [sys.executable, "-c", setup + code],
+        cwd=django_settings.BASE_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return done.stdout
+
+
+def test_without_redis_a_change_in_another_process_reaches_the_pages_this_one_cached(
+    client, article, settings, tmp_path
+):
+    """The default settings with no REDIS_URL: ``make serve`` runs two gunicorn workers and
+    a task worker, each a process. A retraction saved through one must stop the others
+    serving the page they cached."""
+    settings.CACHES = json.loads(_other_process("print(json.dumps(settings.CACHES))", tmp_path))
+    path = article.get_absolute_url()
+    assert client.get(path)["X-Page-Cache"] == "miss"
+    assert client.get(path)["X-Page-Cache"] == "hit"
+
+    _other_process("from explainers import page_cache; page_cache.invalidate()", tmp_path)
+
     assert client.get(path)["X-Page-Cache"] == "miss"
